@@ -1,0 +1,50 @@
+import express, { type Express } from 'express';
+import type { Logger } from 'pino';
+import { createAuthenticator } from './auth/authenticator.js';
+import { ConfigError, type GatewayConfig } from './config/config.js';
+import { createGraphQLServer } from './graphql/yoga.js';
+import { healthRouter } from './http/health.js';
+import { requestContext } from './http/request-context.js';
+import type { GatewayServices } from './resolvers/services.js';
+import { sendJsonApi } from './rest/json-api.js';
+import { setupIntentsRouter } from './rest/setup-intents.js';
+import { openStore } from './store/open-store.js';
+import { accountScopeResolver } from './stripe/account-scope.js';
+import { createStripeClient } from './stripe/client.js';
+
+export interface GatewayApp {
+  handler: Express;
+  services: GatewayServices;
+  /** Releases what the app holds (the store); the HTTP server is the caller's. */
+  close(): Promise<void>;
+}
+
+/** The composition root: the whole gateway from one config object. */
+export async function buildApp(config: GatewayConfig, logger: Logger): Promise<GatewayApp> {
+  const { secretKey, apiBase, ephemeralKeyVersion, timeoutMs } = config.stripe;
+  if (!secretKey) throw new ConfigError('STRIPE_SECRET_KEY', 'required outside sandbox mode');
+  const stripe = createStripeClient({ secretKey, timeoutMs, apiBase });
+  const store = await openStore(config.databaseUrl);
+  const services: GatewayServices = {
+    stripe,
+    store,
+    accountScope: accountScopeResolver(stripe, secretKey),
+    ephemeralKeyVersion,
+    allowGuests: config.auth.allowGuests,
+    logger,
+  };
+  const authenticate = createAuthenticator(config.auth);
+  const yoga = createGraphQLServer({ services, authenticate, graphiql: config.graphiql, logger });
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
+  app.use(requestContext(logger));
+  app.use(healthRouter(store));
+  app.use(setupIntentsRouter(services, authenticate));
+  app.use(yoga.graphqlEndpoint, (req, res) => yoga.handleNodeRequestAndResponse(req, res, { req, res }));
+  app.use((req, res) => {
+    sendJsonApi(res, 404, { error: `No route for ${req.method} ${req.path}.` });
+  });
+  return { handler: app, services, close: () => store.close() };
+}

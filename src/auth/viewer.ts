@@ -1,0 +1,6 @@
+/** Who is calling: a user named by a verified bearer token, or a guest. */
+export type Viewer =
+  | { kind: 'user'; userId: string; email: string | undefined; name: string | undefined }
+  | { kind: 'guest' };
+
+export const GUEST: Viewer = { kind: 'guest' };

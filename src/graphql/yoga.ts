@@ -1,0 +1,56 @@
+import type { Request, Response } from 'express';
+import { GraphQLError } from 'graphql';
+import { createYoga, type Plugin } from 'graphql-yoga';
+import type { Logger } from 'pino';
+import type { Authenticate } from '../auth/authenticator.js';
+import { UnauthenticatedError } from '../resolvers/errors.js';
+import type { GatewayServices } from '../resolvers/services.js';
+import type { GraphQLContext } from '../schema/context.js';
+import { schema } from '../schema/index.js';
+import { GRAPHIQL_DEFAULT_QUERY } from './graphiql-document.js';
+
+export interface GraphQLServerOptions {
+  services: GatewayServices;
+  authenticate: Authenticate;
+  graphiql: boolean;
+  logger: Logger;
+}
+
+type ServerContext = { req: Request; res: Response };
+
+/** Results carry secrets: no cache may keep them. */
+const noStore: Plugin = {
+  onResponse: ({ response }) => {
+    response.headers.set('Cache-Control', 'no-store');
+  },
+};
+
+export function createGraphQLServer({ services, authenticate, graphiql, logger }: GraphQLServerOptions) {
+  return createYoga<ServerContext, GraphQLContext>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    landingPage: false,
+    graphiql: graphiql && { title: 'stripe-setup-gateway', defaultQuery: GRAPHIQL_DEFAULT_QUERY },
+    maskedErrors: true,
+    logging: {
+      debug: (...args) => logger.debug(args.map(String).join(' ')),
+      info: (...args) => logger.info(args.map(String).join(' ')),
+      warn: (...args) => logger.warn(args.map(String).join(' ')),
+      error: (...args) => logger.error({ err: args.find((arg) => arg instanceof Error) }, 'graphql error'),
+    },
+    plugins: [noStore],
+    context: async ({ request }) => ({ services, viewer: await viewerOrUnauthenticated(authenticate, request) }),
+  });
+}
+
+async function viewerOrUnauthenticated(authenticate: Authenticate, request: globalThis.Request) {
+  try {
+    return await authenticate(request.headers.get('authorization'));
+  } catch (error) {
+    if (!(error instanceof UnauthenticatedError)) throw error;
+    // Fails the whole request: a bad token is never served as a guest.
+    throw new GraphQLError(error.message, {
+      extensions: { code: 'UNAUTHENTICATED', http: { status: 401, headers: { 'WWW-Authenticate': 'Bearer' } } },
+    });
+  }
+}

@@ -1,0 +1,42 @@
+import { randomUUID } from 'node:crypto';
+import type { RequestHandler } from 'express';
+import type { Logger } from 'pino';
+
+declare global {
+  namespace Express {
+    interface Locals {
+      requestId: string;
+      logger: Logger;
+    }
+  }
+}
+
+const INCOMING_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
+
+/**
+ * Gives every request an id (the caller's `X-Request-Id` when it is sane), returns it, and
+ * logs one structured line when the response is finished. No headers, bodies or queries are
+ * logged: they may carry tokens and secrets.
+ */
+export function requestContext(logger: Logger): RequestHandler {
+  return (req, res, next) => {
+    const incoming = req.get('x-request-id');
+    const requestId = incoming && INCOMING_ID.test(incoming) ? incoming : randomUUID();
+    const started = process.hrtime.bigint();
+    res.locals.requestId = requestId;
+    res.locals.logger = logger.child({ requestId });
+    res.setHeader('X-Request-Id', requestId);
+    res.on('finish', () => {
+      res.locals.logger.info(
+        {
+          method: req.method,
+          path: req.path,
+          status: res.statusCode,
+          durationMs: Number(process.hrtime.bigint() - started) / 1e6,
+        },
+        'request finished',
+      );
+    });
+    next();
+  };
+}

@@ -1,0 +1,42 @@
+import { buildApp } from './app.js';
+import { ConfigError, loadConfig } from './config/config.js';
+import { listen } from './http/listen.js';
+import { createLogger } from './http/logger.js';
+import { enterSandboxMode } from './sandbox.js';
+
+/** The entry point: config from the environment, then listen until SIGTERM. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel);
+  const sandbox = config.stripe.secretKey ? undefined : await enterSandboxMode(config, logger);
+  const app = await buildApp(sandbox?.config ?? config, logger);
+  const server = await listen(app.handler, config.port, config.host);
+  logger.info(
+    { url: server.url, graphql: `${server.url}/graphql`, rest: `${server.url}/api/v2/storefront/stripe/setup_intents` },
+    config.graphiql ? `listening; GraphiQL at ${server.url}/graphql` : 'listening',
+  );
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'draining in-flight requests');
+    await server.close();
+    await app.close();
+    await sandbox?.emulator.close();
+    logger.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  // Invalid configuration is one clear line naming the variable, never a half-started gateway.
+  if (error instanceof ConfigError) {
+    console.error(`stripe-setup-gateway: invalid configuration: ${error.message}`);
+  } else {
+    console.error('stripe-setup-gateway: failed to start:', error);
+  }
+  process.exit(1);
+});

@@ -1,0 +1,44 @@
+/** The expected failures of the resolver: each is a typed GraphQL error and a REST status. */
+
+export interface FieldError {
+  /** The GraphQL input field: `stripeVersion`, `idempotencyKey`. */
+  field: string;
+  messages: string[];
+}
+
+export class ValidationError extends Error {
+  override name = 'ValidationError';
+  constructor(readonly fieldErrors: FieldError[]) {
+    super(fieldErrors.flatMap((fieldError) => fieldError.messages).join('; '));
+  }
+}
+
+/** Stripe refused or failed the request; carries what Stripe said. */
+export class PaymentProviderError extends Error {
+  override name = 'PaymentProviderError';
+  constructor(
+    message: string,
+    readonly details: {
+      code: string | null;
+      declineCode: string | null;
+      requestId: string | null;
+      retryable: boolean;
+    },
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** No bearer token while guests are not allowed. */
+export class AuthenticationRequiredError extends Error {
+  override name = 'AuthenticationRequiredError';
+  constructor() {
+    super('Sign in to save a payment method: this gateway does not serve guests.');
+  }
+}
+
+/** A bearer token that is present but invalid, expired or not verifiable. Never a guest. */
+export class UnauthenticatedError extends Error {
+  override name = 'UnauthenticatedError';
+}

@@ -1,0 +1,36 @@
+import { ValidationError, type FieldError } from './errors.js';
+
+/** The mutation's input; REST maps its body and headers onto the same shape. */
+export interface CreateStripeSetupIntentInput {
+  stripeVersion?: string | null | undefined;
+  idempotencyKey?: string | null | undefined;
+}
+
+export interface ValidInput {
+  stripeVersion: string | undefined;
+  idempotencyKey: string | undefined;
+}
+
+const STRIPE_VERSION = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])(\.[a-z][a-z0-9_]*)?$/;
+// Stripe's own limit for idempotency keys; printable ASCII so it survives an HTTP header.
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+export function validateInput(input: CreateStripeSetupIntentInput): ValidInput {
+  const fieldErrors: FieldError[] = [];
+  const stripeVersion = input.stripeVersion ?? undefined;
+  const idempotencyKey = input.idempotencyKey ?? undefined;
+  if (stripeVersion !== undefined && !STRIPE_VERSION.test(stripeVersion)) {
+    fieldErrors.push({
+      field: 'stripeVersion',
+      messages: ['Stripe version must be a Stripe API version such as 2026-10-28.endive or 2024-06-20'],
+    });
+  }
+  if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+    fieldErrors.push({
+      field: 'idempotencyKey',
+      messages: ['Idempotency key must be 1 to 255 printable ASCII characters without spaces'],
+    });
+  }
+  if (fieldErrors.length > 0) throw new ValidationError(fieldErrors);
+  return { stripeVersion, idempotencyKey };
+}

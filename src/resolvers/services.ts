@@ -1,0 +1,14 @@
+import type { Logger } from 'pino';
+import type Stripe from 'stripe';
+import type { CustomerStore } from '../store/customer-store.js';
+
+/** What the resolvers work with; built once by the composition root. */
+export interface GatewayServices {
+  stripe: Stripe;
+  store: CustomerStore;
+  accountScope: () => Promise<string>;
+  /** `Stripe-Version` for ephemeral keys when the client names none. */
+  ephemeralKeyVersion: string;
+  allowGuests: boolean;
+  logger: Logger;
+}

@@ -1,0 +1,53 @@
+import express, { Router, type Request } from 'express';
+import type { Authenticate } from '../auth/authenticator.js';
+import { createStripeSetupIntent } from '../resolvers/create-stripe-setup-intent.js';
+import type { CreateStripeSetupIntentInput } from '../resolvers/input.js';
+import type { GatewayServices } from '../resolvers/services.js';
+import { RestRequestError, restErrorHandler } from './errors.js';
+import { JSON_API, sendJsonApi } from './json-api.js';
+
+export const SETUP_INTENTS_PATH = '/api/v2/storefront/stripe/setup_intents';
+const BODY_TYPES = ['application/json', JSON_API];
+export const MAX_BODY_BYTES = 16 * 1024;
+
+/** Spree's Storefront API path, translated onto the one resolver; no business logic here. */
+export function setupIntentsRouter(services: GatewayServices, authenticate: Authenticate): Router {
+  const router = Router();
+  router.post(SETUP_INTENTS_PATH, express.json({ type: BODY_TYPES, limit: MAX_BODY_BYTES }), async (req, res) => {
+    const viewer = await authenticate(req.get('authorization'));
+    const result = await createStripeSetupIntent(services, viewer, inputFrom(req));
+    sendJsonApi(
+      res,
+      200,
+      {
+        customer_id: result.customerId,
+        ephemeral_key_secret: result.ephemeralKeySecret,
+        setup_intent_client_secret: result.setupIntentClientSecret,
+      },
+      { 'Cache-Control': 'no-store' },
+    );
+  });
+  router.all(SETUP_INTENTS_PATH, (req, res) => {
+    sendJsonApi(res, 405, { error: `${req.method} is not allowed here; use POST.` }, { Allow: 'POST' });
+  });
+  router.use(restErrorHandler);
+  return router;
+}
+
+function inputFrom(req: Request): CreateStripeSetupIntentInput {
+  if (hasBody(req) && !req.is(BODY_TYPES)) throw new RestRequestError(415, `Send the body as ${BODY_TYPES.join(' or ')}.`);
+  const body: unknown = req.body;
+  if (body !== undefined && body !== null && (typeof body !== 'object' || Array.isArray(body))) {
+    throw new RestRequestError(400, 'The request body must be a JSON object.');
+  }
+  const stripeVersion = (body as { stripe_version?: unknown } | undefined)?.stripe_version;
+  return {
+    // A non-string version is reported by the resolver's own check, as for any bad version.
+    stripeVersion: stripeVersion === undefined || stripeVersion === null ? undefined : String(stripeVersion),
+    idempotencyKey: req.get('idempotency-key'),
+  };
+}
+
+function hasBody(req: Request): boolean {
+  return req.get('transfer-encoding') !== undefined || Number(req.get('content-length') ?? 0) > 0;
+}

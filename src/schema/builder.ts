@@ -1,0 +1,15 @@
+import SchemaBuilder from '@pothos/core';
+import ErrorsPlugin from '@pothos/plugin-errors';
+import type { GraphQLContext } from './context.js';
+
+export const builder = new SchemaBuilder<{
+  Context: GraphQLContext;
+  DefaultFieldNullability: false;
+}>({
+  plugins: [ErrorsPlugin],
+  defaultFieldNullability: false,
+  errors: { directResult: true },
+});
+
+builder.queryType({});
+builder.mutationType({});

@@ -1,0 +1,89 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAuthenticator } from '../src/auth/authenticator.js';
+import { mintToken } from '../src/auth/dev-token.js';
+import { UnauthenticatedError } from '../src/resolvers/errors.js';
+
+const secret = 'auth-suite-secret-auth-suite-secret-0123';
+const hs = { jwtSecret: secret, jwksUrl: undefined, issuer: undefined, audience: undefined };
+
+describe('bearer tokens (HS256)', () => {
+  const authenticate = createAuthenticator(hs);
+
+  it('treats no Authorization header as a guest', async () => {
+    expect(await authenticate(undefined)).toEqual({ kind: 'guest' });
+    expect(await authenticate(null)).toEqual({ kind: 'guest' });
+  });
+
+  it('reads the user from sub, email and name', async () => {
+    const token = await mintToken({ sub: 'u1', email: 'u1@example.com', name: 'U One' }, { secret });
+    expect(await authenticate(`Bearer ${token}`)).toEqual({ kind: 'user', userId: 'u1', email: 'u1@example.com', name: 'U One' });
+  });
+
+  it.each([
+    ['a wrong signature', () => mintToken({ sub: 'u1' }, { secret: `${secret}-other` })],
+    ['an expired token', () => mintToken({ sub: 'u1' }, { secret, expiresIn: '-5m' })],
+    ['no sub', () => new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('1h').sign(new TextEncoder().encode(secret))],
+    ['alg none', async () => `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from('{"sub":"u1"}').toString('base64url')}.`],
+    ['garbage', async () => 'abc.def.ghi'],
+  ])('refuses %s, never downgrading to guest', async (_name, make) => {
+    await expect(authenticate(`Bearer ${await make()}`)).rejects.toBeInstanceOf(UnauthenticatedError);
+  });
+
+  it('enforces issuer and audience when configured', async () => {
+    const strict = createAuthenticator({ ...hs, issuer: 'https://id.example.com', audience: 'storefront' });
+    const right = await mintToken({ sub: 'u1' }, { secret, issuer: 'https://id.example.com', audience: 'storefront' });
+    const wrongIssuer = await mintToken({ sub: 'u1' }, { secret, issuer: 'https://evil.example.com', audience: 'storefront' });
+    const noAudience = await mintToken({ sub: 'u1' }, { secret, issuer: 'https://id.example.com' });
+    expect(await strict(`Bearer ${right}`)).toMatchObject({ kind: 'user', userId: 'u1' });
+    await expect(strict(`Bearer ${wrongIssuer}`)).rejects.toThrow(/iss/);
+    await expect(strict(`Bearer ${noAudience}`)).rejects.toThrow(/aud/);
+  });
+});
+
+describe('bearer tokens from a JWKS (RS256/ES256)', () => {
+  let keys: JWK[] = [];
+  let fetches = 0;
+  const server = createServer((_req, res) => {
+    fetches += 1;
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify({ keys }));
+  });
+  let jwksUrl: URL;
+
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    jwksUrl = new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`);
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  async function signingKey(alg: 'RS256' | 'ES256', kid: string) {
+    const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
+    return { privateKey, jwk: { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' } };
+  }
+  const sign = (alg: string, kid: string, key: CryptoKey) =>
+    new SignJWT({ email: 'idp@example.com' }).setProtectedHeader({ alg, kid }).setSubject('idp_user').setExpirationTime('5m').sign(key);
+
+  it('verifies with the published keys and follows a rotation to a new kid', async () => {
+    const first = await signingKey('RS256', 'key-1');
+    keys = [first.jwk];
+    const authenticate = createAuthenticator({ ...hs, jwtSecret: undefined, jwksUrl });
+    expect(await authenticate(`Bearer ${await sign('RS256', 'key-1', first.privateKey)}`)).toMatchObject({ userId: 'idp_user' });
+
+    const rotated = await signingKey('ES256', 'key-2');
+    keys = [rotated.jwk];
+    const before = fetches;
+    expect(await authenticate(`Bearer ${await sign('ES256', 'key-2', rotated.privateKey)}`)).toMatchObject({
+      userId: 'idp_user',
+      email: 'idp@example.com',
+    });
+    expect(fetches).toBe(before + 1);
+
+    const unknown = await signingKey('RS256', 'key-3');
+    await expect(authenticate(`Bearer ${await sign('RS256', 'key-3', unknown.privateKey)}`)).rejects.toBeInstanceOf(
+      UnauthenticatedError,
+    );
+  });
+});

@@ -1,0 +1,81 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startStripeEmulator, type StripeEmulator } from '../src/emulator/index.js';
+import { callRest, tokenFor } from './support/clients.js';
+import { startGateway } from './support/gateway.js';
+
+describe('a signed-in user’s customer', () => {
+  let emulator: StripeEmulator;
+  let dir: string;
+  beforeEach(async () => {
+    emulator = await startStripeEmulator();
+    dir = mkdtempSync(join(tmpdir(), 'gateway-customers-'));
+  });
+  afterEach(async () => {
+    await emulator.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('is reused after a restart on the same SQLite file', async () => {
+    const databasePath = join(dir, 'gateway.sqlite');
+    const token = await tokenFor({ sub: 'user_restart' });
+    const before = await startGateway(emulator, databasePath);
+    const first = await callRest(before.url, { token });
+    await before.close();
+
+    const after = await startGateway(emulator, databasePath);
+    const second = await callRest(after.url, { token });
+    await after.close();
+
+    expect(second.status).toBe(200);
+    expect(second.body.customer_id).toBe(first.body.customer_id);
+    expect(emulator.customers()).toHaveLength(1);
+  });
+
+  it('is never shared between users', async () => {
+    const gateway = await startGateway(emulator, join(dir, 'gateway.sqlite'));
+    const ada = await callRest(gateway.url, { token: await tokenFor({ sub: 'ada' }) });
+    const bob = await callRest(gateway.url, { token: await tokenFor({ sub: 'bob' }) });
+    await gateway.close();
+    expect(ada.body.customer_id).not.toBe(bob.body.customer_id);
+    expect(emulator.customers().map((customer) => customer.metadata.user_id).sort()).toEqual(['ada', 'bob']);
+  });
+
+  it('is not handed to another Stripe account', async () => {
+    const other = await startStripeEmulator({ accountId: 'acct_other_account' });
+    const databasePath = join(dir, 'gateway.sqlite');
+    const token = await tokenFor({ sub: 'user_two_accounts' });
+    const first = await startGateway(emulator, databasePath);
+    const mine = await callRest(first.url, { token });
+    await first.close();
+    const second = await startGateway(other, databasePath);
+    const theirs = await callRest(second.url, { token });
+    await second.close();
+    await other.close();
+    expect(theirs.status).toBe(200);
+    expect(theirs.body.customer_id).not.toBe(mine.body.customer_id);
+  });
+});
+
+describe('the ephemeral key and the SetupIntent', () => {
+  // Created concurrently: while either request is held unanswered, the other one still arrives.
+  it.each(['/v1/ephemeral_keys', '/v1/setup_intents'])('are both requested while %s is unanswered', async (held) => {
+    const other = held === '/v1/setup_intents' ? '/v1/ephemeral_keys' : '/v1/setup_intents';
+    const emulator = await startStripeEmulator();
+    const dir = mkdtempSync(join(tmpdir(), 'gateway-concurrency-'));
+    const gateway = await startGateway(emulator, join(dir, 'gateway.sqlite'), { STRIPE_TIMEOUT_MS: '500' });
+    try {
+      emulator.injectFault({ match: { method: 'POST', path: held }, times: 1, kind: 'hang' });
+      const call = callRest(gateway.url);
+      await expect.poll(() => emulator.requests().some((r) => r.path === other), { timeout: 5_000 }).toBe(true);
+      emulator.clearFaults();
+      expect((await call).status).toBe(200);
+    } finally {
+      await gateway.close();
+      await emulator.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

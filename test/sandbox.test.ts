@@ -1,0 +1,76 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { callGraphQL, callRest, SETUP_INTENT_MUTATION } from './support/clients.js';
+import { exitOf, runTs, waitForLog } from './support/process.js';
+
+describe('sandbox mode (no STRIPE_SECRET_KEY), as `npm start` runs it', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gateway-sandbox-'));
+  const env = { PORT: '0', HOST: '127.0.0.1', DATABASE_URL: `sqlite:${join(dir, 'gateway.sqlite')}` };
+  const child = runTs('src/main.ts', [], env);
+  const exit = exitOf(child);
+  const logs: Record<string, unknown>[] = [];
+  let url = '';
+
+  beforeAll(async () => {
+    const listening = await waitForLog(child, (line) => line.msg?.toString().startsWith('listening') ?? false, logs);
+    url = String(listening.url);
+  });
+  afterAll(() => {
+    child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('says it is in sandbox mode and how to mint a development token', () => {
+    const messages = logs.map((line) => String(line.msg));
+    expect(messages.some((m) => m.startsWith('SANDBOX MODE') && m.includes('emulator'))).toBe(true);
+    expect(messages.some((m) => m.includes('npm run token -- --sub user_1'))).toBe(true);
+    expect(messages.some((m) => m.includes(`GraphiQL at ${url}/graphql`))).toBe(true);
+  });
+
+  it('serves a token from `npm run token` on both surfaces, reusing the customer', async () => {
+    const minted = await exitOf(runTs('scripts/token.ts', ['--sub', 'user_1', '--email', 'a@example.com'], {}));
+    expect(minted.code).toBe(0);
+    const token = minted.stdout.trim();
+    const rest = await callRest(url, { token });
+    expect(rest.status).toBe(200);
+    const graphql = await callGraphQL(url, SETUP_INTENT_MUTATION, { token });
+    expect(graphql.body.data.createStripeSetupIntent.customerId).toBe(rest.body.customer_id);
+    const viewer = await callGraphQL(url, '{ viewer { email } }', { token });
+    expect(viewer.body.data.viewer.email).toBe('a@example.com');
+  });
+
+  it('answers /health and /ready', async () => {
+    expect((await fetch(`${url}/health`)).status).toBe(200);
+    expect((await fetch(`${url}/ready`)).status).toBe(200);
+  });
+
+  it('drains and exits 0 on SIGTERM', async () => {
+    child.kill('SIGTERM');
+    const { code } = await exit;
+    expect(code).toBe(0);
+  });
+});
+
+describe('start-up refusals', () => {
+  it('refuses sandbox mode in production with one line naming the variable', async () => {
+    const { code, stderr } = await exitOf(runTs('src/main.ts', [], { NODE_ENV: 'production', PORT: '0' }));
+    expect(code).toBe(1);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).toMatch(/STRIPE_SECRET_KEY/);
+  });
+
+  it.each([
+    ['PORT', 'eighty'],
+    ['STRIPE_SECRET_KEY', 'pk_test_publishable'],
+    ['STRIPE_API_BASE', 'not a url'],
+    ['ALLOW_GUESTS', 'maybe'],
+    ['DATABASE_URL', 'mysql://db'],
+  ])('refuses an invalid %s with one line naming it', async (variable, value) => {
+    const { code, stderr } = await exitOf(runTs('src/main.ts', [], { [variable]: value }));
+    expect(code).toBe(1);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).toContain(variable);
+  });
+});

@@ -1,0 +1,59 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { buildApp, type GatewayApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config/config.js';
+import { DEFAULT_EMULATOR_SECRET_KEY, startStripeEmulator, type StripeEmulator } from '../../src/emulator/index.js';
+import { listen } from '../../src/http/listen.js';
+
+export const TEST_JWT_SECRET = 'test-secret-for-the-gateway-suite-0123456789';
+
+export interface TestGateway {
+  url: string;
+  app: GatewayApp;
+  close(): Promise<void>;
+}
+
+/** The real app, built by the composition root from env-style config, on a real socket. */
+export async function startGateway(
+  emulator: StripeEmulator,
+  databasePath: string,
+  env: Record<string, string> = {},
+): Promise<TestGateway> {
+  const config = loadConfig({
+    STRIPE_SECRET_KEY: DEFAULT_EMULATOR_SECRET_KEY,
+    STRIPE_API_BASE: emulator.url,
+    DATABASE_URL: `sqlite:${databasePath}`,
+    AUTH_JWT_SECRET: TEST_JWT_SECRET,
+    ...env,
+  });
+  const app = await buildApp(config, pino({ level: 'silent' }));
+  const server = await listen(app.handler, 0, '127.0.0.1');
+  return {
+    url: server.url,
+    app,
+    close: async () => {
+      await server.close();
+      await app.close();
+    },
+  };
+}
+
+/** A fresh emulator, a fresh SQLite directory and a gateway on them, torn down together. */
+export async function startWorld(env: Record<string, string> = {}) {
+  const emulator = await startStripeEmulator();
+  const dir = mkdtempSync(join(tmpdir(), 'gateway-test-'));
+  const databasePath = join(dir, 'gateway.sqlite');
+  const gateway = await startGateway(emulator, databasePath, env);
+  return {
+    emulator,
+    gateway,
+    databasePath,
+    close: async () => {
+      await gateway.close();
+      await emulator.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,46 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createInterface } from 'node:readline';
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+const TSX = `${ROOT}node_modules/.bin/tsx`;
+
+/** A child with only the variables given (plus PATH): nothing leaks in from the test's own env. */
+export function runTs(script: string, args: string[], env: Record<string, string>): ChildProcessWithoutNullStreams {
+  return spawn(TSX, [script, ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env } });
+}
+
+export interface Exit {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function exitOf(child: ChildProcessWithoutNullStreams): Promise<Exit> {
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk) => (stdout += chunk));
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+}
+
+/** Resolves with the first JSON log line the predicate accepts. */
+export function waitForLog(
+  child: ChildProcessWithoutNullStreams,
+  predicate: (line: Record<string, unknown>) => boolean,
+  lines: Record<string, unknown>[] = [],
+): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const reader = createInterface({ input: child.stdout });
+    reader.on('line', (text) => {
+      let line: Record<string, unknown>;
+      try {
+        line = JSON.parse(text);
+      } catch {
+        return;
+      }
+      lines.push(line);
+      if (predicate(line)) resolve(line);
+    });
+    child.on('close', (code) => reject(new Error(`exited with ${code} before the expected log line`)));
+  });
+}
