@@ -42,7 +42,7 @@ export async function buildApp(config: GatewayConfig, logger: Logger): Promise<G
   app.use(requestContext(logger));
   app.use(healthRouter(store));
   app.use(setupIntentsRouter(services, authenticate));
-  app.use(yoga.graphqlEndpoint, (req, res) => yoga.handleNodeRequestAndResponse(req, res, { req, res }));
+  app.use(yoga.graphqlEndpoint, (req, res) => yoga(req, res, { req, res }));
   app.use((req, res) => {
     sendJsonApi(res, 404, { error: `No route for ${req.method} ${req.path}.` });
   });

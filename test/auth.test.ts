@@ -69,7 +69,7 @@ describe('bearer tokens from a JWKS (RS256/ES256)', () => {
   it('verifies with the published keys and follows a rotation to a new kid', async () => {
     const first = await signingKey('RS256', 'key-1');
     keys = [first.jwk];
-    const authenticate = createAuthenticator({ ...hs, jwtSecret: undefined, jwksUrl });
+    const authenticate = createAuthenticator({ ...hs, jwtSecret: undefined, jwksUrl, jwksCooldownMs: 0 });
     expect(await authenticate(`Bearer ${await sign('RS256', 'key-1', first.privateKey)}`)).toMatchObject({ userId: 'idp_user' });
 
     const rotated = await signingKey('ES256', 'key-2');

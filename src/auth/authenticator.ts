@@ -7,6 +7,8 @@ export interface AuthOptions {
   jwksUrl: URL | undefined;
   issuer: string | undefined;
   audience: string | undefined;
+  /** How soon after one fetch of the key set another may happen (jose's default: 30 s). */
+  jwksCooldownMs?: number;
 }
 
 /** Reads the `Authorization` header; no header is a guest, a bad one is never downgraded to guest. */
@@ -16,10 +18,13 @@ const ASYMMETRIC_ALGORITHMS = ['RS256', 'ES256'];
 // Stripe metadata values hold at most 500 characters.
 const MAX_SUBJECT_LENGTH = 500;
 
-export function createAuthenticator({ jwtSecret, jwksUrl, issuer, audience }: AuthOptions): Authenticate {
+export function createAuthenticator({ jwtSecret, jwksUrl, issuer, audience, jwksCooldownMs }: AuthOptions): Authenticate {
   const secret = jwtSecret === undefined ? undefined : new TextEncoder().encode(jwtSecret);
-  // jose caches the key set and refetches it (rate limited) when a token names an unknown kid.
-  const keySet = jwksUrl === undefined ? undefined : createRemoteJWKSet(jwksUrl);
+  // jose caches the key set and refetches it when a token names an unknown kid, at most once per cooldown.
+  const keySet =
+    jwksUrl === undefined
+      ? undefined
+      : createRemoteJWKSet(jwksUrl, jwksCooldownMs === undefined ? {} : { cooldownDuration: jwksCooldownMs });
   const claims = { issuer, audience, requiredClaims: ['sub'] };
 
   const verify = async (token: string): Promise<JWTPayload> => {
