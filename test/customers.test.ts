@@ -18,16 +18,20 @@ describe('a signed-in user’s customer', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('is reused after a restart on the same SQLite file', async () => {
-    const databasePath = join(dir, 'gateway.sqlite');
-    const token = await tokenFor({ sub: 'user_restart' });
-    const before = await startGateway(emulator, databasePath);
-    const first = await callRest(before.url, { token });
-    await before.close();
+  /** One call on a gateway of its own: started, called, stopped. */
+  async function callFreshGateway(stripe: StripeEmulator, token: string) {
+    const gateway = await startGateway(stripe, join(dir, 'gateway.sqlite'));
+    try {
+      return await callRest(gateway.url, { token });
+    } finally {
+      await gateway.close();
+    }
+  }
 
-    const after = await startGateway(emulator, databasePath);
-    const second = await callRest(after.url, { token });
-    await after.close();
+  it('is reused after a restart on the same SQLite file', async () => {
+    const token = await tokenFor({ sub: 'user_restart' });
+    const first = await callFreshGateway(emulator, token);
+    const second = await callFreshGateway(emulator, token);
 
     expect(second.status).toBe(200);
     expect(second.body.customer_id).toBe(first.body.customer_id);
@@ -45,14 +49,9 @@ describe('a signed-in user’s customer', () => {
 
   it('is not handed to another Stripe account', async () => {
     const other = await startStripeEmulator({ accountId: 'acct_other_account' });
-    const databasePath = join(dir, 'gateway.sqlite');
     const token = await tokenFor({ sub: 'user_two_accounts' });
-    const first = await startGateway(emulator, databasePath);
-    const mine = await callRest(first.url, { token });
-    await first.close();
-    const second = await startGateway(other, databasePath);
-    const theirs = await callRest(second.url, { token });
-    await second.close();
+    const mine = await callFreshGateway(emulator, token);
+    const theirs = await callFreshGateway(other, token);
     await other.close();
     expect(theirs.status).toBe(200);
     expect(theirs.body.customer_id).not.toBe(mine.body.customer_id);

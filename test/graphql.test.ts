@@ -1,18 +1,12 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { callGraphQL, SETUP_INTENT_MUTATION, tokenFor } from './support/clients.js';
-import { startWorld } from './support/gateway.js';
-
-type World = Awaited<ReturnType<typeof startWorld>>;
+import { useWorld } from './support/gateway.js';
 
 describe('GraphQL createStripeSetupIntent', () => {
-  let world: World;
-  beforeEach(async () => {
-    world = await startWorld();
-  });
-  afterEach(() => world.close());
+  const world = useWorld();
 
   it('returns StripeSetupIntent itself as the success member, never cached', async () => {
-    const { status, headers, body } = await callGraphQL(world.gateway.url, SETUP_INTENT_MUTATION);
+    const { status, headers, body } = await callGraphQL(world().gateway.url, SETUP_INTENT_MUTATION);
     expect(status).toBe(200);
     expect(headers.get('cache-control')).toBe('no-store');
     const result = body.data.createStripeSetupIntent;
@@ -22,23 +16,23 @@ describe('GraphQL createStripeSetupIntent', () => {
       ephemeralKeySecret: expect.stringMatching(/^ek_test_/),
       setupIntentClientSecret: expect.stringMatching(/^seti_\w+_secret_\w+$/),
     });
-    expect(world.emulator.setupIntents()[0]?.client_secret).toBe(result.setupIntentClientSecret);
+    expect(world().emulator.setupIntents()[0]?.client_secret).toBe(result.setupIntentClientSecret);
   });
 
   it('reuses a signed-in user’s customer and passes stripeVersion to the ephemeral key', async () => {
     const token = await tokenFor({ sub: 'user_7', email: 'grace@example.com' });
-    const first = await callGraphQL(world.gateway.url, SETUP_INTENT_MUTATION, {
+    const first = await callGraphQL(world().gateway.url, SETUP_INTENT_MUTATION, {
       token,
       variables: { input: { stripeVersion: '2025-03-31.basil' } },
     });
-    const second = await callGraphQL(world.gateway.url, SETUP_INTENT_MUTATION, { token });
+    const second = await callGraphQL(world().gateway.url, SETUP_INTENT_MUTATION, { token });
     expect(second.body.data.createStripeSetupIntent.customerId).toBe(first.body.data.createStripeSetupIntent.customerId);
-    expect(world.emulator.customers()).toHaveLength(1);
-    expect(world.emulator.ephemeralKeys()[0]?.apiVersion).toBe('2025-03-31.basil');
+    expect(world().emulator.customers()).toHaveLength(1);
+    expect(world().emulator.ephemeralKeys()[0]?.apiVersion).toBe('2025-03-31.basil');
   });
 
   it('answers bad input with ValidationError naming the GraphQL input fields', async () => {
-    const { body } = await callGraphQL(world.gateway.url, SETUP_INTENT_MUTATION, {
+    const { body } = await callGraphQL(world().gateway.url, SETUP_INTENT_MUTATION, {
       variables: { input: { stripeVersion: 'latest', idempotencyKey: 'has spaces' } },
     });
     expect(body.data.createStripeSetupIntent).toMatchObject({
@@ -49,11 +43,11 @@ describe('GraphQL createStripeSetupIntent', () => {
         { field: 'idempotencyKey', messages: [expect.any(String)] },
       ],
     });
-    expect(world.emulator.requests()).toHaveLength(0);
+    expect(world().emulator.requests()).toHaveLength(0);
   });
 
   it('answers a Stripe refusal with StripeError carrying code, decline code and request id', async () => {
-    world.emulator.injectFault({
+    world().emulator.injectFault({
       match: { path: '/v1/ephemeral_keys' },
       times: 1,
       kind: 'error',
@@ -63,7 +57,7 @@ describe('GraphQL createStripeSetupIntent', () => {
       declineCode: 'generic_decline',
       message: 'Your card was declined.',
     });
-    const { body } = await callGraphQL(world.gateway.url, SETUP_INTENT_MUTATION);
+    const { body } = await callGraphQL(world().gateway.url, SETUP_INTENT_MUTATION);
     expect(body.data.createStripeSetupIntent).toEqual({
       __typename: 'StripeError',
       message: 'Your card was declined.',
@@ -75,13 +69,13 @@ describe('GraphQL createStripeSetupIntent', () => {
   });
 
   it('keeps the operator’s credentials problem out of the client’s message', async () => {
-    world.emulator.injectFault({
+    world().emulator.injectFault({
       kind: 'error',
       status: 401,
       type: 'invalid_request_error',
       message: 'Invalid API Key provided: sk_test_****abcd',
     });
-    const { body } = await callGraphQL(world.gateway.url, SETUP_INTENT_MUTATION);
+    const { body } = await callGraphQL(world().gateway.url, SETUP_INTENT_MUTATION);
     expect(body.data.createStripeSetupIntent.__typename).toBe('StripeError');
     expect(body.data.createStripeSetupIntent.message).not.toMatch(/sk_test/);
   });
@@ -89,18 +83,18 @@ describe('GraphQL createStripeSetupIntent', () => {
   it('fails the whole request with 401 UNAUTHENTICATED for a bad token, with no Stripe call', async () => {
     const forged = await tokenFor({ sub: 'user_1' }, 'another-secret-another-secret-0123456789');
     for (const query of [SETUP_INTENT_MUTATION, '{ viewer { signedIn } }']) {
-      const { status, body } = await callGraphQL(world.gateway.url, query, { token: forged });
+      const { status, body } = await callGraphQL(world().gateway.url, query, { token: forged });
       expect(status).toBe(401);
       expect(body.data ?? null).toBeNull();
       expect(body.errors[0].extensions.code).toBe('UNAUTHENTICATED');
     }
-    expect(world.emulator.requests()).toHaveLength(0);
+    expect(world().emulator.requests()).toHaveLength(0);
   });
 
   it('tells the viewer who they are and their stored customer without creating one', async () => {
     const token = await tokenFor({ sub: 'user_9', email: 'e@example.com', name: 'Edsger' });
     const viewerQuery = '{ viewer { signedIn userId email name stripeCustomerId } }';
-    const before = await callGraphQL(world.gateway.url, viewerQuery, { token });
+    const before = await callGraphQL(world().gateway.url, viewerQuery, { token });
     expect(before.body.data.viewer).toEqual({
       signedIn: true,
       userId: 'user_9',
@@ -108,13 +102,13 @@ describe('GraphQL createStripeSetupIntent', () => {
       name: 'Edsger',
       stripeCustomerId: null,
     });
-    expect(world.emulator.customers()).toHaveLength(0);
+    expect(world().emulator.customers()).toHaveLength(0);
 
-    const saved = await callGraphQL(world.gateway.url, SETUP_INTENT_MUTATION, { token });
-    const after = await callGraphQL(world.gateway.url, viewerQuery, { token });
+    const saved = await callGraphQL(world().gateway.url, SETUP_INTENT_MUTATION, { token });
+    const after = await callGraphQL(world().gateway.url, viewerQuery, { token });
     expect(after.body.data.viewer.stripeCustomerId).toBe(saved.body.data.createStripeSetupIntent.customerId);
 
-    const guest = await callGraphQL(world.gateway.url, viewerQuery);
+    const guest = await callGraphQL(world().gateway.url, viewerQuery);
     expect(guest.body.data.viewer).toEqual({
       signedIn: false,
       userId: null,
@@ -125,15 +119,15 @@ describe('GraphQL createStripeSetupIntent', () => {
   });
 
   it('masks unexpected failures', async () => {
-    await world.gateway.app.services.store.close();
+    await world().gateway.app.services.store.close();
     const token = await tokenFor({ sub: 'user_1' });
-    const { body } = await callGraphQL(world.gateway.url, SETUP_INTENT_MUTATION, { token });
+    const { body } = await callGraphQL(world().gateway.url, SETUP_INTENT_MUTATION, { token });
     expect(body.errors[0].message).toBe('Unexpected error.');
     expect(JSON.stringify(body)).not.toMatch(/database|sqlite|at /i);
   });
 
   it('serves GraphiQL to a browser at GET /graphql', async () => {
-    const page = await fetch(`${world.gateway.url}/graphql`, { headers: { accept: 'text/html' } });
+    const page = await fetch(`${world().gateway.url}/graphql`, { headers: { accept: 'text/html' } });
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toMatch(/text\/html/);
     expect(await page.text()).toContain('createStripeSetupIntent');
@@ -141,23 +135,19 @@ describe('GraphQL createStripeSetupIntent', () => {
 });
 
 describe('GraphQL with ALLOW_GUESTS=false and GraphiQL off', () => {
-  let world: World;
-  beforeEach(async () => {
-    world = await startWorld({ ALLOW_GUESTS: 'false', GRAPHIQL: 'false' });
-  });
-  afterEach(() => world.close());
+  const world = useWorld({ ALLOW_GUESTS: 'false', GRAPHIQL: 'false' });
 
   it('answers a guest with AuthenticationRequiredError', async () => {
-    const { body } = await callGraphQL(world.gateway.url, SETUP_INTENT_MUTATION);
+    const { body } = await callGraphQL(world().gateway.url, SETUP_INTENT_MUTATION);
     expect(body.data.createStripeSetupIntent).toEqual({
       __typename: 'AuthenticationRequiredError',
       message: expect.stringMatching(/Sign in/),
     });
-    expect(world.emulator.requests()).toHaveLength(0);
+    expect(world().emulator.requests()).toHaveLength(0);
   });
 
   it('does not serve GraphiQL', async () => {
-    const page = await fetch(`${world.gateway.url}/graphql`, { headers: { accept: 'text/html' } });
+    const page = await fetch(`${world().gateway.url}/graphql`, { headers: { accept: 'text/html' } });
     expect(await page.text()).not.toContain('<html');
   });
 });

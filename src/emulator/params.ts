@@ -49,21 +49,19 @@ export function readHash(value: ParamValue | undefined, param: string): Params |
   return value;
 }
 
-/** Lists arrive as `x[0]=a&x[1]=b` or `x[]=a` (decoded to index-keyed objects) or as repeated `x=a&x=b`. */
+/** Lists arrive as `x[0]=a&x[1]=b`, `x[]=a` or repeated `x=a&x=b`; sparse indices stay index-keyed objects. */
 export function readList(value: ParamValue | undefined, param: string): string[] | undefined {
   if (value === undefined) return undefined;
   if (value === '') return [];
   if (typeof value === 'string') throw invalidRequest('Invalid array', param);
-  if (Array.isArray(value)) return value;
-  const indices = Object.keys(value);
-  if (!indices.every((k) => /^\d+$/.test(k))) throw invalidRequest('Invalid array', param);
-  return indices
-    .sort((a, b) => Number(a) - Number(b))
-    .map((index) => {
-      const item = value[index];
-      if (typeof item !== 'string') throw invalidRequest(`Invalid string: ${JSON.stringify(item)}`, `${param}[${index}]`);
-      return item;
-    });
+  let entries: Array<[string, ParamValue]>;
+  if (Array.isArray(value)) entries = value.map((item, i) => [String(i), item]);
+  else if (Object.keys(value).every((k) => /^\d+$/.test(k))) entries = Object.entries(value);
+  else throw invalidRequest('Invalid array', param);
+  return entries.map(([index, item]) => {
+    if (typeof item !== 'string') throw invalidRequest(`Invalid string: ${JSON.stringify(item)}`, `${param}[${index}]`);
+    return item;
+  });
 }
 
 /** Stripe's metadata limits: ≤50 keys, keys ≤40 chars, values ≤500 chars; empty values unset a key. */

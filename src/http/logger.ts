@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { pino, stdTimeFunctions, type Logger } from 'pino';
 
 /** Paths to values that must never reach a log line. */
 const REDACTED = [
@@ -15,5 +15,10 @@ const REDACTED = [
 ];
 
 export function createLogger(level: string): Logger {
-  return pino({ level, base: { service: 'stripe-setup-gateway' }, redact: { paths: REDACTED, censor: '[redacted]' } });
+  return pino({
+    level,
+    base: { service: 'stripe-setup-gateway' },
+    timestamp: stdTimeFunctions.isoTime,
+    redact: { paths: REDACTED, censor: '[redacted]' },
+  });
 }

@@ -23,14 +23,16 @@ export function requestContext(logger: Logger): RequestHandler {
     const incoming = req.get('x-request-id');
     const requestId = incoming && INCOMING_ID.test(incoming) ? incoming : randomUUID();
     const started = process.hrtime.bigint();
+    // Read now: routers mounted on a prefix (yoga at /graphql) rewrite req.path later.
+    const { method, path } = req;
     res.locals.requestId = requestId;
     res.locals.logger = logger.child({ requestId });
     res.setHeader('X-Request-Id', requestId);
     res.on('finish', () => {
       res.locals.logger.info(
         {
-          method: req.method,
-          path: req.path,
+          method,
+          path,
           status: res.statusCode,
           durationMs: Number(process.hrtime.bigint() - started) / 1e6,
         },

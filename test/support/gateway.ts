@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
+import { afterEach, beforeEach } from 'vitest';
 import { buildApp, type GatewayApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/config.js';
 import { DEFAULT_EMULATOR_SECRET_KEY, startStripeEmulator, type StripeEmulator } from '../../src/emulator/index.js';
@@ -55,5 +56,20 @@ export async function startWorld(env: Record<string, string> = {}) {
       await emulator.close();
       rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+export type World = Awaited<ReturnType<typeof startWorld>>;
+
+/** A fresh world for every test of the enclosing describe. */
+export function useWorld(env: Record<string, string> = {}): () => World {
+  let world: World | undefined;
+  beforeEach(async () => {
+    world = await startWorld(env);
+  });
+  afterEach(() => world?.close());
+  return () => {
+    if (!world) throw new Error('useWorld() is read inside a test');
+    return world;
   };
 }

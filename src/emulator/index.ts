@@ -1,0 +1,23 @@
+/** Stripe API emulator: sandbox mode for the gateway and the backend of every test. */
+export { DEFAULT_EMULATOR_SECRET_KEY, startStripeEmulator } from './server.js';
+export { seededRandom } from './faults.js';
+export type {
+  ErrorFault,
+  FaultMatch,
+  FaultSpec,
+  FaultTrigger,
+  HangFault,
+  LatencyFault,
+  ResetAfterCommitFault,
+  ResetFault,
+} from './faults.js';
+export type { Params, ParamValue } from './form.js';
+export type { RecordedRequest } from './request-log.js';
+export type { EphemeralKeyObject } from './state.js';
+export type {
+  EmulatedCustomer,
+  EmulatedEphemeralKey,
+  EmulatedSetupIntent,
+  StripeEmulator,
+  StripeEmulatorOptions,
+} from './types.js';

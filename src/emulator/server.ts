@@ -1,0 +1,259 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import Stripe from 'stripe';
+import { authenticate, isLiveKey } from './auth.js';
+import type { RequestContext } from './context.js';
+import { invalidRequest, unrecognizedUrl } from './errors.js';
+import { FaultSet, type FaultSpec, type TerminalFault } from './faults.js';
+import { canonicalParams, decodeForm } from './form.js';
+import { IdempotencyStore } from './idempotency.js';
+import { newId } from './ids.js';
+import { errorReply, faultError, jsonReply, type Reply } from './reply.js';
+import { RequestLog, type RecordedRequest } from './request-log.js';
+import { matchRoute, type RouteMatch } from './routes.js';
+import { EmulatorState } from './state.js';
+import type {
+  EmulatedCustomer,
+  EmulatedEphemeralKey,
+  EmulatedSetupIntent,
+  StripeEmulator,
+  StripeEmulatorOptions,
+} from './types.js';
+
+export const DEFAULT_EMULATOR_SECRET_KEY = 'sk_test_emulator_0123456789abcdefABCDEF';
+
+/** The version the emulated account is pinned to, used when a request sends no Stripe-Version. */
+const ACCOUNT_API_VERSION: string = Stripe.API_VERSION;
+const API_VERSION_PATTERN = /^\d{4}-\d{2}-\d{2}(?:\.[a-z]+)?$/;
+const MAX_BODY_BYTES = 1024 * 1024;
+
+/** Either a finished answer, or the work to run once the latency has elapsed. */
+type Step = Reply | (() => Reply);
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+class EmulatorServer implements StripeEmulator {
+  readonly accountId: string;
+  private readonly state = new EmulatorState();
+  private readonly faults = new FaultSet();
+  private readonly idempotency = new IdempotencyStore();
+  private readonly log = new RequestLog();
+  private readonly keys: ReadonlySet<string>;
+  /** Aborts pending latency timers so close() need not wait for them. */
+  private readonly closing = new AbortController();
+  private readonly server: Server;
+  private address!: AddressInfo;
+  private latencyMs = 0;
+  private closed?: Promise<void>;
+
+  constructor(options: StripeEmulatorOptions) {
+    const keys = options.secretKeys ?? [DEFAULT_EMULATOR_SECRET_KEY];
+    if (keys.length === 0) throw new Error('secretKeys must not be empty');
+    this.keys = new Set(keys);
+    this.accountId = options.accountId ?? newId('acct', 16);
+    this.setLatency(options.latencyMs ?? 0);
+    this.server = createServer((req, res) => this.receive(req, res));
+  }
+
+  /** Binds the server; host, port and url are valid from then on (and stay readable after close()). */
+  async listen(port: number, host: string): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    this.address = this.server.address() as AddressInfo;
+  }
+
+  get host(): string {
+    return this.address.address;
+  }
+
+  get port(): number {
+    return this.address.port;
+  }
+
+  get url(): string {
+    return `http://${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.port}`;
+  }
+
+  close(): Promise<void> {
+    this.closed ??= new Promise<void>((resolve, reject) => {
+      this.closing.abort();
+      this.server.close((error) => (error ? reject(error) : resolve()));
+      this.server.closeAllConnections(); // idle keep-alive sockets and hung requests alike
+    });
+    return this.closed;
+  }
+
+  setLatency(ms: number): void {
+    if (!(ms >= 0)) throw new RangeError(`latency must be >= 0 ms, got ${ms}`);
+    this.latencyMs = ms;
+  }
+
+  injectFault(fault: FaultSpec): { remove(): void } {
+    return this.faults.add(fault);
+  }
+
+  clearFaults(): void {
+    this.faults.clear();
+  }
+
+  customers(): EmulatedCustomer[] {
+    const { customers, deletedCustomerIds } = this.state;
+    return [...customers.values()].map((customer): EmulatedCustomer => {
+      const { deleted: _never, ...copy } = structuredClone(customer);
+      return deletedCustomerIds.has(customer.id) ? { ...copy, deleted: true } : copy;
+    });
+  }
+
+  setupIntents(): EmulatedSetupIntent[] {
+    return [...this.state.setupIntents.values()].map((intent) => structuredClone(intent));
+  }
+
+  ephemeralKeys(): EmulatedEphemeralKey[] {
+    return [...this.state.ephemeralKeys.values()].map((key) => structuredClone(key));
+  }
+
+  deleteCustomer(id: string): void {
+    if (!this.state.customers.has(id)) throw new Error(`No such customer: '${id}'`);
+    this.state.deletedCustomerIds.add(id);
+  }
+
+  requests(): RecordedRequest[] {
+    return this.log.list();
+  }
+
+  resetRequests(): void {
+    this.log.clear();
+  }
+
+  private receive(req: IncomingMessage, res: ServerResponse): void {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+    });
+    req.on('error', () => {}); // client went away mid-body: nothing to answer
+    req.on('end', () => {
+      void this.handle(req, res, size <= MAX_BODY_BYTES ? Buffer.concat(chunks).toString('utf8') : undefined);
+    });
+  }
+
+  /**
+   * Order: record → pick faults → reset/hang → checks (fault error, auth, version, route,
+   * idempotency) → latency → work → answer. The idempotency key is reserved before the
+   * latency, so a duplicate arriving meanwhile sees it in flight (409), as on Stripe.
+   */
+  private async handle(req: IncomingMessage, res: ServerResponse, body: string | undefined): Promise<void> {
+    const method = req.method ?? 'GET';
+    const url = req.url ?? '/';
+    const queryAt = url.indexOf('?');
+    const path = queryAt === -1 ? url : url.slice(0, queryAt);
+    const idempotencyKey = header(req, 'idempotency-key');
+    const stripeVersion = header(req, 'stripe-version');
+    const record: RecordedRequest = {
+      method,
+      path,
+      status: 0,
+      requestId: newId('req', 14),
+      replayed: false,
+      params: decodeForm((method === 'POST' ? body : queryAt === -1 ? '' : url.slice(queryAt + 1)) ?? ''),
+      ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+      ...(stripeVersion === undefined ? {} : { stripeVersion }),
+    };
+    this.log.add(record);
+
+    const faults = this.faults.select(method, path);
+    const terminal = faults?.terminal;
+    if (terminal?.kind === 'reset') return void req.socket.resetAndDestroy();
+    if (terminal?.kind === 'hang') return; // open until the client gives up or close()
+
+    const step = this.prepare(req, record, body, terminal);
+    const delay = this.latencyMs + (faults?.latencyMs ?? 0);
+    if (delay > 0) {
+      try {
+        await sleep(delay, undefined, { signal: this.closing.signal });
+      } catch {
+        return; // closing
+      }
+    }
+    const reply = typeof step === 'function' ? step() : step;
+    if (terminal?.kind === 'reset-after-commit') return void req.socket.resetAndDestroy();
+
+    record.status = reply.status;
+    res.writeHead(reply.status, {
+      'Content-Type': 'application/json',
+      'Content-Length': Buffer.byteLength(reply.body),
+      'Request-Id': record.requestId,
+      'Stripe-Version': stripeVersion ?? ACCOUNT_API_VERSION,
+      ...(idempotencyKey !== undefined && method === 'POST' ? { 'Idempotency-Key': idempotencyKey } : {}),
+      ...reply.headers,
+    });
+    res.end(reply.body);
+  }
+
+  private prepare(req: IncomingMessage, record: RecordedRequest, body: string | undefined, fault?: TerminalFault): Step {
+    let livemode = false;
+    try {
+      if (body === undefined) throw invalidRequest('Request body too large.', undefined, undefined, 413);
+      if (fault?.kind === 'error') throw faultError(fault);
+      const apiKey = authenticate(req.headers.authorization, this.keys);
+      livemode = isLiveKey(apiKey);
+      if (record.stripeVersion !== undefined && !API_VERSION_PATTERN.test(record.stripeVersion)) {
+        throw invalidRequest(`Invalid Stripe API version: ${record.stripeVersion}`);
+      }
+      const route = matchRoute(record.method, record.path);
+      if (route === undefined) throw unrecognizedUrl(record.method, record.path);
+      const ctx: RequestContext = {
+        state: this.state,
+        params: record.params,
+        livemode,
+        id: route.id,
+        stripeVersionHeader: record.stripeVersion,
+        accountId: this.accountId,
+      };
+      // Stripe ignores Idempotency-Key on GET and DELETE.
+      if (record.method !== 'POST' || record.idempotencyKey === undefined) return () => this.execute(route, ctx, record);
+
+      const key = record.idempotencyKey;
+      const scope = `${apiKey}\n${key}`; // keys are scoped per API key
+      const outcome = this.idempotency.begin(scope, key, record.method, record.path, canonicalParams(record.params));
+      if (outcome.kind === 'replay') {
+        record.replayed = true;
+        const { status, body: original, requestId } = outcome.response;
+        return { status, body: original, headers: { 'Idempotent-Replayed': 'true', 'Original-Request': requestId } };
+      }
+      return () => {
+        const reply = this.execute(route, ctx, record);
+        // A 5xx means the work did not complete: let a retry perform it. 4xx results are kept, as on Stripe.
+        if (reply.status >= 500) this.idempotency.release(scope);
+        else this.idempotency.complete(scope, { status: reply.status, body: reply.body, requestId: record.requestId });
+        return reply;
+      };
+    } catch (error) {
+      return errorReply(error, record.requestId, livemode);
+    }
+  }
+
+  private execute(route: RouteMatch, ctx: RequestContext, record: RecordedRequest): Reply {
+    try {
+      return jsonReply(200, route.handler(ctx));
+    } catch (error) {
+      return errorReply(error, record.requestId, ctx.livemode);
+    }
+  }
+}
+
+export async function startStripeEmulator(options: StripeEmulatorOptions = {}): Promise<StripeEmulator> {
+  const emulator = new EmulatorServer(options);
+  await emulator.listen(options.port ?? 0, options.host ?? '127.0.0.1');
+  return emulator;
+}
