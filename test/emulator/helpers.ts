@@ -1,5 +1,6 @@
 import { afterEach, beforeEach } from 'vitest';
 import Stripe from 'stripe';
+import type { StripeErrorBody } from '../../src/emulator/errors.js';
 import {
   DEFAULT_EMULATOR_SECRET_KEY,
   startStripeEmulator,
@@ -35,15 +36,7 @@ export function useEmulator(options?: StripeEmulatorOptions): Fixture {
   return fixture;
 }
 
-export interface WireError {
-  type: string;
-  code?: string;
-  param?: string;
-  message: string;
-  decline_code?: string;
-  doc_url?: string;
-  request_log_url?: string;
-}
+export type WireError = StripeErrorBody;
 
 /** Loosely typed JSON answer: tests assert on the shape. */
 export type WireBody = { error?: WireError } & Record<string, unknown>;
