@@ -1,6 +1,7 @@
 /**
  * Where the gateway remembers each signed-in user's Stripe customer, keyed by the Stripe
- * account scope and the user id. Every backend must behave identically.
+ * account scope and the user id, and the idempotency keys its clients sent. Every backend must
+ * behave identically; `test/store/contract.ts` holds them to it.
  */
 export interface CustomerStore {
   findCustomer(accountScope: string, userId: string): Promise<string | undefined>;
@@ -9,6 +10,27 @@ export interface CustomerStore {
    * the caller's on a first write, the earlier one when another request won.
    */
   claimCustomer(accountScope: string, userId: string, customerId: string): Promise<string>;
+  /**
+   * Swaps a stale customer (deleted in Stripe) for a new one, unless another request already
+   * replaced it; returns the customer that is stored afterwards. With no mapping at all it
+   * behaves as `claimCustomer`.
+   */
+  replaceCustomer(accountScope: string, userId: string, staleCustomerId: string, customerId: string): Promise<string>;
+  /**
+   * Records `fingerprint` (what the request asked for) under the user's idempotency key, unless
+   * a record made after `notBefore` exists; returns the fingerprint that is stored afterwards:
+   * the caller's on first use or after expiry, the earlier one otherwise.
+   */
+  claimIdempotencyKey(
+    accountScope: string,
+    userId: string,
+    key: string,
+    fingerprint: string,
+    now: Date,
+    notBefore: Date,
+  ): Promise<string>;
+  /** Deletes idempotency records made before `before`; returns how many. */
+  purgeIdempotencyKeys(before: Date): Promise<number>;
   /** Resolves while the store is reachable. */
   ping(): Promise<void>;
   close(): Promise<void>;
