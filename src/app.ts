@@ -5,9 +5,11 @@ import { ConfigError, type GatewayConfig } from './config/config.js';
 import { createGraphQLServer } from './graphql/yoga.js';
 import { healthRouter } from './http/health.js';
 import { requestContext } from './http/request-context.js';
+import { CLIENT_IDEMPOTENCY_WINDOW_MS } from './resolvers/idempotency.js';
 import type { GatewayServices } from './resolvers/services.js';
 import { sendJsonApi } from './rest/json-api.js';
 import { setupIntentsRouter } from './rest/setup-intents.js';
+import type { CustomerStore } from './store/customer-store.js';
 import { openStore } from './store/open-store.js';
 import { accountScopeResolver } from './stripe/account-scope.js';
 import { createStripeClient } from './stripe/client.js';
@@ -24,7 +26,10 @@ export async function buildApp(config: GatewayConfig, logger: Logger): Promise<G
   const { secretKey, apiBase, ephemeralKeyVersion, timeoutMs } = config.stripe;
   if (!secretKey) throw new ConfigError('STRIPE_SECRET_KEY', 'required outside sandbox mode');
   const stripe = createStripeClient({ secretKey, timeoutMs, apiBase });
-  const store = await openStore(config.databaseUrl);
+  const store = await openStore(config.databaseUrl, {
+    poolSize: config.databasePoolSize,
+    onIdleError: (error) => logger.warn({ err: error }, 'an idle database connection failed; the pool replaces it'),
+  });
   const services: GatewayServices = {
     stripe,
     store,
@@ -33,6 +38,7 @@ export async function buildApp(config: GatewayConfig, logger: Logger): Promise<G
     allowGuests: config.auth.allowGuests,
     logger,
   };
+  const sweep = sweepExpiredIdempotencyKeys(store, logger);
   const authenticate = createAuthenticator(config.auth);
   const yoga = createGraphQLServer({ services, authenticate, graphiql: config.graphiql, logger });
 
@@ -46,5 +52,23 @@ export async function buildApp(config: GatewayConfig, logger: Logger): Promise<G
   app.use((req, res) => {
     sendJsonApi(res, 404, { error: `No route for ${req.method} ${req.path}.` });
   });
-  return { handler: app, services, close: () => store.close() };
+  return {
+    handler: app,
+    services,
+    close: async () => {
+      clearInterval(sweep);
+      await store.close();
+    },
+  };
+}
+
+const SWEEP_INTERVAL_MS = 60 * 60 * 1000;
+
+/** Idempotency records live their 24 hours, then at most until the next hourly sweep. */
+function sweepExpiredIdempotencyKeys(store: CustomerStore, logger: Logger): NodeJS.Timeout {
+  return setInterval(() => {
+    store
+      .purgeIdempotencyKeys(new Date(Date.now() - CLIENT_IDEMPOTENCY_WINDOW_MS))
+      .catch((error: unknown) => logger.warn({ err: error }, 'could not purge expired idempotency keys'));
+  }, SWEEP_INTERVAL_MS).unref();
 }

@@ -20,7 +20,7 @@ describe('a signed-in user’s customer', () => {
 
   /** One call on a gateway of its own: started, called, stopped. */
   async function callFreshGateway(stripe: StripeEmulator, token: string) {
-    const gateway = await startGateway(stripe, join(dir, 'gateway.sqlite'));
+    const gateway = await startGateway(stripe, `sqlite:${join(dir, 'gateway.sqlite')}`);
     try {
       return await callRest(gateway.url, { token });
     } finally {
@@ -39,7 +39,7 @@ describe('a signed-in user’s customer', () => {
   });
 
   it('is never shared between users', async () => {
-    const gateway = await startGateway(emulator, join(dir, 'gateway.sqlite'));
+    const gateway = await startGateway(emulator, `sqlite:${join(dir, 'gateway.sqlite')}`);
     const ada = await callRest(gateway.url, { token: await tokenFor({ sub: 'ada' }) });
     const bob = await callRest(gateway.url, { token: await tokenFor({ sub: 'bob' }) });
     await gateway.close();
@@ -65,7 +65,7 @@ describe('the ephemeral key and the SetupIntent', () => {
     const other = held === '/v1/setup_intents' ? '/v1/ephemeral_keys' : '/v1/setup_intents';
     const emulator = await startStripeEmulator();
     const dir = mkdtempSync(join(tmpdir(), 'gateway-concurrency-'));
-    const gateway = await startGateway(emulator, join(dir, 'gateway.sqlite'), { STRIPE_TIMEOUT_MS: '500' });
+    const gateway = await startGateway(emulator, `sqlite:${join(dir, 'gateway.sqlite')}`, { STRIPE_TIMEOUT_MS: '500' });
     try {
       emulator.injectFault({ match: { method: 'POST', path: held }, times: 1, kind: 'hang' });
       expect((await callRest(gateway.url)).status).toBe(200);

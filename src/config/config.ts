@@ -9,6 +9,8 @@ export interface GatewayConfig {
   logLevel: string;
   trustProxy: boolean;
   databaseUrl: string;
+  /** Connections per instance; PostgreSQL only (SQLite has one). */
+  databasePoolSize: number;
   stripe: {
     /** Unset: sandbox mode (the built-in emulator). */
     secretKey: string | undefined;
@@ -38,6 +40,7 @@ export class ConfigError extends Error {
 }
 
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/gateway.sqlite';
+export const DEFAULT_DATABASE_POOL_SIZE = 10;
 const STRIPE_KEY_PATTERN = /^(sk|rk)_(test|live)_[A-Za-z0-9_]+$/;
 const STRIPE_VERSION_PATTERN = /^\d{4}-\d{2}-\d{2}(\.[a-z][a-z0-9_]*)?$/;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -67,18 +70,19 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     throw new ConfigError('LOG_LEVEL', `expected one of ${LOG_LEVELS.join(', ')}`);
   }
   return {
-    port: parsePort(read('PORT')),
+    port: parseInteger('PORT', read('PORT'), 4000, 0, 65535),
     host: read('HOST') ?? '0.0.0.0',
     production,
     graphiql: parseBoolean('GRAPHIQL', read('GRAPHIQL'), !production),
     logLevel,
     trustProxy: parseBoolean('TRUST_PROXY', read('TRUST_PROXY'), false),
     databaseUrl,
+    databasePoolSize: parseInteger('DATABASE_POOL_SIZE', read('DATABASE_POOL_SIZE'), DEFAULT_DATABASE_POOL_SIZE, 1, 1000),
     stripe: {
       secretKey,
       apiBase: parseUrl('STRIPE_API_BASE', read('STRIPE_API_BASE')),
       ephemeralKeyVersion,
-      timeoutMs: parsePositiveInteger('STRIPE_TIMEOUT_MS', read('STRIPE_TIMEOUT_MS'), 10_000),
+      timeoutMs: parseInteger('STRIPE_TIMEOUT_MS', read('STRIPE_TIMEOUT_MS'), 10_000, 1, 600_000),
     },
     auth: {
       jwtSecret: read('AUTH_JWT_SECRET'),
@@ -90,19 +94,13 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
   };
 }
 
-function parsePort(value: string | undefined): number {
-  if (value === undefined) return 4000;
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new ConfigError('PORT', 'expected a whole number from 0 to 65535');
-  }
-  return port;
-}
 
-function parsePositiveInteger(name: string, value: string | undefined, fallback: number): number {
+function parseInteger(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;
   const number = Number(value);
-  if (!Number.isInteger(number) || number <= 0) throw new ConfigError(name, 'expected a whole number above 0');
+  if (!Number.isInteger(number) || number < min || number > max) {
+    throw new ConfigError(name, `expected a whole number from ${min} to ${max}`);
+  }
   return number;
 }
 

@@ -1,7 +1,10 @@
+import Stripe from 'stripe';
 import type { Viewer } from '../auth/viewer.js';
+import { derivedIdempotencyKey } from '../stripe/idempotency-keys.js';
 import { translateStripeError } from '../stripe/translate-error.js';
-import { customerFor } from './customers.js';
+import { customerFor, replaceStaleCustomer } from './customers.js';
 import { AuthenticationRequiredError } from './errors.js';
+import { claimClientIdempotencyKey } from './idempotency.js';
 import { validateInput, type CreateStripeSetupIntentInput } from './input.js';
 import type { GatewayServices } from './services.js';
 
@@ -21,31 +24,64 @@ export async function createStripeSetupIntent(
   viewer: Viewer,
   input: CreateStripeSetupIntentInput,
 ): Promise<StripeSetupIntentResult> {
-  const { stripeVersion } = validateInput(input);
+  const { stripeVersion = services.ephemeralKeyVersion, idempotencyKey } = validateInput(input);
   if (viewer.kind === 'guest' && !services.allowGuests) throw new AuthenticationRequiredError();
   try {
+    // Guests' keys are ignored: a guest cannot be told apart from another guest.
+    const clientKey =
+      viewer.kind === 'user' && idempotencyKey !== undefined
+        ? await claimClientIdempotencyKey(services, viewer, idempotencyKey, stripeVersion)
+        : undefined;
+    const create = (customerId: string) => createKeyAndIntent(services, viewer, customerId, stripeVersion, clientKey);
     const customerId = await customerFor(services, viewer);
-    // The key and the intent do not depend on each other: one round trip, not two.
-    const [ephemeralKey, setupIntent] = await Promise.all([
-      services.stripe.ephemeralKeys.create(
-        { customer: customerId },
-        { apiVersion: stripeVersion ?? services.ephemeralKeyVersion },
-      ),
-      services.stripe.setupIntents.create({
-        customer: customerId,
-        automatic_payment_methods: { enabled: true },
-        ...(viewer.kind === 'user' && { metadata: { user_id: viewer.userId } }),
-      }),
-    ]);
-    if (!ephemeralKey.secret || !setupIntent.client_secret) {
-      throw new Error('Stripe answered without an ephemeral key secret or a client secret');
+    try {
+      return await create(customerId);
+    } catch (error) {
+      if (viewer.kind === 'guest' || !isMissingCustomer(error)) throw error;
+      return await create(await replaceStaleCustomer(services, viewer, customerId));
     }
-    return {
-      customerId,
-      ephemeralKeySecret: ephemeralKey.secret,
-      setupIntentClientSecret: setupIntent.client_secret,
-    };
   } catch (error) {
     throw translateStripeError(error);
   }
+}
+
+/**
+ * The key and the intent do not depend on each other: one round trip, not two. With a client
+ * idempotency key their Stripe keys derive from it, so a retry is answered by Stripe's replay.
+ */
+async function createKeyAndIntent(
+  services: GatewayServices,
+  viewer: Viewer,
+  customerId: string,
+  stripeVersion: string,
+  clientKey: string | undefined,
+): Promise<StripeSetupIntentResult> {
+  const keyFor = (purpose: string) =>
+    clientKey === undefined ? {} : { idempotencyKey: derivedIdempotencyKey(purpose, clientKey, customerId) };
+  const [ephemeralKey, setupIntent] = await Promise.all([
+    services.stripe.ephemeralKeys.create(
+      { customer: customerId },
+      { apiVersion: stripeVersion, ...keyFor('ephemeral-key') },
+    ),
+    services.stripe.setupIntents.create(
+      {
+        customer: customerId,
+        automatic_payment_methods: { enabled: true },
+        ...(viewer.kind === 'user' && { metadata: { user_id: viewer.userId } }),
+      },
+      keyFor('setup-intent'),
+    ),
+  ]);
+  if (!ephemeralKey.secret || !setupIntent.client_secret) {
+    throw new Error('Stripe answered without an ephemeral key secret or a client secret');
+  }
+  return { customerId, ephemeralKeySecret: ephemeralKey.secret, setupIntentClientSecret: setupIntent.client_secret };
+}
+
+function isMissingCustomer(error: unknown): boolean {
+  return (
+    error instanceof Stripe.errors.StripeInvalidRequestError &&
+    error.code === 'resource_missing' &&
+    error.param === 'customer'
+  );
 }

@@ -1,13 +1,19 @@
+import Stripe from 'stripe';
 import type { Viewer } from '../auth/viewer.js';
+import { derivedIdempotencyKey } from '../stripe/idempotency-keys.js';
 import type { GatewayServices } from './services.js';
 
-type SignedIn = Extract<Viewer, { kind: 'user' }>;
+export type SignedIn = Extract<Viewer, { kind: 'user' }>;
 
 /**
  * The customer to save the card to.
- * Signed-in user: 1. the customer stored for (account scope, user id);
- * 2. else a new Stripe customer (email, name, metadata.user_id), whose mapping is claimed;
- * 3. if another request claimed it first, delete ours and use the stored one.
+ * Signed-in user:
+ * 1. the customer stored for (account scope, user id), if any;
+ * 2. else a new Stripe customer (email, name, metadata.user_id), created with an idempotency key
+ *    derived from the scope and the user, so racing first calls on any instance get the same
+ *    customer back from Stripe;
+ * 3. the mapping is claimed with insert-on-conflict and the stored winner is used; a customer
+ *    of ours that lost (its key had expired, or the token's email changed) is deleted in Stripe.
  * Guest: a new customer every call.
  */
 export async function customerFor(services: GatewayServices, viewer: Viewer): Promise<string> {
@@ -15,10 +21,20 @@ export async function customerFor(services: GatewayServices, viewer: Viewer): Pr
   const scope = await services.accountScope();
   const stored = await services.store.findCustomer(scope, viewer.userId);
   if (stored) return stored;
-  const created = await createUserCustomer(services, viewer);
-  const winner = await services.store.claimCustomer(scope, viewer.userId, created);
-  if (winner !== created) await deleteOrphan(services, created);
-  return winner;
+  const created = await createUserCustomer(services, scope, viewer, undefined);
+  return keepWinner(services, created, await services.store.claimCustomer(scope, viewer.userId, created));
+}
+
+/**
+ * The stored customer was deleted in Stripe: create another (keyed on the stale id, so racing
+ * requests again share one) and swap it in unless another request already did.
+ */
+export async function replaceStaleCustomer(services: GatewayServices, user: SignedIn, staleId: string): Promise<string> {
+  const scope = await services.accountScope();
+  const created = await createUserCustomer(services, scope, user, staleId);
+  const stored = await services.store.replaceCustomer(scope, user.userId, staleId, created);
+  services.logger.info({ staleCustomerId: staleId, customerId: stored }, 'replaced a customer deleted in Stripe');
+  return keepWinner(services, created, stored);
 }
 
 export async function storedCustomerFor(services: GatewayServices, viewer: Viewer): Promise<string | undefined> {
@@ -26,19 +42,35 @@ export async function storedCustomerFor(services: GatewayServices, viewer: Viewe
   return services.store.findCustomer(await services.accountScope(), viewer.userId);
 }
 
-async function createUserCustomer(services: GatewayServices, user: SignedIn): Promise<string> {
-  const customer = await services.stripe.customers.create({
+async function createUserCustomer(
+  services: GatewayServices,
+  scope: string,
+  user: SignedIn,
+  replacing: string | undefined,
+): Promise<string> {
+  const params: Stripe.CustomerCreateParams = {
     ...(user.email && { email: user.email }),
     ...(user.name && { name: user.name }),
     metadata: { user_id: user.userId },
-  });
-  return customer.id;
+  };
+  const idempotencyKey = derivedIdempotencyKey('customer', scope, user.userId, replacing ?? '');
+  try {
+    return (await services.stripe.customers.create(params, { idempotencyKey })).id;
+  } catch (error) {
+    // The key was first used with other parameters (the token's email or name changed within
+    // Stripe's 24 hours): create afresh; the claim below settles which customer is kept.
+    if (!(error instanceof Stripe.errors.StripeIdempotencyError) || error.statusCode !== 400) throw error;
+    return (await services.stripe.customers.create(params)).id;
+  }
 }
 
-async function deleteOrphan(services: GatewayServices, customerId: string): Promise<void> {
-  try {
-    await services.stripe.customers.del(customerId);
-  } catch (error) {
-    services.logger.warn({ err: error, customerId }, 'could not delete a duplicate Stripe customer');
+async function keepWinner(services: GatewayServices, created: string, stored: string): Promise<string> {
+  if (stored !== created) {
+    try {
+      await services.stripe.customers.del(created);
+    } catch (error) {
+      services.logger.warn({ err: error, customerId: created }, 'could not delete a duplicate Stripe customer');
+    }
   }
+  return stored;
 }

@@ -17,9 +17,10 @@ export interface CustomerStore {
    */
   replaceCustomer(accountScope: string, userId: string, staleCustomerId: string, customerId: string): Promise<string>;
   /**
-   * Records `fingerprint` (what the request asked for) under the user's idempotency key, unless
-   * a record made after `notBefore` exists; returns the fingerprint that is stored afterwards:
-   * the caller's on first use or after expiry, the earlier one otherwise.
+   * Records `fingerprint` (what the request asked for) under the user's idempotency key, made at
+   * `now`, unless a record made at or after `notBefore` exists (an older one has expired and is
+   * overwritten); returns the fingerprint that is stored afterwards: the caller's on first use
+   * or after expiry, the earlier one otherwise. Times are the caller's clock, never the database's.
    */
   claimIdempotencyKey(
     accountScope: string,
@@ -29,7 +30,7 @@ export interface CustomerStore {
     now: Date,
     notBefore: Date,
   ): Promise<string>;
-  /** Deletes idempotency records made before `before`; returns how many. */
+  /** Deletes idempotency records made before `before` (strictly); returns how many. */
   purgeIdempotencyKeys(before: Date): Promise<number>;
   /** Resolves while the store is reachable. */
   ping(): Promise<void>;

@@ -2,66 +2,122 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { CustomerStore } from './customer-store.js';
+import { migrateSqlite } from './migrations/sqlite.js';
 
-/** Applied in order; `PRAGMA user_version` records how many ran. */
-const MIGRATIONS = [
-  `CREATE TABLE customer_mappings (
-     account_scope TEXT NOT NULL,
-     user_id       TEXT NOT NULL,
-     customer_id   TEXT NOT NULL,
-     created_at    TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
-     PRIMARY KEY (account_scope, user_id)
-   ) WITHOUT ROWID`,
-];
+interface KeyClaim {
+  accountScope: string;
+  userId: string;
+  key: string;
+  fingerprint: string;
+  createdAt: number;
+  notBefore: number;
+}
 
+/** The embedded store: one connection, statements prepared once; calls run synchronously. */
 export class SqliteCustomerStore implements CustomerStore {
   private readonly db: Database.Database;
-  private readonly find: Database.Statement<[string, string], { customer_id: string }>;
-  private readonly insert: Database.Statement<[string, string, string]>;
+  private readonly findMapping: Database.Statement<[string, string], { customer_id: string }>;
+  private readonly insertMapping: Database.Statement<[string, string, string], { customer_id: string }>;
+  private readonly swapMapping: Database.Statement<[string, string, string, string], { customer_id: string }>;
+  private readonly upsertKey: Database.Statement<KeyClaim, { fingerprint: string }>;
+  private readonly findKey: Database.Statement<[string, string, string], { fingerprint: string }>;
+  private readonly purgeKeys: Database.Statement<[number]>;
+  private readonly selectOne: Database.Statement<[]>;
+  private readonly claimKey: (claim: KeyClaim) => string;
 
   constructor(path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
+    // Before anything that may wait on another connection (switching to WAL, migrating).
     this.db.pragma('busy_timeout = 5000');
+    this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
-    this.migrate();
-    this.find = this.db.prepare('SELECT customer_id FROM customer_mappings WHERE account_scope = ? AND user_id = ?');
-    this.insert = this.db.prepare(
-      'INSERT INTO customer_mappings (account_scope, user_id, customer_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
+    migrateSqlite(this.db);
+
+    this.findMapping = this.db.prepare(
+      'SELECT customer_id FROM customer_mappings WHERE account_scope = ? AND user_id = ?',
     );
+    this.insertMapping = this.db.prepare(
+      `INSERT INTO customer_mappings (account_scope, user_id, customer_id) VALUES (?, ?, ?)
+       ON CONFLICT (account_scope, user_id) DO NOTHING
+       RETURNING customer_id`,
+    );
+    this.swapMapping = this.db.prepare(
+      `UPDATE customer_mappings SET customer_id = ?
+       WHERE account_scope = ? AND user_id = ? AND customer_id = ?
+       RETURNING customer_id`,
+    );
+    this.upsertKey = this.db.prepare(
+      `INSERT INTO idempotency_keys (account_scope, user_id, idempotency_key, fingerprint, created_at)
+       VALUES (@accountScope, @userId, @key, @fingerprint, @createdAt)
+       ON CONFLICT (account_scope, user_id, idempotency_key) DO UPDATE
+         SET fingerprint = excluded.fingerprint, created_at = excluded.created_at
+         WHERE idempotency_keys.created_at < @notBefore
+       RETURNING fingerprint`,
+    );
+    this.findKey = this.db.prepare(
+      'SELECT fingerprint FROM idempotency_keys WHERE account_scope = ? AND user_id = ? AND idempotency_key = ?',
+    );
+    this.purgeKeys = this.db.prepare('DELETE FROM idempotency_keys WHERE created_at < ?');
+    this.selectOne = this.db.prepare('SELECT 1');
+    // One transaction, so another process cannot purge the record between the write and the read.
+    this.claimKey = this.db.transaction((claim: KeyClaim) => {
+      const stored =
+        this.upsertKey.get(claim) ?? this.findKey.get(claim.accountScope, claim.userId, claim.key);
+      if (!stored) throw new Error('idempotency record vanished inside its own transaction');
+      return stored.fingerprint;
+    });
   }
 
   async findCustomer(accountScope: string, userId: string): Promise<string | undefined> {
-    return this.find.get(accountScope, userId)?.customer_id;
+    return this.findMapping.get(accountScope, userId)?.customer_id;
   }
 
   async claimCustomer(accountScope: string, userId: string, customerId: string): Promise<string> {
-    this.insert.run(accountScope, userId, customerId);
-    const stored = this.find.get(accountScope, userId);
+    const stored =
+      this.insertMapping.get(accountScope, userId, customerId) ?? this.findMapping.get(accountScope, userId);
+    // Mappings are never deleted, so a conflicting row is still there to read.
     if (!stored) throw new Error('customer mapping vanished right after it was written');
     return stored.customer_id;
   }
 
+  async replaceCustomer(
+    accountScope: string,
+    userId: string,
+    staleCustomerId: string,
+    customerId: string,
+  ): Promise<string> {
+    const swapped = this.swapMapping.get(customerId, accountScope, userId, staleCustomerId);
+    return swapped ? swapped.customer_id : this.claimCustomer(accountScope, userId, customerId);
+  }
+
+  async claimIdempotencyKey(
+    accountScope: string,
+    userId: string,
+    key: string,
+    fingerprint: string,
+    now: Date,
+    notBefore: Date,
+  ): Promise<string> {
+    return this.claimKey({
+      accountScope,
+      userId,
+      key,
+      fingerprint,
+      createdAt: now.getTime(),
+      notBefore: notBefore.getTime(),
+    });
+  }
+
+  async purgeIdempotencyKeys(before: Date): Promise<number> {
+    return this.purgeKeys.run(before.getTime()).changes;
+  }
+
   async ping(): Promise<void> {
-    this.db.prepare('SELECT 1').get();
+    this.selectOne.get();
   }
 
   async close(): Promise<void> {
     this.db.close();
-  }
-
-  private migrate(): void {
-    // IMMEDIATE takes the write lock first, so instances starting together migrate once.
-    this.db
-      .transaction(() => {
-        const applied = this.db.pragma('user_version', { simple: true }) as number;
-        for (const [index, sql] of MIGRATIONS.entries()) {
-          if (index < applied) continue;
-          this.db.exec(sql);
-        }
-        this.db.pragma(`user_version = ${MIGRATIONS.length}`);
-      })
-      .immediate();
   }
 }

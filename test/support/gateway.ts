@@ -19,13 +19,13 @@ export interface TestGateway {
 /** The real app, built by the composition root from env-style config, on a real socket. */
 export async function startGateway(
   emulator: StripeEmulator,
-  databasePath: string,
+  databaseUrl: string,
   env: Record<string, string> = {},
 ): Promise<TestGateway> {
   const config = loadConfig({
     STRIPE_SECRET_KEY: DEFAULT_EMULATOR_SECRET_KEY,
     STRIPE_API_BASE: emulator.url,
-    DATABASE_URL: `sqlite:${databasePath}`,
+    DATABASE_URL: databaseUrl,
     AUTH_JWT_SECRET: TEST_JWT_SECRET,
     ...env,
   });
@@ -46,7 +46,7 @@ export async function startWorld(env: Record<string, string> = {}) {
   const emulator = await startStripeEmulator();
   const dir = mkdtempSync(join(tmpdir(), 'gateway-test-'));
   const databasePath = join(dir, 'gateway.sqlite');
-  const gateway = await startGateway(emulator, databasePath, env);
+  const gateway = await startGateway(emulator, `sqlite:${databasePath}`, env);
   return {
     emulator,
     gateway,

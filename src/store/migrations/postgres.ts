@@ -1,0 +1,66 @@
+import type pg from 'pg';
+
+/**
+ * The PostgreSQL schema, applied in order; `schema_migrations` records each by its position
+ * (from 1). Append only: a migration that has shipped is never edited or reordered.
+ */
+const MIGRATIONS: readonly { name: string; sql: string }[] = [
+  {
+    name: 'customer_mappings',
+    sql: `CREATE TABLE customer_mappings (
+            account_scope TEXT        NOT NULL,
+            user_id       TEXT        NOT NULL,
+            customer_id   TEXT        NOT NULL,
+            created_at    timestamptz NOT NULL DEFAULT now(),
+            PRIMARY KEY (account_scope, user_id)
+          )`,
+  },
+  {
+    // created_at is the caller's clock in epoch milliseconds, as in SQLite: expiry compares it
+    // with the caller's notBefore, so both must come from the same clock.
+    name: 'idempotency_keys',
+    sql: `CREATE TABLE idempotency_keys (
+            account_scope   TEXT   NOT NULL,
+            user_id         TEXT   NOT NULL,
+            idempotency_key TEXT   NOT NULL,
+            fingerprint     TEXT   NOT NULL,
+            created_at      BIGINT NOT NULL,
+            PRIMARY KEY (account_scope, user_id, idempotency_key)
+          );
+          CREATE INDEX idempotency_keys_created_at ON idempotency_keys (created_at)`,
+  },
+];
+
+/**
+ * Applies what is missing in one transaction under a transaction-scoped advisory lock, so
+ * instances starting together queue up and each migration runs once; all of it or none.
+ */
+export async function migratePostgres(pool: pg.Pool): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query(`SELECT pg_advisory_xact_lock(hashtext('stripe-setup-gateway:schema_migrations'))`);
+    await client.query(
+      `CREATE TABLE IF NOT EXISTS schema_migrations (
+         version    INTEGER     PRIMARY KEY,
+         name       TEXT        NOT NULL,
+         applied_at timestamptz NOT NULL DEFAULT now()
+       )`,
+    );
+    const { rows } = await client.query<{ version: number }>('SELECT version FROM schema_migrations');
+    const applied = new Set(rows.map((row) => row.version));
+    for (const [index, migration] of MIGRATIONS.entries()) {
+      const version = index + 1;
+      if (applied.has(version)) continue;
+      await client.query(migration.sql);
+      await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [version, migration.name]);
+    }
+    await client.query('COMMIT');
+    client.release();
+  } catch (error) {
+    // Destroying the connection rolls the transaction back and frees the lock, even when the
+    // failure was the connection itself.
+    client.release(true);
+    throw error;
+  }
+}

@@ -1,0 +1,38 @@
+import type Database from 'better-sqlite3';
+
+/**
+ * The SQLite schema, applied in order; `PRAGMA user_version` records how many ran.
+ * Append only: a migration that has shipped is never edited or reordered.
+ */
+const MIGRATIONS = [
+  `CREATE TABLE customer_mappings (
+     account_scope TEXT NOT NULL,
+     user_id       TEXT NOT NULL,
+     customer_id   TEXT NOT NULL,
+     created_at    TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+     PRIMARY KEY (account_scope, user_id)
+   ) WITHOUT ROWID`,
+  // created_at is the caller's clock in epoch milliseconds: expiry compares it with the
+  // caller's notBefore, so both must come from the same clock.
+  `CREATE TABLE idempotency_keys (
+     account_scope   TEXT    NOT NULL,
+     user_id         TEXT    NOT NULL,
+     idempotency_key TEXT    NOT NULL,
+     fingerprint     TEXT    NOT NULL,
+     created_at      INTEGER NOT NULL,
+     PRIMARY KEY (account_scope, user_id, idempotency_key)
+   ) WITHOUT ROWID;
+   CREATE INDEX idempotency_keys_created_at ON idempotency_keys (created_at)`,
+];
+
+export function migrateSqlite(db: Database.Database): void {
+  // IMMEDIATE takes the write lock before reading the version, so instances opening one file
+  // together apply each migration once (the others wait on busy_timeout, then see it done).
+  db.transaction(() => {
+    const applied = db.pragma('user_version', { simple: true }) as number;
+    // A database already migrated by a newer build is left as it is (rolling deploys).
+    if (applied >= MIGRATIONS.length) return;
+    for (const sql of MIGRATIONS.slice(applied)) db.exec(sql);
+    db.pragma(`user_version = ${MIGRATIONS.length}`);
+  }).immediate();
+}

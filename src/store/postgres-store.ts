@@ -1,0 +1,117 @@
+import pg from 'pg';
+import type { CustomerStore } from './customer-store.js';
+import { migratePostgres } from './migrations/postgres.js';
+
+export interface PostgresStoreOptions {
+  /** Most connections this instance holds. */
+  poolSize: number;
+  /** A pooled connection failed while idle (server restart, dropped socket); the pool has already discarded it. */
+  onIdleError?: (error: Error) => void;
+}
+
+const FIND_MAPPING = 'SELECT customer_id FROM customer_mappings WHERE account_scope = $1 AND user_id = $2';
+const INSERT_MAPPING = `
+  INSERT INTO customer_mappings (account_scope, user_id, customer_id) VALUES ($1, $2, $3)
+  ON CONFLICT (account_scope, user_id) DO NOTHING
+  RETURNING customer_id`;
+const SWAP_MAPPING = `
+  UPDATE customer_mappings SET customer_id = $4
+  WHERE account_scope = $1 AND user_id = $2 AND customer_id = $3
+  RETURNING customer_id`;
+const UPSERT_KEY = `
+  INSERT INTO idempotency_keys (account_scope, user_id, idempotency_key, fingerprint, created_at)
+  VALUES ($1, $2, $3, $4, $5)
+  ON CONFLICT (account_scope, user_id, idempotency_key) DO UPDATE
+    SET fingerprint = excluded.fingerprint, created_at = excluded.created_at
+    WHERE idempotency_keys.created_at < $6
+  RETURNING fingerprint`;
+const FIND_KEY =
+  'SELECT fingerprint FROM idempotency_keys WHERE account_scope = $1 AND user_id = $2 AND idempotency_key = $3';
+const PURGE_KEYS = 'DELETE FROM idempotency_keys WHERE created_at < $1';
+
+/** Claims that meet a record deleted by a concurrent purge between their two statements try again. */
+const KEY_CLAIM_ATTEMPTS = 3;
+
+/** PostgreSQL through a `pg` pool; every write is one statement that settles races itself. */
+export class PostgresCustomerStore implements CustomerStore {
+  /** Connects, migrates (see `migratePostgres`), and only then hands out the store. */
+  static async open(connectionString: string, options: PostgresStoreOptions): Promise<PostgresCustomerStore> {
+    const pool = new pg.Pool({ connectionString, max: options.poolSize, connectionTimeoutMillis: 10_000 });
+    // Without a listener an idle client's error is an unhandled 'error' event and ends the process.
+    pool.on('error', options.onIdleError ?? (() => {}));
+    try {
+      await migratePostgres(pool);
+    } catch (error) {
+      await pool.end();
+      throw error;
+    }
+    return new PostgresCustomerStore(pool);
+  }
+
+  private constructor(private readonly pool: pg.Pool) {}
+
+  async findCustomer(accountScope: string, userId: string): Promise<string | undefined> {
+    const { rows } = await this.pool.query<{ customer_id: string }>(FIND_MAPPING, [accountScope, userId]);
+    return rows[0]?.customer_id;
+  }
+
+  async claimCustomer(accountScope: string, userId: string, customerId: string): Promise<string> {
+    const inserted = await this.pool.query<{ customer_id: string }>(INSERT_MAPPING, [accountScope, userId, customerId]);
+    // Read back in a statement of its own: its snapshot sees the row of a racing winner,
+    // which the insert's snapshot may not. Mappings are never deleted, so it is there.
+    const stored = inserted.rows[0]?.customer_id ?? (await this.findCustomer(accountScope, userId));
+    if (stored === undefined) throw new Error('customer mapping vanished right after it was written');
+    return stored;
+  }
+
+  async replaceCustomer(
+    accountScope: string,
+    userId: string,
+    staleCustomerId: string,
+    customerId: string,
+  ): Promise<string> {
+    const swapped = await this.pool.query<{ customer_id: string }>(SWAP_MAPPING, [
+      accountScope,
+      userId,
+      staleCustomerId,
+      customerId,
+    ]);
+    return swapped.rows[0]?.customer_id ?? this.claimCustomer(accountScope, userId, customerId);
+  }
+
+  async claimIdempotencyKey(
+    accountScope: string,
+    userId: string,
+    key: string,
+    fingerprint: string,
+    now: Date,
+    notBefore: Date,
+  ): Promise<string> {
+    const upsert = [accountScope, userId, key, fingerprint, now.getTime(), notBefore.getTime()];
+    for (let attempt = 1; attempt <= KEY_CLAIM_ATTEMPTS; attempt++) {
+      // Nothing returned: a live record stands (the upsert's WHERE refused); read it back in a
+      // statement of its own, as in claimCustomer.
+      const written = await this.pool.query<{ fingerprint: string }>(UPSERT_KEY, upsert);
+      const stored = written.rows[0] ?? (await this.findKey(accountScope, userId, key));
+      if (stored) return stored.fingerprint;
+    }
+    throw new Error(`idempotency record was purged ${KEY_CLAIM_ATTEMPTS} times while being claimed`);
+  }
+
+  async purgeIdempotencyKeys(before: Date): Promise<number> {
+    const { rowCount } = await this.pool.query(PURGE_KEYS, [before.getTime()]);
+    return rowCount ?? 0;
+  }
+
+  async ping(): Promise<void> {
+    await this.pool.query('SELECT 1');
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+
+  private async findKey(accountScope: string, userId: string, key: string) {
+    return (await this.pool.query<{ fingerprint: string }>(FIND_KEY, [accountScope, userId, key])).rows[0];
+  }
+}

@@ -1,0 +1,195 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { CustomerStore } from '../../src/store/customer-store.js';
+
+/** One empty database for one test. */
+export interface StoreHarness {
+  /** Opens another store on this database: a restart, or a second instance beside the first. */
+  open(): Promise<CustomerStore>;
+  /** Removes the database; every store on it is closed by then. */
+  cleanup(): Promise<void>;
+}
+
+const SCOPE = 'acct_1:test';
+const ms = (epochMs: number) => new Date(epochMs);
+
+/** What every `CustomerStore` must do, run against each backend with the same cases. */
+export function describeStoreContract(backend: string, createHarness: () => Promise<StoreHarness>): void {
+  describe(`the ${backend} store`, () => {
+    let harness: StoreHarness;
+    let openStores: CustomerStore[];
+    let store: CustomerStore;
+
+    const open = async () => {
+      const opened = await harness.open();
+      openStores.push(opened);
+      return opened;
+    };
+    const close = async (closing: CustomerStore) => {
+      openStores = openStores.filter((other) => other !== closing);
+      await closing.close();
+    };
+
+    beforeEach(async () => {
+      harness = await createHarness();
+      openStores = [];
+      store = await open();
+    });
+    afterEach(async () => {
+      await Promise.all(openStores.map((opened) => opened.close()));
+      await harness.cleanup();
+    });
+
+    describe('customer mappings', () => {
+      it('finds nothing before the first claim', async () => {
+        expect(await store.findCustomer(SCOPE, 'u1')).toBeUndefined();
+      });
+
+      it('keeps the first claim and answers later claims with it', async () => {
+        expect(await store.claimCustomer(SCOPE, 'u1', 'cus_first')).toBe('cus_first');
+        expect(await store.claimCustomer(SCOPE, 'u1', 'cus_second')).toBe('cus_first');
+        expect(await store.findCustomer(SCOPE, 'u1')).toBe('cus_first');
+      });
+
+      it('keeps account scopes and users apart', async () => {
+        await store.claimCustomer(SCOPE, 'u1', 'cus_test');
+        expect(await store.findCustomer('acct_1:live', 'u1')).toBeUndefined();
+        expect(await store.findCustomer('acct_2:test', 'u1')).toBeUndefined();
+        expect(await store.findCustomer(SCOPE, 'u2')).toBeUndefined();
+        expect(await store.claimCustomer('acct_1:live', 'u1', 'cus_live')).toBe('cus_live');
+        expect(await store.claimCustomer(SCOPE, 'u2', 'cus_u2')).toBe('cus_u2');
+        expect(await store.replaceCustomer('acct_2:test', 'u1', 'cus_test', 'cus_other')).toBe('cus_other');
+        expect(await store.findCustomer(SCOPE, 'u1')).toBe('cus_test');
+      });
+
+      it('survives closing and reopening', async () => {
+        await store.claimCustomer(SCOPE, 'u1', 'cus_kept');
+        await store.claimIdempotencyKey(SCOPE, 'u1', 'key_1', 'fp_kept', ms(1_000), ms(0));
+        await close(store);
+        const reopened = await open();
+        expect(await reopened.findCustomer(SCOPE, 'u1')).toBe('cus_kept');
+        expect(await reopened.claimIdempotencyKey(SCOPE, 'u1', 'key_1', 'fp_new', ms(2_000), ms(0))).toBe('fp_kept');
+      });
+    });
+
+    describe('replaceCustomer', () => {
+      it('swaps the stale customer for the new one', async () => {
+        await store.claimCustomer(SCOPE, 'u1', 'cus_deleted');
+        expect(await store.replaceCustomer(SCOPE, 'u1', 'cus_deleted', 'cus_new')).toBe('cus_new');
+        expect(await store.findCustomer(SCOPE, 'u1')).toBe('cus_new');
+      });
+
+      it('answers the loser of a swap with the winner', async () => {
+        await store.claimCustomer(SCOPE, 'u1', 'cus_deleted');
+        expect(await store.replaceCustomer(SCOPE, 'u1', 'cus_deleted', 'cus_winner')).toBe('cus_winner');
+        expect(await store.replaceCustomer(SCOPE, 'u1', 'cus_deleted', 'cus_loser')).toBe('cus_winner');
+        expect(await store.findCustomer(SCOPE, 'u1')).toBe('cus_winner');
+      });
+
+      it('leaves the stored customer alone when the stale id does not match it', async () => {
+        await store.claimCustomer(SCOPE, 'u1', 'cus_current');
+        expect(await store.replaceCustomer(SCOPE, 'u1', 'cus_unknown', 'cus_new')).toBe('cus_current');
+        expect(await store.findCustomer(SCOPE, 'u1')).toBe('cus_current');
+      });
+
+      it('claims when there is no mapping at all', async () => {
+        expect(await store.replaceCustomer(SCOPE, 'u1', 'cus_gone', 'cus_new')).toBe('cus_new');
+        expect(await store.findCustomer(SCOPE, 'u1')).toBe('cus_new');
+        expect(await store.claimCustomer(SCOPE, 'u1', 'cus_later')).toBe('cus_new');
+      });
+    });
+
+    describe('claimIdempotencyKey', () => {
+      it('stores the first fingerprint and answers later claims with it', async () => {
+        expect(await store.claimIdempotencyKey(SCOPE, 'u1', 'key_1', 'fp_a', ms(1_000), ms(0))).toBe('fp_a');
+        expect(await store.claimIdempotencyKey(SCOPE, 'u1', 'key_1', 'fp_b', ms(2_000), ms(0))).toBe('fp_a');
+        expect(await store.claimIdempotencyKey(SCOPE, 'u1', 'key_1', 'fp_a', ms(3_000), ms(0))).toBe('fp_a');
+      });
+
+      it('keeps users, account scopes and keys apart', async () => {
+        await store.claimIdempotencyKey(SCOPE, 'u1', 'key_1', 'fp_u1', ms(1_000), ms(0));
+        expect(await store.claimIdempotencyKey(SCOPE, 'u2', 'key_1', 'fp_u2', ms(1_000), ms(0))).toBe('fp_u2');
+        expect(await store.claimIdempotencyKey('acct_1:live', 'u1', 'key_1', 'fp_live', ms(1_000), ms(0))).toBe(
+          'fp_live',
+        );
+        expect(await store.claimIdempotencyKey(SCOPE, 'u1', 'key_2', 'fp_key2', ms(1_000), ms(0))).toBe('fp_key2');
+        expect(await store.claimIdempotencyKey(SCOPE, 'u1', 'key_1', 'fp_again', ms(2_000), ms(0))).toBe('fp_u1');
+      });
+
+      it('replaces a record made before notBefore, and keeps one made at notBefore', async () => {
+        await store.claimIdempotencyKey(SCOPE, 'u1', 'key_1', 'fp_old', ms(1_000), ms(0));
+        expect(await store.claimIdempotencyKey(SCOPE, 'u1', 'key_1', 'fp_new', ms(5_000), ms(1_001))).toBe('fp_new');
+        // The replacement was made at 5 000: it now stands until a notBefore after that.
+        expect(await store.claimIdempotencyKey(SCOPE, 'u1', 'key_1', 'fp_late', ms(6_000), ms(5_000))).toBe('fp_new');
+        expect(await store.claimIdempotencyKey(SCOPE, 'u1', 'key_1', 'fp_last', ms(7_000), ms(5_001))).toBe('fp_last');
+      });
+    });
+
+    describe('purgeIdempotencyKeys', () => {
+      it('removes and counts only the records made before the cut-off', async () => {
+        await store.claimCustomer(SCOPE, 'u1', 'cus_kept');
+        await store.claimIdempotencyKey(SCOPE, 'u1', 'key_old', 'fp_old', ms(1_000), ms(0));
+        await store.claimIdempotencyKey(SCOPE, 'u2', 'key_older', 'fp_older', ms(500), ms(0));
+        await store.claimIdempotencyKey(SCOPE, 'u1', 'key_edge', 'fp_edge', ms(2_000), ms(0));
+        await store.claimIdempotencyKey(SCOPE, 'u1', 'key_new', 'fp_new', ms(3_000), ms(0));
+
+        expect(await store.purgeIdempotencyKeys(ms(2_000))).toBe(2);
+        expect(await store.purgeIdempotencyKeys(ms(2_000))).toBe(0);
+
+        // notBefore 0 would keep any record still there, so a fresh answer proves it is gone.
+        expect(await store.claimIdempotencyKey(SCOPE, 'u1', 'key_old', 'fp_fresh', ms(4_000), ms(0))).toBe('fp_fresh');
+        expect(await store.claimIdempotencyKey(SCOPE, 'u2', 'key_older', 'fp_fresh', ms(4_000), ms(0))).toBe(
+          'fp_fresh',
+        );
+        expect(await store.claimIdempotencyKey(SCOPE, 'u1', 'key_edge', 'fp_fresh', ms(4_000), ms(0))).toBe('fp_edge');
+        expect(await store.claimIdempotencyKey(SCOPE, 'u1', 'key_new', 'fp_fresh', ms(4_000), ms(0))).toBe('fp_new');
+        expect(await store.findCustomer(SCOPE, 'u1')).toBe('cus_kept');
+      });
+    });
+
+    describe('under concurrency, across two instances on one database', () => {
+      const RACERS = 50;
+      const racers = Array.from({ length: RACERS }, (_, index) => index);
+
+      /** Half of the calls go to each instance, all at once. */
+      async function race(call: (store: CustomerStore, index: number) => Promise<string>): Promise<string[]> {
+        const other = await open();
+        return Promise.all(racers.map((index) => call(index % 2 === 0 ? store : other, index)));
+      }
+
+      it('gives all 50 first claims of one user the same single winner', async () => {
+        const answers = await race((racer, index) => racer.claimCustomer(SCOPE, 'u1', `cus_${index}`));
+        const winner = answers[0];
+        expect(racers.map((index) => `cus_${index}`)).toContain(winner);
+        expect(new Set(answers)).toEqual(new Set([winner]));
+        expect(await store.findCustomer(SCOPE, 'u1')).toBe(winner);
+      });
+
+      it('gives all 50 replacements of one stale customer the same single winner', async () => {
+        await store.claimCustomer(SCOPE, 'u1', 'cus_deleted');
+        const answers = await race((racer, index) => racer.replaceCustomer(SCOPE, 'u1', 'cus_deleted', `cus_${index}`));
+        const winner = answers[0];
+        expect(racers.map((index) => `cus_${index}`)).toContain(winner);
+        expect(new Set(answers)).toEqual(new Set([winner]));
+        expect(await store.findCustomer(SCOPE, 'u1')).toBe(winner);
+      });
+
+      it('gives all 50 claims of one idempotency key the same single fingerprint', async () => {
+        const answers = await race((racer, index) =>
+          racer.claimIdempotencyKey(SCOPE, 'u1', 'key_1', `fp_${index}`, ms(1_000 + index), ms(0)),
+        );
+        const winner = answers[0];
+        expect(racers.map((index) => `fp_${index}`)).toContain(winner);
+        expect(new Set(answers)).toEqual(new Set([winner]));
+        expect(await store.claimIdempotencyKey(SCOPE, 'u1', 'key_1', 'fp_after', ms(9_000), ms(0))).toBe(winner);
+      });
+    });
+
+    describe('reachability', () => {
+      it('answers ping while open and rejects it once closed', async () => {
+        await expect(store.ping()).resolves.toBeUndefined();
+        await close(store);
+        await expect(store.ping()).rejects.toThrow();
+      });
+    });
+  });
+}

@@ -1,0 +1,97 @@
+import pg from 'pg';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { CustomerStore } from '../../src/store/customer-store.js';
+import { openStore } from '../../src/store/open-store.js';
+import { createTestDatabase, TEST_DATABASE_URL, type TestDatabase } from '../support/postgres.js';
+import { describeStoreContract } from './contract.js';
+
+describe.skipIf(!TEST_DATABASE_URL)('PostgreSQL', () => {
+  describeStoreContract('PostgreSQL', async () => {
+    const database = await createTestDatabase();
+    return { open: () => openStore(database.url, { poolSize: 10 }), cleanup: () => database.drop() };
+  });
+
+  describe('on a database of its own', () => {
+    let database: TestDatabase;
+    let stores: CustomerStore[];
+    beforeEach(async () => {
+      database = await createTestDatabase();
+      stores = [];
+    });
+    afterEach(async () => {
+      await Promise.all(stores.map((store) => store.close()));
+      await database.drop();
+    });
+
+    /** One query on the test database, beside the stores. */
+    async function query<Row extends pg.QueryResultRow>(sql: string, values: unknown[] = []): Promise<Row[]> {
+      const client = new pg.Client({ connectionString: database.url });
+      await client.connect();
+      try {
+        return (await client.query<Row>(sql, values)).rows;
+      } finally {
+        await client.end();
+      }
+    }
+
+    const migrations = () =>
+      query<{ version: number; name: string; applied_at: Date }>(
+        'SELECT version, name, applied_at FROM schema_migrations ORDER BY version',
+      );
+
+    it('migrates once when five instances start at once, and not again on reopening', async () => {
+      stores = await Promise.all(Array.from({ length: 5 }, () => openStore(database.url, { poolSize: 2 })));
+      const applied = await migrations();
+      expect(applied.map(({ version, name }) => ({ version, name }))).toEqual([
+        { version: 1, name: 'customer_mappings' },
+        { version: 2, name: 'idempotency_keys' },
+      ]);
+      const [first, second] = stores;
+      expect(await first?.claimCustomer('acct_1:test', 'u1', 'cus_1')).toBe('cus_1');
+      expect(await second?.findCustomer('acct_1:test', 'u1')).toBe('cus_1');
+
+      await Promise.all(stores.map((store) => store.close()));
+      stores = [await openStore(database.url, { poolSize: 2 })];
+      expect(await migrations()).toEqual(applied);
+      expect(await stores[0]?.findCustomer('acct_1:test', 'u1')).toBe('cus_1');
+    });
+
+    it('accepts the postgresql:// spelling too', async () => {
+      stores = [await openStore(database.url.replace(/^postgres:/, 'postgresql:'), { poolSize: 1 })];
+      await expect(stores[0]?.ping()).resolves.toBeUndefined();
+    });
+
+    it('holds at most poolSize connections', async () => {
+      const store = await openStore(database.url, { poolSize: 3 });
+      stores = [store];
+      const claims = Array.from({ length: 30 }, (_, index) => store.claimCustomer('acct_1:test', `u${index}`, 'cus'));
+      await Promise.all(claims);
+      // Idle connections stay in the pool for a while, so they are counted here.
+      const [row] = await query<{ connections: number }>(
+        `SELECT count(*)::int AS connections FROM pg_stat_activity
+         WHERE datname = current_database() AND pid <> pg_backend_pid()`,
+      );
+      expect(row?.connections).toBeGreaterThan(0);
+      expect(row?.connections).toBeLessThanOrEqual(3);
+    });
+
+    it('outlives an idle connection the server ends, reporting it', async () => {
+      const idleErrors: Error[] = [];
+      const store = await openStore(database.url, { poolSize: 1, onIdleError: (error) => idleErrors.push(error) });
+      stores = [store];
+      await store.ping();
+      await query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+         WHERE datname = current_database() AND pid <> pg_backend_pid()`,
+      );
+      await expect.poll(() => idleErrors.length).toBe(1);
+      await expect(store.ping()).resolves.toBeUndefined();
+    });
+
+    it('refuses to open a database that does not exist', async () => {
+      const url = new URL(database.url);
+      url.pathname = '/gateway_test_no_such_database';
+      await expect(openStore(url.toString(), { poolSize: 1 })).rejects.toThrow(/does not exist/);
+    });
+  });
+});

@@ -1,0 +1,111 @@
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openStore } from '../../src/store/open-store.js';
+import { exitOf, runTs } from '../support/process.js';
+import { describeStoreContract } from './contract.js';
+
+describeStoreContract('SQLite', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gateway-store-'));
+  // A directory that does not exist yet: the store creates it.
+  const url = `sqlite:${join(dir, 'nested', 'gateway.sqlite')}`;
+  return {
+    open: () => openStore(url),
+    cleanup: async () => rmSync(dir, { recursive: true, force: true }),
+  };
+});
+
+describe('SQLite migrations', () => {
+  let dir: string;
+  let path: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'gateway-migrations-'));
+    path = join(dir, 'gateway.sqlite');
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** What the file holds, read beside the store. */
+  function inspect() {
+    const db = new Database(path, { readonly: true });
+    try {
+      return {
+        version: db.pragma('user_version', { simple: true }),
+        objects: db.prepare('SELECT type, name FROM sqlite_master ORDER BY name').all(),
+      };
+    } finally {
+      db.close();
+    }
+  }
+
+  const SCHEMA = {
+    version: 2,
+    objects: [
+      { type: 'table', name: 'customer_mappings' },
+      { type: 'table', name: 'idempotency_keys' },
+      { type: 'index', name: 'idempotency_keys_created_at' },
+    ],
+  };
+
+  it('migrates a new file once when five processes open it at once, and not again on reopening', async () => {
+    const children = Array.from({ length: 5 }, (_, index) =>
+      runTs('test/store/open-sqlite-child.ts', [path, `cus_${index}`], {}),
+    );
+    const exits = children.map((child) => exitOf(child));
+    await Promise.all(children.map((child) => waitForLine(child.stdout, 'ready')));
+    for (const child of children) child.stdin.end('go\n');
+
+    const results = await Promise.all(exits);
+    for (const result of results) expect(result, result.stderr).toMatchObject({ code: 0 });
+    const winners = results.map((result) => {
+      const last = result.stdout.trim().split('\n').at(-1) ?? '';
+      return (JSON.parse(last) as { winner: string }).winner;
+    });
+    expect(new Set(winners).size).toBe(1);
+    expect(inspect()).toEqual(SCHEMA);
+
+    // A second run of migration 1 or 2 would fail on its CREATE TABLE.
+    const reopened = await openStore(`sqlite:${path}`);
+    expect(await reopened.findCustomer('acct_1:test', 'u1')).toBe(winners[0]);
+    await reopened.close();
+    expect(inspect()).toEqual(SCHEMA);
+  });
+
+  it('upgrades a file of the previous release, keeping its customers', async () => {
+    const old = new Database(path);
+    old.exec(`CREATE TABLE customer_mappings (
+                account_scope TEXT NOT NULL,
+                user_id       TEXT NOT NULL,
+                customer_id   TEXT NOT NULL,
+                created_at    TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+                PRIMARY KEY (account_scope, user_id)
+              ) WITHOUT ROWID;
+              INSERT INTO customer_mappings (account_scope, user_id, customer_id)
+                VALUES ('acct_1:test', 'u1', 'cus_old');
+              PRAGMA user_version = 1;`);
+    old.close();
+
+    const store = await openStore(`sqlite:${path}`);
+    expect(await store.findCustomer('acct_1:test', 'u1')).toBe('cus_old');
+    expect(await store.claimIdempotencyKey('acct_1:test', 'u1', 'key_1', 'fp', new Date(1), new Date(0))).toBe('fp');
+    await store.close();
+    expect(inspect()).toEqual(SCHEMA);
+  });
+});
+
+/** Resolves once `line` has been printed; rejects if the stream ends first. */
+function waitForLine(stream: NodeJS.ReadableStream, line: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const onData = (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (!seen.split('\n').includes(line)) return;
+      stream.off('data', onData);
+      resolve();
+    };
+    stream.on('data', onData);
+    stream.once('end', () => reject(new Error(`ended before printing ${line}: ${seen}`)));
+  });
+}
