@@ -1,9 +1,13 @@
-import express, { type Express } from 'express';
+import express, { type Express, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { createAuthenticator } from './auth/authenticator.js';
 import { ConfigError, type GatewayConfig } from './config/config.js';
 import { createGraphQLServer } from './graphql/yoga.js';
+import { corsPolicy } from './http/cors.js';
+import { graphqlBodyLimit } from './graphql/body-limit.js';
 import { healthRouter } from './http/health.js';
+import { GatewayMetrics, metricsRouter } from './http/metrics.js';
+import { createGuestRateLimiter } from './limits/guest-rate-limiter.js';
 import { requestContext } from './http/request-context.js';
 import { CLIENT_IDEMPOTENCY_WINDOW_MS } from './resolvers/idempotency.js';
 import type { GatewayServices } from './resolvers/services.js';
@@ -30,12 +34,22 @@ export async function buildApp(config: GatewayConfig, logger: Logger): Promise<G
     poolSize: config.databasePoolSize,
     onIdleError: (error) => logger.warn({ err: error }, 'an idle database connection failed; the pool replaces it'),
   });
+  const metrics = new GatewayMetrics();
+  metrics.watchStripe(stripe);
+  const guestRateLimiter = createGuestRateLimiter({
+    perMinute: config.limits.guestRateLimitPerMinute,
+    redisUrl: config.limits.redisUrl,
+    keyPrefix: config.limits.redisKeyPrefix,
+  });
   const services: GatewayServices = {
     stripe,
     store,
     accountScope: accountScopeResolver(stripe, secretKey),
     ephemeralKeyVersion,
     allowGuests: config.auth.allowGuests,
+    guestRateLimiter,
+    requestDeadlineMs: config.limits.requestDeadlineMs,
+    metrics,
     logger,
   };
   const sweep = sweepExpiredIdempotencyKeys(store, logger);
@@ -44,11 +58,14 @@ export async function buildApp(config: GatewayConfig, logger: Logger): Promise<G
 
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', config.trustProxy);
+  app.set('trust proxy', config.trustProxyHops);
   app.use(requestContext(logger));
+  app.use(metrics.httpMiddleware());
+  if (config.corsOrigins.length > 0) app.use(corsPolicy(config.corsOrigins));
   app.use(healthRouter(store));
+  if (config.metrics) app.use(metricsRouter(metrics));
   app.use(setupIntentsRouter(services, authenticate));
-  app.use(yoga.graphqlEndpoint, (req, res) => yoga(req, res, { req, res }));
+  app.use(yoga.graphqlEndpoint, ...graphqlBodyLimit(), (req: Request, res: Response) => yoga(req, res, { req, res }));
   app.use((req, res) => {
     sendJsonApi(res, 404, { error: `No route for ${req.method} ${req.path}.` });
   });
@@ -57,6 +74,7 @@ export async function buildApp(config: GatewayConfig, logger: Logger): Promise<G
     services,
     close: async () => {
       clearInterval(sweep);
+      await guestRateLimiter.close();
       await store.close();
     },
   };

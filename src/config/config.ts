@@ -7,7 +7,19 @@ export interface GatewayConfig {
   production: boolean;
   graphiql: boolean;
   logLevel: string;
-  trustProxy: boolean;
+  /** Proxy hops whose X-Forwarded-For is believed: 0 (none) unless TRUST_PROXY says otherwise. */
+  trustProxyHops: number;
+  /** Origins allowed to call from a browser; empty: CORS off. */
+  corsOrigins: string[];
+  metrics: boolean;
+  limits: {
+    guestRateLimitPerMinute: number;
+    /** Shared rate-limit budget across instances; unset: in memory, per instance. */
+    redisUrl: string | undefined;
+    redisKeyPrefix: string;
+    /** Overall time one call may take, Stripe retries included. */
+    requestDeadlineMs: number;
+  };
   databaseUrl: string;
   /** Connections per instance; PostgreSQL only (SQLite has one). */
   databasePoolSize: number;
@@ -75,7 +87,21 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     production,
     graphiql: parseBoolean('GRAPHIQL', read('GRAPHIQL'), !production),
     logLevel,
-    trustProxy: parseBoolean('TRUST_PROXY', read('TRUST_PROXY'), false),
+    trustProxyHops: parseTrustProxy(read('TRUST_PROXY')),
+    corsOrigins: parseOrigins(read('CORS_ORIGINS')),
+    metrics: parseBoolean('METRICS', read('METRICS'), true),
+    limits: {
+      guestRateLimitPerMinute: parseInteger(
+        'GUEST_RATE_LIMIT_PER_MINUTE',
+        read('GUEST_RATE_LIMIT_PER_MINUTE'),
+        10,
+        1,
+        Number.MAX_SAFE_INTEGER,
+      ),
+      redisUrl: parseRedisUrl(read('REDIS_URL')),
+      redisKeyPrefix: read('REDIS_KEY_PREFIX') ?? 'stripe-setup-gateway',
+      requestDeadlineMs: parseInteger('REQUEST_DEADLINE_MS', read('REQUEST_DEADLINE_MS'), 25_000, 1, 600_000),
+    },
     databaseUrl,
     databasePoolSize: parseInteger('DATABASE_POOL_SIZE', read('DATABASE_POOL_SIZE'), DEFAULT_DATABASE_POOL_SIZE, 1, 1000),
     stripe: {
@@ -102,6 +128,35 @@ function parseInteger(name: string, value: string | undefined, fallback: number,
     throw new ConfigError(name, `expected a whole number from ${min} to ${max}`);
   }
   return number;
+}
+
+/** `true` is one proxy in front (its X-Forwarded-For entry is the client); a number is that many hops. */
+function parseTrustProxy(value: string | undefined): number {
+  if (value === undefined || value === 'false') return 0;
+  if (value === 'true') return 1;
+  return parseInteger('TRUST_PROXY', value, 0, 0, 10);
+}
+
+function parseOrigins(value: string | undefined): string[] {
+  if (value === undefined) return [];
+  const origins = value.split(',').map((origin) => origin.trim()).filter(Boolean);
+  for (const origin of origins) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || parsed.origin !== origin) {
+      throw new ConfigError('CORS_ORIGINS', `expected comma-separated origins like https://shop.example.com, got ${origin}`);
+    }
+  }
+  return origins;
+}
+
+function parseRedisUrl(value: string | undefined): string | undefined {
+  if (value !== undefined && !/^rediss?:\/\/.+/.test(value)) throw new ConfigError('REDIS_URL', 'expected redis://…');
+  return value;
 }
 
 function parseBoolean(name: string, value: string | undefined, fallback: boolean): boolean {

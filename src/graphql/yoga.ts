@@ -5,6 +5,8 @@ import type { Logger } from 'pino';
 import type { Authenticate } from '../auth/authenticator.js';
 import { UnauthenticatedError } from '../resolvers/errors.js';
 import type { GatewayServices } from '../resolvers/services.js';
+import { clientAddressOf } from '../http/client-address.js';
+import { abuseLimits } from './abuse-limits.js';
 import type { GraphQLContext } from '../schema/context.js';
 import { schema } from '../schema/index.js';
 import { GRAPHIQL_DEFAULT_QUERY } from './graphiql-document.js';
@@ -38,8 +40,18 @@ export function createGraphQLServer({ services, authenticate, graphiql, logger }
       warn: (...args) => logger.warn(args.map(String).join(' ')),
       error: (...args) => logger.error({ err: args.find((arg) => arg instanceof Error) }, 'graphql error'),
     },
-    plugins: [noStore],
-    context: async ({ request }) => ({ services, viewer: await viewerOrUnauthenticated(authenticate, request) }),
+    // CORS is the Express app's, from the configured allow-list: yoga's own would allow any origin.
+    cors: false,
+    plugins: [noStore, abuseLimits],
+    context: async ({ request, req }) => ({
+      services,
+      caller: {
+        viewer: await viewerOrUnauthenticated(authenticate, request),
+        clientAddress: clientAddressOf(req),
+        surface: 'graphql' as const,
+      },
+      setupIntentBudget: { remaining: 1 },
+    }),
   });
 }
 

@@ -1,9 +1,11 @@
 import Stripe from 'stripe';
 import type { Viewer } from '../auth/viewer.js';
+import type { Caller } from './caller.js';
 import { derivedIdempotencyKey } from '../stripe/idempotency-keys.js';
 import { translateStripeError } from '../stripe/translate-error.js';
 import { customerFor, replaceStaleCustomer } from './customers.js';
-import { AuthenticationRequiredError } from './errors.js';
+import { withinDeadline } from './deadline.js';
+import { AuthenticationRequiredError, PaymentProviderError, RateLimitedError, ValidationError } from './errors.js';
 import { claimClientIdempotencyKey } from './idempotency.js';
 import { validateInput, type CreateStripeSetupIntentInput } from './input.js';
 import type { GatewayServices } from './services.js';
@@ -21,12 +23,32 @@ export interface StripeSetupIntentResult {
  */
 export async function createStripeSetupIntent(
   services: GatewayServices,
-  viewer: Viewer,
+  caller: Caller,
+  input: CreateStripeSetupIntentInput,
+): Promise<StripeSetupIntentResult> {
+  const started = process.hrtime.bigint();
+  try {
+    const result = await resolve(services, caller, input);
+    services.metrics.observeSetupIntent(caller.surface, 'success', started);
+    return result;
+  } catch (error) {
+    services.metrics.observeSetupIntent(caller.surface, outcomeOf(error), started);
+    throw error;
+  }
+}
+
+async function resolve(
+  services: GatewayServices,
+  { viewer, clientAddress }: Caller,
   input: CreateStripeSetupIntentInput,
 ): Promise<StripeSetupIntentResult> {
   const { stripeVersion = services.ephemeralKeyVersion, idempotencyKey } = validateInput(input);
-  if (viewer.kind === 'guest' && !services.allowGuests) throw new AuthenticationRequiredError();
-  try {
+  if (viewer.kind === 'guest') {
+    if (!services.allowGuests) throw new AuthenticationRequiredError();
+    const spent = await services.guestRateLimiter.consume(clientAddress);
+    if (!spent.allowed) throw new RateLimitedError(spent.retryAfterSeconds);
+  }
+  const work = async () => {
     // Guests' keys are ignored: a guest cannot be told apart from another guest.
     const clientKey =
       viewer.kind === 'user' && idempotencyKey !== undefined
@@ -40,6 +62,9 @@ export async function createStripeSetupIntent(
       if (viewer.kind === 'guest' || !isMissingCustomer(error)) throw error;
       return await create(await replaceStaleCustomer(services, viewer, customerId));
     }
+  };
+  try {
+    return await withinDeadline(work(), services.requestDeadlineMs);
   } catch (error) {
     throw translateStripeError(error);
   }
@@ -84,4 +109,10 @@ function isMissingCustomer(error: unknown): boolean {
     error.code === 'resource_missing' &&
     error.param === 'customer'
   );
+}
+
+const TYPED_ERRORS = [ValidationError, PaymentProviderError, AuthenticationRequiredError, RateLimitedError];
+
+function outcomeOf(error: unknown): string {
+  return TYPED_ERRORS.find((type) => error instanceof type)?.name ?? 'unexpected';
 }

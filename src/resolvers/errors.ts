@@ -38,6 +38,14 @@ export class AuthenticationRequiredError extends Error {
   }
 }
 
+/** A guest address spent its budget of calls; REST answers 429 with Retry-After. */
+export class RateLimitedError extends Error {
+  override name = 'RateLimitedError';
+  constructor(readonly retryAfterSeconds: number) {
+    super(`Too many calls without signing in; try again in ${retryAfterSeconds} s.`);
+  }
+}
+
 /** A bearer token that is present but invalid, expired or not verifiable. Never a guest. */
 export class UnauthenticatedError extends Error {
   override name = 'UnauthenticatedError';

@@ -2,6 +2,7 @@ import type { ErrorRequestHandler } from 'express';
 import {
   AuthenticationRequiredError,
   PaymentProviderError,
+  RateLimitedError,
   UnauthenticatedError,
   ValidationError,
 } from '../resolvers/errors.js';
@@ -59,6 +60,9 @@ export function restErrorResponse(error: unknown): { status: number; body: Error
     return { status: 401, body: { error: error.message }, headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' } };
   }
   if (error instanceof AuthenticationRequiredError) return { status: 403, body: { error: error.message } };
+  if (error instanceof RateLimitedError) {
+    return { status: 429, body: { error: error.message }, headers: { 'Retry-After': String(error.retryAfterSeconds) } };
+  }
   if (error instanceof RestRequestError) return { status: error.status, body: { error: error.message } };
   const bodyError = bodyParserError(error);
   if (bodyError) return bodyError;

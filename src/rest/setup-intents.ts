@@ -1,5 +1,6 @@
 import express, { Router, type Request } from 'express';
 import type { Authenticate } from '../auth/authenticator.js';
+import { clientAddressOf } from '../http/client-address.js';
 import { createStripeSetupIntent } from '../resolvers/create-stripe-setup-intent.js';
 import type { CreateStripeSetupIntentInput } from '../resolvers/input.js';
 import type { GatewayServices } from '../resolvers/services.js';
@@ -15,7 +16,8 @@ export function setupIntentsRouter(services: GatewayServices, authenticate: Auth
   const router = Router();
   router.post(SETUP_INTENTS_PATH, express.json({ type: BODY_TYPES, limit: MAX_BODY_BYTES }), async (req, res) => {
     const viewer = await authenticate(req.get('authorization'));
-    const result = await createStripeSetupIntent(services, viewer, inputFrom(req));
+    const caller = { viewer, clientAddress: clientAddressOf(req), surface: 'rest' as const };
+    const result = await createStripeSetupIntent(services, caller, inputFrom(req));
     sendJsonApi(
       res,
       200,

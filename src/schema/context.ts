@@ -1,7 +1,9 @@
-import type { Viewer } from '../auth/viewer.js';
+import type { Caller } from '../resolvers/caller.js';
 import type { GatewayServices } from '../resolvers/services.js';
 
 export interface GraphQLContext {
-  viewer: Viewer;
+  caller: Caller;
   services: GatewayServices;
+  /** One setup intent per HTTP request, however many aliases or fragments ask for more. */
+  setupIntentBudget: { remaining: number };
 }

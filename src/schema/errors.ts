@@ -1,6 +1,7 @@
 import {
   AuthenticationRequiredError,
   PaymentProviderError,
+  RateLimitedError,
   ValidationError,
   type FieldError,
 } from '../resolvers/errors.js';
@@ -51,5 +52,14 @@ builder.objectType(AuthenticationRequiredError, {
   interfaces: [ErrorInterface],
 });
 
+builder.objectType(RateLimitedError, {
+  name: 'RateLimitedError',
+  description: 'Too many calls without signing in from this address; nothing was created.',
+  interfaces: [ErrorInterface],
+  fields: (t) => ({
+    retryAfterSeconds: t.int({ description: 'When to try again.', resolve: (error) => error.retryAfterSeconds }),
+  }),
+});
+
 /** The typed errors `createStripeSetupIntent` may answer with. */
-export const SETUP_INTENT_ERRORS = [ValidationError, PaymentProviderError, AuthenticationRequiredError];
+export const SETUP_INTENT_ERRORS = [ValidationError, PaymentProviderError, AuthenticationRequiredError, RateLimitedError];

@@ -1,3 +1,4 @@
+import { GraphQLError } from 'graphql';
 import { createStripeSetupIntent, type StripeSetupIntentResult } from '../resolvers/create-stripe-setup-intent.js';
 import { builder } from './builder.js';
 import { SETUP_INTENT_ERRORS } from './errors.js';
@@ -31,6 +32,13 @@ builder.mutationField('createStripeSetupIntent', (t) =>
       'The caller’s Stripe customer (created once for a signed-in user, new for a guest), an ephemeral key and a SetupIntent.',
     args: { input: t.arg({ type: CreateStripeSetupIntentInput, required: false }) },
     errors: { types: SETUP_INTENT_ERRORS, union: { name: 'CreateStripeSetupIntentResult' } },
-    resolve: (_root, { input }, { services, viewer }) => createStripeSetupIntent(services, viewer, input ?? {}),
+    resolve: (_root, { input }, { services, caller, setupIntentBudget }) => {
+      // Not a typed error: the document itself is at fault, not the shopper's input.
+      if (setupIntentBudget.remaining <= 0) {
+        throw new GraphQLError('One createStripeSetupIntent per request.', { extensions: { code: 'TOO_MANY_SETUP_INTENTS' } });
+      }
+      setupIntentBudget.remaining -= 1;
+      return createStripeSetupIntent(services, caller, input ?? {});
+    },
   }),
 );

@@ -17,4 +17,4 @@ const ViewerRef = builder.objectRef<Viewer>('Viewer').implement({
   }),
 });
 
-builder.queryField('viewer', (t) => t.field({ type: ViewerRef, resolve: (_root, _args, { viewer }) => viewer }));
+builder.queryField('viewer', (t) => t.field({ type: ViewerRef, resolve: (_root, _args, { caller }) => caller.viewer }));

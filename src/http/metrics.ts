@@ -1,0 +1,84 @@
+import { Router, type RequestHandler } from 'express';
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import type Stripe from 'stripe';
+import type { Surface } from '../resolvers/caller.js';
+
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+/** Prometheus metrics of one app instance, in a registry of its own. */
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  private readonly httpDuration = new Histogram({
+    name: 'gateway_http_request_duration_seconds',
+    help: 'HTTP requests by surface, method and status.',
+    labelNames: ['surface', 'method', 'status'],
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly setupIntents = new Histogram({
+    name: 'gateway_setup_intent_duration_seconds',
+    help: 'createStripeSetupIntent calls by surface and outcome (success or the typed error).',
+    labelNames: ['surface', 'outcome'],
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly stripeDuration = new Histogram({
+    name: 'gateway_stripe_request_duration_seconds',
+    help: 'Stripe API requests (each attempt) by operation and HTTP status.',
+    labelNames: ['operation', 'status'],
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly stripeErrors = new Counter({
+    name: 'gateway_stripe_errors_total',
+    help: 'Stripe API attempts answered with an error status, by operation and status.',
+    labelNames: ['operation', 'status'],
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Times every request; the surface comes from the path, never from the client. */
+  httpMiddleware(): RequestHandler {
+    return (req, res, next) => {
+      const end = this.httpDuration.startTimer({ surface: surfaceOf(req.path), method: req.method });
+      res.on('finish', () => end({ status: res.statusCode }));
+      next();
+    };
+  }
+
+  observeSetupIntent(surface: Surface, outcome: string, started: bigint): void {
+    this.setupIntents.observe({ surface, outcome }, Number(process.hrtime.bigint() - started) / 1e9);
+  }
+
+  /** Stripe's SDK reports each attempt it makes, retries included. */
+  watchStripe(stripe: Stripe): void {
+    stripe.on('response', (event: Stripe.ResponseEvent) => {
+      const labels = { operation: `${event.method} ${operationOf(event.path)}`, status: event.status };
+      this.stripeDuration.observe(labels, event.elapsed / 1000);
+      if (event.status >= 400) this.stripeErrors.inc(labels);
+    });
+  }
+}
+
+function surfaceOf(path: string): string {
+  if (path === '/graphql') return 'graphql';
+  if (path.startsWith('/api/')) return 'rest';
+  return 'operations';
+}
+
+/** `/v1/customers/cus_123` → `/v1/customers/:id`, keeping label values few. */
+function operationOf(path: string): string {
+  return path.replace(/^(\/v1\/[a-z_]+)\/[^/]+/, '$1/:id');
+}
+
+/** `GET /metrics` in Prometheus' text format. */
+export function metricsRouter(metrics: GatewayMetrics): Router {
+  const router = Router();
+  router.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  return router;
+}
