@@ -36,7 +36,7 @@ export async function buildApp(config: GatewayConfig, logger: Logger): Promise<G
   });
   const metrics = new GatewayMetrics();
   metrics.watchStripe(stripe);
-  const guestRateLimiter = createGuestRateLimiter({
+  const guestRateLimiter = await createGuestRateLimiter({
     perMinute: config.limits.guestRateLimitPerMinute,
     redisUrl: config.limits.redisUrl,
     keyPrefix: config.limits.redisKeyPrefix,

@@ -42,7 +42,7 @@ export function createGraphQLServer({ services, authenticate, graphiql, logger }
     },
     // CORS is the Express app's, from the configured allow-list: yoga's own would allow any origin.
     cors: false,
-    plugins: [noStore, abuseLimits],
+    plugins: [noStore, ...abuseLimits],
     context: async ({ request, req }) => ({
       services,
       caller: {

@@ -7,6 +7,9 @@ export interface GuestRateLimiter {
   close(): Promise<void>;
 }
 
+/** How long start-up waits for Redis before serving on the insurance limiter. */
+const REDIS_CONNECT_WAIT_MS = 2_000;
+
 export interface GuestRateLimitOptions {
   perMinute: number;
   /** Shared budget across instances when set. */
@@ -19,7 +22,11 @@ export interface GuestRateLimitOptions {
  * one instance, in Redis for several. If Redis is unreachable, a per-instance memory budget
  * stands in rather than letting every guest through or refusing them all.
  */
-export function createGuestRateLimiter({ perMinute, redisUrl, keyPrefix }: GuestRateLimitOptions): GuestRateLimiter {
+export async function createGuestRateLimiter({
+  perMinute,
+  redisUrl,
+  keyPrefix,
+}: GuestRateLimitOptions): Promise<GuestRateLimiter> {
   const budget = { points: perMinute, duration: 60 };
   let redis: Redis | undefined;
   let limiter: RateLimiterAbstract;
@@ -27,6 +34,7 @@ export function createGuestRateLimiter({ perMinute, redisUrl, keyPrefix }: Guest
     // No offline queue: while Redis is down, calls fail fast into the insurance limiter.
     redis = new Redis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false });
     redis.on('error', () => {}); // reconnects by itself; the insurance limiter covers the gap
+    await connected(redis, REDIS_CONNECT_WAIT_MS);
     limiter = new RateLimiterRedis({
       ...budget,
       storeClient: redis,
@@ -50,4 +58,15 @@ export function createGuestRateLimiter({ perMinute, redisUrl, keyPrefix }: Guest
       redis?.disconnect();
     },
   };
+}
+
+async function connected(redis: Redis, waitMs: number): Promise<void> {
+  if (redis.status === 'ready') return;
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, waitMs);
+    redis.once('ready', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }

@@ -33,7 +33,7 @@ builder.mutationField('createStripeSetupIntent', (t) =>
     args: { input: t.arg({ type: CreateStripeSetupIntentInput, required: false }) },
     errors: { types: SETUP_INTENT_ERRORS, union: { name: 'CreateStripeSetupIntentResult' } },
     resolve: (_root, { input }, { services, caller, setupIntentBudget }) => {
-      // Not a typed error: the document itself is at fault, not the shopper's input.
+      // Backstop for the validation rule (src/graphql/one-setup-intent-rule.ts): never a second one.
       if (setupIntentBudget.remaining <= 0) {
         throw new GraphQLError('One createStripeSetupIntent per request.', { extensions: { code: 'TOO_MANY_SETUP_INTENTS' } });
       }
