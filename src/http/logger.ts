@@ -1,4 +1,4 @@
-import { pino, stdTimeFunctions, type Logger } from 'pino';
+import { pino, stdTimeFunctions, type DestinationStream, type Logger } from 'pino';
 
 /** Paths to values that must never reach a log line. */
 const REDACTED = [
@@ -14,11 +14,13 @@ const REDACTED = [
   '*.apiKey',
 ];
 
-export function createLogger(level: string): Logger {
-  return pino({
+/** JSON lines to stdout, or to `destination` (tests read what a full scenario logs). */
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  const options = {
     level,
     base: { service: 'stripe-setup-gateway' },
     timestamp: stdTimeFunctions.isoTime,
     redact: { paths: REDACTED, censor: '[redacted]' },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }

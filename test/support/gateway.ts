@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { afterEach, beforeEach } from 'vitest';
 import { buildApp, type GatewayApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/config.js';
@@ -21,6 +21,7 @@ export async function startGateway(
   emulator: StripeEmulator,
   databaseUrl: string,
   env: Record<string, string> = {},
+  logger: Logger = pino({ level: 'silent' }),
 ): Promise<TestGateway> {
   const config = loadConfig({
     STRIPE_SECRET_KEY: DEFAULT_EMULATOR_SECRET_KEY,
@@ -29,7 +30,7 @@ export async function startGateway(
     AUTH_JWT_SECRET: TEST_JWT_SECRET,
     ...env,
   });
-  const app = await buildApp(config, pino({ level: 'silent' }));
+  const app = await buildApp(config, logger);
   const server = await listen(app.handler, 0, '127.0.0.1');
   return {
     url: server.url,
