@@ -12,6 +12,7 @@ import { requestContext } from './http/request-context.js';
 import { CLIENT_IDEMPOTENCY_WINDOW_MS } from './resolvers/idempotency.js';
 import type { GatewayServices } from './resolvers/services.js';
 import { sendJsonApi } from './rest/json-api.js';
+import { openapiRouter } from './rest/openapi.js';
 import { setupIntentsRouter } from './rest/setup-intents.js';
 import type { CustomerStore } from './store/customer-store.js';
 import { openStore } from './store/open-store.js';
@@ -54,7 +55,7 @@ export async function buildApp(config: GatewayConfig, logger: Logger): Promise<G
   };
   const sweep = sweepExpiredIdempotencyKeys(store, logger);
   const authenticate = createAuthenticator(config.auth);
-  const yoga = createGraphQLServer({ services, authenticate, graphiql: config.graphiql, logger });
+  const yoga = createGraphQLServer({ services, authenticate, graphiql: config.graphiql, sandbox: config.sandbox, logger });
 
   const app = express();
   app.disable('x-powered-by');
@@ -65,6 +66,7 @@ export async function buildApp(config: GatewayConfig, logger: Logger): Promise<G
   app.use(healthRouter(store));
   if (config.metrics) app.use(metricsRouter(metrics));
   app.use(setupIntentsRouter(services, authenticate));
+  app.use(openapiRouter());
   app.use(yoga.graphqlEndpoint, ...graphqlBodyLimit(), (req: Request, res: Response) => yoga(req, res, { req, res }));
   app.use((req, res) => {
     sendJsonApi(res, 404, { error: `No route for ${req.method} ${req.path}.` });

@@ -32,6 +32,7 @@ export async function enterSandboxMode(config: GatewayConfig, logger: Logger): P
     emulator,
     config: {
       ...config,
+      sandbox: true,
       stripe: { ...config.stripe, secretKey: DEFAULT_EMULATOR_SECRET_KEY, apiBase: new URL(emulator.url) },
       auth: { ...config.auth, jwtSecret: config.auth.jwtSecret ?? SANDBOX_JWT_SECRET },
     },

@@ -5,6 +5,8 @@ export interface GatewayConfig {
   port: number;
   host: string;
   production: boolean;
+  /** Sandbox mode (the built-in Stripe emulator): set by enterSandboxMode, never by the environment. */
+  sandbox: boolean;
   graphiql: boolean;
   logLevel: string;
   /** Proxy hops whose X-Forwarded-For is believed: 0 (none) unless TRUST_PROXY says otherwise. */
@@ -85,6 +87,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     port: parseInteger('PORT', read('PORT'), 4000, 0, 65535),
     host: read('HOST') ?? '0.0.0.0',
     production,
+    sandbox: false,
     graphiql: parseBoolean('GRAPHIQL', read('GRAPHIQL'), !production),
     logLevel,
     trustProxyHops: parseTrustProxy(read('TRUST_PROXY')),

@@ -1,6 +1,33 @@
-/** What GraphiQL opens with: the mutation, every member of its result, and the viewer. */
-export const GRAPHIQL_DEFAULT_QUERY = `# Headers (below): {"Authorization": "Bearer <token>"} to save the card for a signed-in user.
-mutation SaveCard {
+/**
+ * What GraphiQL opens with: a tab whose only operation is the mutation (so ▶ runs it at once, with
+ * no "which operation?" menu), with a fragment for every member of its result, then a tab with the
+ * viewer query. New tabs start with the mutation.
+ */
+
+/** How a developer gets a token the sandbox gateway accepts (`scripts/token.ts`). */
+export const DEV_TOKEN_COMMAND = 'npm run token -- --sub user_1 --email a@example.com';
+
+export const GRAPHIQL_MUTATION_OPERATION = 'SaveCard';
+export const GRAPHIQL_VIEWER_OPERATION = 'Me';
+
+// Lines fit the editor's width in GraphiQL's layout on a 1440-pixel screen (56 characters).
+const SIGN_IN_HINT: Record<'sandbox' | 'configured', string[]> = {
+  sandbox: [
+    '# Signed in: put a bearer token in Headers (below).',
+    '# Sandbox mode: mint one in a terminal with',
+    `#   ${DEV_TOKEN_COMMAND}`,
+  ],
+  configured: ['# Signed in: put a bearer JWT from your identity', '# provider in Headers (below).'],
+};
+
+export function graphiqlMutationDocument(sandbox: boolean): string {
+  return `# Save a card: a Stripe customer, an ephemeral key and
+# a SetupIntent for PaymentSheet. Press ▶ to run it.
+# No token: you are a guest (a new customer per call).
+${SIGN_IN_HINT[sandbox ? 'sandbox' : 'configured'].join('\n')}
+# Optional input: stripeVersion ("2024-06-20": your
+# client SDK's Stripe API version), idempotencyKey.
+mutation ${GRAPHIQL_MUTATION_OPERATION} {
   createStripeSetupIntent(input: {}) {
     __typename
     ... on StripeSetupIntent {
@@ -22,15 +49,39 @@ mutation SaveCard {
     ... on AuthenticationRequiredError {
       message
     }
+    ... on RateLimitedError {
+      message
+      retryAfterSeconds
+    }
   }
 }
+`;
+}
 
-query Me {
+export const GRAPHIQL_VIEWER_DOCUMENT = `# Who the gateway takes you for (the Authorization
+# header) and your stored Stripe customer, if any.
+# Reading it creates nothing.
+query ${GRAPHIQL_VIEWER_OPERATION} {
   viewer {
     signedIn
     userId
     email
+    name
     stripeCustomerId
   }
 }
 `;
+
+/**
+ * The headers editor reads JSON with comments: the token line is a comment, so the default
+ * document runs as a guest until the developer fills it in.
+ */
+export function graphiqlDefaultHeaders(sandbox: boolean): string {
+  const mint = sandbox ? 'Sandbox mode: npm run token -- --sub user_1' : 'A JWT from your identity provider.';
+  return `{
+  // Signed in: uncomment the next line, with your token.
+  // ${mint}
+  // "Authorization": "Bearer <token>"
+}
+`;
+}

@@ -9,30 +9,34 @@ import { clientAddressOf } from '../http/client-address.js';
 import { abuseLimits } from './abuse-limits.js';
 import type { GraphQLContext } from '../schema/context.js';
 import { schema } from '../schema/index.js';
-import { GRAPHIQL_DEFAULT_QUERY } from './graphiql-document.js';
+import { graphiqlOptions, renderSelfHostedGraphiQL } from './graphiql.js';
 
 export interface GraphQLServerOptions {
   services: GatewayServices;
   authenticate: Authenticate;
   graphiql: boolean;
+  /** Sandbox mode: GraphiQL tells how to mint a development token. */
+  sandbox: boolean;
   logger: Logger;
 }
 
 type ServerContext = { req: Request; res: Response };
 
-/** Results carry secrets: no cache may keep them. */
+/** Results carry secrets: no cache may keep them. The GraphiQL page carries none and is 9 MB. */
 const noStore: Plugin = {
   onResponse: ({ response }) => {
-    response.headers.set('Cache-Control', 'no-store');
+    if (!response.headers.get('content-type')?.startsWith('text/html')) response.headers.set('Cache-Control', 'no-store');
   },
 };
 
-export function createGraphQLServer({ services, authenticate, graphiql, logger }: GraphQLServerOptions) {
+export function createGraphQLServer({ services, authenticate, graphiql, sandbox, logger }: GraphQLServerOptions) {
   return createYoga<ServerContext, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
-    graphiql: graphiql && { title: 'stripe-setup-gateway', defaultQuery: GRAPHIQL_DEFAULT_QUERY },
+    graphiql: graphiql && graphiqlOptions({ sandbox }),
+    // Self-hosted: the page needs nothing from a CDN (yoga's default loads GraphiQL from unpkg).
+    renderGraphiQL: renderSelfHostedGraphiQL,
     maskedErrors: true,
     logging: {
       debug: (...args) => logger.debug(args.map(String).join(' ')),

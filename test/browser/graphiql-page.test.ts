@@ -1,0 +1,113 @@
+import { isObjectType, isUnionType, Kind, parse, validate, type DocumentNode, type SelectionSetNode } from 'graphql';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { graphiqlOptions } from '../../src/graphql/graphiql.js';
+import { DEV_TOKEN_COMMAND } from '../../src/graphql/graphiql-document.js';
+import { schema } from '../../src/schema/index.js';
+import { callGraphQL, tokenFor } from '../support/clients.js';
+import { useWorld } from '../support/gateway.js';
+import { startSandboxGateway, type SandboxGateway } from './sandbox-gateway.js';
+
+/** GraphiQL as a browser asks for it. */
+async function graphiqlPage(baseUrl: string) {
+  const response = await fetch(`${baseUrl}/graphql`, { headers: { accept: 'text/html' } });
+  return { status: response.status, contentType: response.headers.get('content-type'), html: await response.text() };
+}
+
+/** Anything in the page that would make the browser fetch from another host. */
+const EXTERNAL_RESOURCE = [
+  /<script[^>]+src=/i,
+  /<link[^>]+href=["']?(https?:)?\/\//i,
+  /url\(\s*["']?(https?:)?\/\//i,
+  /@import/i,
+  /unpkg\.com|cdn\.jsdelivr|fonts\.googleapis|fonts\.gstatic/i,
+];
+
+const tabs = graphiqlOptions({ sandbox: false }).defaultTabs ?? [];
+const [mutationTab, viewerTab] = tabs;
+
+function inlineFragmentTypes(selectionSet: SelectionSetNode): string[] {
+  return selectionSet.selections.flatMap((selection) =>
+    selection.kind === Kind.INLINE_FRAGMENT && selection.typeCondition ? [selection.typeCondition.name.value] : [],
+  );
+}
+
+function operations(document: DocumentNode) {
+  return document.definitions.filter((definition) => definition.kind === Kind.OPERATION_DEFINITION);
+}
+
+describe('the GraphiQL page', () => {
+  const world = useWorld();
+
+  it('is self-contained: no script, style or font from another host', async () => {
+    const { status, contentType, html } = await graphiqlPage(world().gateway.url);
+    expect(status).toBe(200);
+    expect(contentType).toMatch(/^text\/html/);
+    for (const pattern of EXTERNAL_RESOURCE) expect(html, String(pattern)).not.toMatch(pattern);
+    expect(html).toContain('YogaGraphiQL.renderYogaGraphiQL');
+  });
+
+  it('outside sandbox mode says where a bearer token goes, without the development token command', async () => {
+    const { html } = await graphiqlPage(world().gateway.url);
+    expect(html).toContain('Signed in: put a bearer JWT from your identity');
+    expect(html).toContain('\\"Authorization\\": \\"Bearer <token>\\"');
+    expect(html).not.toContain('npm run token');
+  });
+
+  it('opens with two tabs, each one operation, so ▶ runs it: the mutation first, then viewer', () => {
+    expect(tabs).toHaveLength(2);
+    const documents = tabs.map((tab) => parse(tab.query ?? ''));
+    for (const document of documents) {
+      expect(validate(schema, document)).toEqual([]);
+      expect(operations(document)).toHaveLength(1);
+    }
+    expect(operations(documents[0]!)[0]).toMatchObject({ operation: 'mutation', name: { value: 'SaveCard' } });
+    expect(operations(documents[1]!)[0]).toMatchObject({ operation: 'query', name: { value: 'Me' } });
+  });
+
+  it('asks for every member of the mutation’s result union, and every field of the viewer', () => {
+    const union = schema.getType('CreateStripeSetupIntentResult');
+    if (!isUnionType(union)) throw new Error('CreateStripeSetupIntentResult is not a union');
+    const [mutation] = operations(parse(mutationTab?.query ?? ''));
+    const field = mutation?.selectionSet.selections[0];
+    if (field?.kind !== Kind.FIELD || !field.selectionSet) throw new Error('no createStripeSetupIntent selection');
+    expect(field.name.value).toBe('createStripeSetupIntent');
+    expect(inlineFragmentTypes(field.selectionSet).sort()).toEqual(union.getTypes().map((type) => type.name).sort());
+
+    const viewerType = schema.getType('Viewer');
+    if (!isObjectType(viewerType)) throw new Error('Viewer is not an object type');
+    const [query] = operations(parse(viewerTab?.query ?? ''));
+    const viewer = query?.selectionSet.selections[0];
+    if (viewer?.kind !== Kind.FIELD || !viewer.selectionSet) throw new Error('no viewer selection');
+    const selected = viewer.selectionSet.selections.flatMap((selection) => (selection.kind === Kind.FIELD ? [selection.name.value] : []));
+    expect(selected.sort()).toEqual(Object.keys(viewerType.getFields()).sort());
+  });
+
+  it('runs as shown against the gateway: the mutation as a guest, the viewer with a token', async () => {
+    const saved = await callGraphQL(world().gateway.url, mutationTab?.query ?? '');
+    expect(saved.status).toBe(200);
+    expect(saved.body.data.createStripeSetupIntent).toEqual({
+      __typename: 'StripeSetupIntent',
+      customerId: expect.stringMatching(/^cus_/),
+      ephemeralKeySecret: expect.stringMatching(/^ek_test_/),
+      setupIntentClientSecret: expect.stringMatching(/^seti_\w+_secret_\w+$/),
+    });
+    const me = await callGraphQL(world().gateway.url, viewerTab?.query ?? '', { token: await tokenFor({ sub: 'user_3' }) });
+    expect(me.body.data.viewer).toMatchObject({ signedIn: true, userId: 'user_3' });
+  });
+});
+
+describe('the GraphiQL page in sandbox mode', () => {
+  let gateway: SandboxGateway;
+  beforeAll(async () => {
+    gateway = await startSandboxGateway();
+  });
+  afterAll(() => gateway?.close());
+
+  it('tells how to mint a development token, in the document and beside the Authorization header', async () => {
+    const { html } = await graphiqlPage(gateway.url);
+    const options = JSON.stringify(graphiqlOptions({ sandbox: true }));
+    expect(html).toContain(options.slice(1, -1)); // the page carries exactly these options
+    expect(html).toContain(`#   ${DEV_TOKEN_COMMAND}`);
+    expect(html).toContain('// Sandbox mode: npm run token -- --sub user_1');
+  });
+});
