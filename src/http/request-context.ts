@@ -22,23 +22,37 @@ export function requestContext(logger: Logger): RequestHandler {
   return (req, res, next) => {
     const incoming = req.get('x-request-id');
     const requestId = incoming && INCOMING_ID.test(incoming) ? incoming : randomUUID();
-    const started = process.hrtime.bigint();
-    // Read now: routers mounted on a prefix (yoga at /graphql) rewrite req.path later.
-    const { method, path } = req;
     res.locals.requestId = requestId;
-    res.locals.logger = logger.child({ requestId });
+    lazyChildLogger(res.locals, logger, requestId);
     res.setHeader('X-Request-Id', requestId);
-    res.on('finish', () => {
-      res.locals.logger.info(
-        {
-          method,
-          path,
-          status: res.statusCode,
-          durationMs: Number(process.hrtime.bigint() - started) / 1e6,
-        },
-        'request finished',
-      );
-    });
+    // Logging off at `info` (LOG_LEVEL=warn, silent, …): no line to write, so nothing to time.
+    if (logger.isLevelEnabled('info')) {
+      const started = process.hrtime.bigint();
+      // Read now: routers mounted on a prefix (yoga at /graphql) rewrite req.path later.
+      const { method, path } = req;
+      res.on('finish', () => {
+        res.locals.logger.info(
+          { method, path, status: res.statusCode, durationMs: Number(process.hrtime.bigint() - started) / 1e6 },
+          'request finished',
+        );
+      });
+    }
     next();
   };
+}
+
+/**
+ * `res.locals.logger`, made on first use: most requests log nothing but their finish line, and a
+ * pino child costs an object graph and a serialised binding per request.
+ */
+function lazyChildLogger(locals: Express.Locals, logger: Logger, requestId: string): void {
+  let child: Logger | undefined;
+  Object.defineProperty(locals, 'logger', {
+    configurable: true,
+    enumerable: true,
+    get: () => (child ??= logger.child({ requestId })),
+    set: (replacement: Logger) => {
+      child = replacement;
+    },
+  });
 }

@@ -1,0 +1,44 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+// Inside the project, so the compiled servers resolve its node_modules.
+const CACHE_DIR = `${ROOT}node_modules/.cache/stripe-setup-gateway-bench/`;
+
+/**
+ * Compiles the servers under test (and the gateway's source) to plain JavaScript with source
+ * maps, as `npm run build` compiles dist/, so each runs on bare `node` as `npm start` runs the
+ * gateway: tsx's loader thread would add some 30 MB of RSS and its own start-up to every server.
+ * Each run compiles into a directory of its own (removed when it exits), so a run never starts a
+ * server from files another run is rewriting. Returns the compiled servers' directory.
+ */
+export function compileServers(): string {
+  const outDir = `${CACHE_DIR}run-${process.pid}/`;
+  process.on('exit', () => rmSync(outDir, { recursive: true, force: true }));
+  try {
+    execFileSync(`${ROOT}node_modules/.bin/tsc`, ['-p', 'bench/tsconfig.build.json', '--outDir', outDir], {
+      cwd: ROOT,
+      stdio: 'pipe',
+    });
+  } catch (error) {
+    const { stdout = '', stderr = '' } = error as { stdout?: Buffer; stderr?: Buffer };
+    throw new Error(`compiling the servers under test failed:\n${stdout}${stderr}`);
+  }
+  return `${outDir}bench/servers/`;
+}
+
+/**
+ * The Node flags `npm start` gives the gateway (`node --enable-source-maps dist/main.js` →
+ * `--enable-source-maps`), read from package.json so the bench always runs what production runs.
+ */
+export function startScriptFlags(): string[] {
+  const { scripts } = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { scripts: Record<string, string> };
+  const words = (scripts.start ?? '').trim().split(/\s+/);
+  const flags: string[] = [];
+  for (const word of words.slice(words.indexOf('node') + 1)) {
+    if (!word.startsWith('-')) break;
+    flags.push(word);
+  }
+  return flags;
+}

@@ -1,0 +1,90 @@
+import type { Request as LoadRequest } from 'autocannon';
+import type { ServerName } from './protocol.js';
+
+/** A row of the table: one server reached through one of its surfaces. */
+export const SUBJECTS = {
+  'parallel-limit': { label: 'parallel limit', server: 'parallel-limit', surface: 'rest' },
+  'gateway-rest': { label: 'gateway REST', server: 'gateway', surface: 'rest' },
+  'gateway-graphql': { label: 'gateway GraphQL', server: 'gateway', surface: 'graphql' },
+  'sequential-peer': { label: 'sequential peer', server: 'sequential-peer', surface: 'rest' },
+} as const satisfies Record<string, { label: string; server: ServerName; surface: 'rest' | 'graphql' }>;
+export type SubjectId = keyof typeof SUBJECTS;
+
+export type ScenarioName = 'known-user' | 'new-user' | 'guest';
+
+export interface Scenario {
+  name: ScenarioName;
+  label: string;
+  /** Measured in this order, back to back, so the cells compared with each other are close in time. */
+  subjects: SubjectId[];
+}
+
+export const SCENARIOS: Scenario[] = [
+  {
+    name: 'known-user',
+    label: 'known user',
+    subjects: ['parallel-limit', 'gateway-rest', 'gateway-graphql', 'sequential-peer'],
+  },
+  { name: 'new-user', label: 'new user every call', subjects: ['parallel-limit', 'gateway-rest', 'sequential-peer'] },
+  { name: 'guest', label: 'guest', subjects: ['parallel-limit', 'gateway-rest', 'sequential-peer'] },
+];
+
+/** The Stripe API version a mobile SDK sends along; it pins the ephemeral key. */
+export const CLIENT_STRIPE_VERSION = '2024-06-20';
+export const SETUP_INTENTS_PATH = '/api/v2/storefront/stripe/setup_intents';
+
+const REST_BODY = JSON.stringify({ stripe_version: CLIENT_STRIPE_VERSION });
+const MUTATION =
+  'mutation Save($input: CreateStripeSetupIntentInput) { createStripeSetupIntent(input: $input) { __typename ' +
+  '... on StripeSetupIntent { customerId ephemeralKeySecret setupIntentClientSecret } ... on Error { message } } }';
+// One document text for every call, as an app sends it: yoga's parse cache may keep it.
+const GRAPHQL_BODY = JSON.stringify({ query: MUTATION, variables: { input: { stripeVersion: CLIENT_STRIPE_VERSION } } });
+
+export interface Tokens {
+  known: string[];
+  fresh: () => string;
+}
+
+/** The HTTP request a client of this surface sends, before its bearer token. */
+export function baseRequest(surface: 'rest' | 'graphql'): { path: string; headers: Record<string, string>; body: string } {
+  return surface === 'rest'
+    ? { path: SETUP_INTENTS_PATH, headers: { 'content-type': 'application/vnd.api+json' }, body: REST_BODY }
+    : { path: '/graphql', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: GRAPHQL_BODY };
+}
+
+/** The token each call carries in this scenario: one of the known users in turn, a new user, or none. */
+export function tokenSource(scenario: ScenarioName, tokens: Tokens): (() => string) | undefined {
+  if (scenario === 'guest') return undefined;
+  if (scenario === 'new-user') return tokens.fresh;
+  let next = 0;
+  return () => tokens.known[next++ % tokens.known.length]!;
+}
+
+/** autocannon's request list for a cell: one request, re-signed per call when the caller varies. */
+export function loadRequests(subject: SubjectId, scenario: ScenarioName, tokens: Tokens): LoadRequest[] {
+  const { path, headers, body } = baseRequest(SUBJECTS[subject].surface);
+  const token = tokenSource(scenario, tokens);
+  const request: LoadRequest = { method: 'POST', path, headers, body };
+  if (token) {
+    request.setupRequest = (req) => ({ ...req, headers: { ...headers, authorization: `Bearer ${token()}` } });
+  }
+  return [request];
+}
+
+/** The three values, or why the answer is not a successful one. */
+export function readAnswer(surface: 'rest' | 'graphql', status: number, body: string): string | undefined {
+  if (status !== 200) return `HTTP ${status}: ${body.slice(0, 300)}`;
+  type Values = { customer?: unknown; key?: unknown; intent?: unknown };
+  let answer: Values;
+  if (surface === 'rest') {
+    const rest = JSON.parse(body) as { customer_id?: unknown; ephemeral_key_secret?: unknown; setup_intent_client_secret?: unknown };
+    answer = { customer: rest.customer_id, key: rest.ephemeral_key_secret, intent: rest.setup_intent_client_secret };
+  } else {
+    const graphql = JSON.parse(body) as { data?: { createStripeSetupIntent?: Record<string, unknown> } };
+    const result = graphql.data?.createStripeSetupIntent ?? {};
+    answer = { customer: result.customerId, key: result.ephemeralKeySecret, intent: result.setupIntentClientSecret };
+  }
+  const matches = (value: unknown, pattern: RegExp) => typeof value === 'string' && pattern.test(value);
+  const ok = matches(answer.customer, /^cus_/) && matches(answer.key, /^ek_test_/) && matches(answer.intent, /^seti_.+_secret_/);
+  return ok ? undefined : `unexpected answer: ${body.slice(0, 300)}`;
+}

@@ -1,0 +1,83 @@
+import { fileURLToPath } from 'node:url';
+import { SCENARIOS, type ScenarioName } from './scenarios.js';
+
+export interface BenchSettings {
+  quick: boolean;
+  /** The compiled servers under test (./build.ts). */
+  serversDir: string;
+  /** Node flags for the gateway: those `npm start` uses (./build.ts). */
+  gatewayNodeFlags: string[];
+  /** Where the results JSON goes. */
+  out: string;
+  /** Writes V8 CPU profiles of the gateway (`node --cpu-prof`) into this directory. */
+  profileDir: string | undefined;
+  /** Emulator latency per Stripe call, one measurement block each. */
+  latenciesMs: number[];
+  /** The scenarios to measure (all by default): fewer make a quicker before/after comparison. */
+  scenarios: ScenarioName[];
+  connections: number;
+  warmupSeconds: number;
+  measureSeconds: number;
+  /** Signed-in users whose customers are stored before the known-user cells. */
+  knownUsers: number;
+  /** The leak check: RSS after the first count of requests, then after the second (cumulative). */
+  leakRequests: [number, number];
+  leakLatencyMs: number;
+}
+
+const DEFAULT_OUT = fileURLToPath(new URL('./results.json', import.meta.url));
+
+const USAGE = `usage: npm run bench -- [--quick] [--out FILE] [--profile DIR] [--seconds N] [--latency MS,MS] [--scenario NAME,NAME]
+  --quick       a smoke run of a few seconds per block; asserts nothing about targets
+  --out FILE    results JSON (default bench/results.json)
+  --profile DIR write the gateway's V8 CPU profiles (node --cpu-prof) into DIR
+  --seconds N   measured seconds per cell (default 8)
+  --latency L   emulator latencies in ms, comma-separated (default 25,0)
+  --scenario S  ${SCENARIOS.map((s) => s.name).join(', ')}: comma-separated (default all)`;
+
+export function parseSettings(argv: string[]): Omit<BenchSettings, 'serversDir' | 'gatewayNodeFlags'> {
+  const quick = argv.includes('--quick');
+  const settings: Omit<BenchSettings, 'serversDir' | 'gatewayNodeFlags'> = {
+    quick,
+    out: DEFAULT_OUT,
+    profileDir: undefined,
+    latenciesMs: [25, 0],
+    scenarios: SCENARIOS.map((scenario) => scenario.name),
+    connections: 64,
+    warmupSeconds: quick ? 0 : 2,
+    measureSeconds: quick ? 0.5 : 8,
+    knownUsers: quick ? 8 : 64,
+    leakRequests: quick ? [500, 2_500] : [10_000, 50_000],
+    leakLatencyMs: 0,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    const value = () => {
+      const next = argv[++i];
+      if (next === undefined) throw new Error(`${flag} needs a value\n${USAGE}`);
+      return next;
+    };
+    if (flag === '--quick') continue;
+    else if (flag === '--out') settings.out = value();
+    else if (flag === '--profile') settings.profileDir = value();
+    else if (flag === '--seconds') settings.measureSeconds = positive(flag, value());
+    else if (flag === '--latency') settings.latenciesMs = value().split(',').map((ms) => positive(flag, ms, true));
+    else if (flag === '--scenario') settings.scenarios = value().split(',').map(scenarioName);
+    else throw new Error(`unknown option ${flag}\n${USAGE}`);
+  }
+  return settings;
+}
+
+function positive(flag: string, text: string, zeroAllowed = false): number {
+  const number = Number(text);
+  if (!Number.isFinite(number) || number < 0 || (number === 0 && !zeroAllowed)) {
+    throw new Error(`${flag}: expected a positive number, got ${text}\n${USAGE}`);
+  }
+  return number;
+}
+
+function scenarioName(text: string): ScenarioName {
+  const scenario = SCENARIOS.find((s) => s.name === text);
+  if (!scenario) throw new Error(`--scenario: unknown scenario ${text}\n${USAGE}`);
+  return scenario.name;
+}

@@ -1,0 +1,40 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { BenchResults } from '../bench/results.js';
+import { SCENARIOS } from '../bench/scenarios.js';
+import { exitOf, runTs } from './support/process.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'bench-quick-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+// The smoke run only proves the benchmark still works end to end; its numbers mean nothing.
+describe('npm run bench -- --quick', () => {
+  it('measures every cell, prints the table and the ratios, and writes the results', { timeout: 120_000 }, async () => {
+    const out = join(dir, 'results.json');
+    const exit = await exitOf(runTs('bench/run.ts', ['--quick', '--out', out], {}));
+    expect(exit.code, exit.stderr).toBe(0);
+    expect(exit.stdout).toMatch(/scenario +server +p50 ms +p99 ms +req\/s +peak RSS MB/);
+    expect(exit.stdout).toContain('Ratios within this run (gateway ÷ baseline)');
+    expect(exit.stdout).toMatch(/Leak check .* RSS [\d.]+ MB \(heap [\d.]+ MB\) after 500 requests/);
+
+    const results = JSON.parse(readFileSync(out, 'utf8')) as BenchResults;
+    const expected = [25, 0].flatMap((latencyMs) =>
+      SCENARIOS.flatMap((scenario) => scenario.subjects.map((subject) => `${latencyMs} ${scenario.name} ${subject}`)),
+    );
+    expect(results.cells.map((cell) => `${cell.latencyMs} ${cell.scenario} ${cell.subject}`)).toEqual(expected);
+    for (const cell of results.cells) {
+      const where = `${cell.latencyMs} ms ${cell.scenario} ${cell.subject}`;
+      for (const value of [cell.requests, cell.requestsPerSecond, cell.p50Ms, cell.p99Ms, cell.peakRssMb, cell.serverCpuMsPerRequest]) {
+        expect(value, where).toBeGreaterThan(0);
+      }
+      // Two Stripe calls per answer for a known user, three for a new one or a guest.
+      expect(cell.stripeCallsPerRequest, where).toBeCloseTo(cell.scenario === 'known-user' ? 2 : 3, 0);
+      expect(cell.failures + cell.stripeCallsFailed, where).toBe(0);
+    }
+    expect(results.leak.readings.map((reading) => reading.requests)).toEqual([500, 2_500]);
+    expect(results.leak.readings.every((reading) => reading.rssMb > 0)).toBe(true);
+    expect(results.checks.filter((check) => check.target).length).toBeGreaterThan(0);
+  });
+});
