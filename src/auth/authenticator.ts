@@ -19,7 +19,13 @@ const ASYMMETRIC_ALGORITHMS = ['RS256', 'ES256'];
 const MAX_SUBJECT_LENGTH = 500;
 
 export function createAuthenticator({ jwtSecret, jwksUrl, issuer, audience, jwksCooldownMs }: AuthOptions): Authenticate {
-  const secret = jwtSecret === undefined ? undefined : new TextEncoder().encode(jwtSecret);
+  // Imported once: jose would otherwise import the raw bytes as a key on every verification.
+  const secret =
+    jwtSecret === undefined
+      ? undefined
+      : crypto.subtle.importKey('raw', new TextEncoder().encode(jwtSecret), { name: 'HMAC', hash: 'SHA-256' }, false, [
+          'verify',
+        ]);
   // jose caches the key set and refetches it when a token names an unknown kid, at most once per cooldown.
   const keySet =
     jwksUrl === undefined
@@ -29,7 +35,7 @@ export function createAuthenticator({ jwtSecret, jwksUrl, issuer, audience, jwks
 
   const verify = async (token: string): Promise<JWTPayload> => {
     const { alg } = decodeProtectedHeader(token);
-    if (alg === 'HS256' && secret) return (await jwtVerify(token, secret, { ...claims, algorithms: ['HS256'] })).payload;
+    if (alg === 'HS256' && secret) return (await jwtVerify(token, await secret, { ...claims, algorithms: ['HS256'] })).payload;
     if (alg && ASYMMETRIC_ALGORITHMS.includes(alg) && keySet) {
       return (await jwtVerify(token, keySet, { ...claims, algorithms: ASYMMETRIC_ALGORITHMS })).payload;
     }

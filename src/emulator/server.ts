@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { setMaxListeners } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Stripe from 'stripe';
@@ -56,6 +57,8 @@ class EmulatorServer implements StripeEmulator {
     this.keys = new Set(keys);
     this.accountId = options.accountId ?? newId('acct', 16);
     this.setLatency(options.latencyMs ?? 0);
+    // Every delayed answer listens on this signal; the benchmark holds hundreds at once.
+    setMaxListeners(0, this.closing.signal);
     this.server = createServer((req, res) => this.receive(req, res));
   }
 

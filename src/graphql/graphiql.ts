@@ -1,4 +1,3 @@
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import type { GraphiQLOptions } from 'graphql-yoga';
 import {
   GRAPHIQL_VIEWER_DOCUMENT,
@@ -40,10 +39,14 @@ let rendered: { key: string; page: string } | undefined;
 /**
  * GraphiQL served from the gateway itself: @graphql-yoga/render-graphiql inlines GraphiQL, its
  * editor workers, styles and fonts into the page, so loading it needs no CDN (yoga's default page
- * loads its scripts from unpkg). The page is ~9 MB, so it is built once per set of options.
+ * loads its scripts from unpkg). The page is ~9 MB: loaded on the first view only (an instance
+ * that never serves it saves ~35 MB), then built once per set of options.
  */
-export function renderSelfHostedGraphiQL(options: GraphiQLOptions): string {
+export async function renderSelfHostedGraphiQL(options: GraphiQLOptions): Promise<string> {
   const key = JSON.stringify(options);
-  if (rendered?.key !== key) rendered = { key, page: renderGraphiQL(options) };
+  if (rendered?.key !== key) {
+    const { renderGraphiQL } = await import('@graphql-yoga/render-graphiql');
+    rendered = { key, page: renderGraphiQL(options) };
+  }
   return rendered.page;
 }

@@ -39,7 +39,7 @@ export function createGraphQLServer({ services, authenticate, graphiql, sandbox,
     renderGraphiQL: renderSelfHostedGraphiQL,
     maskedErrors: true,
     logging: {
-      debug: (...args) => logger.debug(args.map(String).join(' ')),
+      debug: (...args) => logger.isLevelEnabled('debug') && logger.debug(args.map(String).join(' ')),
       info: (...args) => logger.info(args.map(String).join(' ')),
       warn: (...args) => logger.warn(args.map(String).join(' ')),
       error: (...args) => logger.error({ err: args.find((arg) => arg instanceof Error) }, 'graphql error'),

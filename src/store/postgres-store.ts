@@ -9,25 +9,29 @@ export interface PostgresStoreOptions {
   onIdleError?: (error: Error) => void;
 }
 
-const FIND_MAPPING = 'SELECT customer_id FROM customer_mappings WHERE account_scope = $1 AND user_id = $2';
-const INSERT_MAPPING = `
+const FIND_MAPPING = prepared('find-mapping', 'SELECT customer_id FROM customer_mappings WHERE account_scope = $1 AND user_id = $2');
+const INSERT_MAPPING = prepared('insert-mapping', `
   INSERT INTO customer_mappings (account_scope, user_id, customer_id) VALUES ($1, $2, $3)
   ON CONFLICT (account_scope, user_id) DO NOTHING
-  RETURNING customer_id`;
-const SWAP_MAPPING = `
+  RETURNING customer_id`);
+const SWAP_MAPPING = prepared('swap-mapping', `
   UPDATE customer_mappings SET customer_id = $4
   WHERE account_scope = $1 AND user_id = $2 AND customer_id = $3
-  RETURNING customer_id`;
-const UPSERT_KEY = `
+  RETURNING customer_id`);
+const UPSERT_KEY = prepared('upsert-key', `
   INSERT INTO idempotency_keys (account_scope, user_id, idempotency_key, fingerprint, created_at)
   VALUES ($1, $2, $3, $4, $5)
   ON CONFLICT (account_scope, user_id, idempotency_key) DO UPDATE
     SET fingerprint = excluded.fingerprint, created_at = excluded.created_at
     WHERE idempotency_keys.created_at < $6
-  RETURNING fingerprint`;
-const FIND_KEY =
-  'SELECT fingerprint FROM idempotency_keys WHERE account_scope = $1 AND user_id = $2 AND idempotency_key = $3';
-const PURGE_KEYS = 'DELETE FROM idempotency_keys WHERE created_at < $1';
+  RETURNING fingerprint`);
+const FIND_KEY = prepared('find-key', 'SELECT fingerprint FROM idempotency_keys WHERE account_scope = $1 AND user_id = $2 AND idempotency_key = $3');
+const PURGE_KEYS = prepared('purge-keys', 'DELETE FROM idempotency_keys WHERE created_at < $1');
+
+/** Named: each pooled connection prepares the statement once and reuses the plan. */
+function prepared(name: string, text: string) {
+  return (values: unknown[]): pg.QueryConfig => ({ name, text, values });
+}
 
 /** Claims that meet a record deleted by a concurrent purge between their two statements try again. */
 const KEY_CLAIM_ATTEMPTS = 3;
@@ -51,12 +55,12 @@ export class PostgresCustomerStore implements CustomerStore {
   private constructor(private readonly pool: pg.Pool) {}
 
   async findCustomer(accountScope: string, userId: string): Promise<string | undefined> {
-    const { rows } = await this.pool.query<{ customer_id: string }>(FIND_MAPPING, [accountScope, userId]);
+    const { rows } = await this.pool.query<{ customer_id: string }>(FIND_MAPPING([accountScope, userId]));
     return rows[0]?.customer_id;
   }
 
   async claimCustomer(accountScope: string, userId: string, customerId: string): Promise<string> {
-    const inserted = await this.pool.query<{ customer_id: string }>(INSERT_MAPPING, [accountScope, userId, customerId]);
+    const inserted = await this.pool.query<{ customer_id: string }>(INSERT_MAPPING([accountScope, userId, customerId]));
     // Read back in a statement of its own: its snapshot sees the row of a racing winner,
     // which the insert's snapshot may not. Mappings are never deleted, so it is there.
     const stored = inserted.rows[0]?.customer_id ?? (await this.findCustomer(accountScope, userId));
@@ -70,12 +74,9 @@ export class PostgresCustomerStore implements CustomerStore {
     staleCustomerId: string,
     customerId: string,
   ): Promise<string> {
-    const swapped = await this.pool.query<{ customer_id: string }>(SWAP_MAPPING, [
-      accountScope,
-      userId,
-      staleCustomerId,
-      customerId,
-    ]);
+    const swapped = await this.pool.query<{ customer_id: string }>(
+      SWAP_MAPPING([accountScope, userId, staleCustomerId, customerId]),
+    );
     return swapped.rows[0]?.customer_id ?? this.claimCustomer(accountScope, userId, customerId);
   }
 
@@ -91,7 +92,7 @@ export class PostgresCustomerStore implements CustomerStore {
     for (let attempt = 1; attempt <= KEY_CLAIM_ATTEMPTS; attempt++) {
       // Nothing returned: a live record stands (the upsert's WHERE refused); read it back in a
       // statement of its own, as in claimCustomer.
-      const written = await this.pool.query<{ fingerprint: string }>(UPSERT_KEY, upsert);
+      const written = await this.pool.query<{ fingerprint: string }>(UPSERT_KEY(upsert));
       const stored = written.rows[0] ?? (await this.findKey(accountScope, userId, key));
       if (stored) return stored.fingerprint;
     }
@@ -99,7 +100,7 @@ export class PostgresCustomerStore implements CustomerStore {
   }
 
   async purgeIdempotencyKeys(before: Date): Promise<number> {
-    const { rowCount } = await this.pool.query(PURGE_KEYS, [before.getTime()]);
+    const { rowCount } = await this.pool.query(PURGE_KEYS([before.getTime()]));
     return rowCount ?? 0;
   }
 
@@ -112,6 +113,6 @@ export class PostgresCustomerStore implements CustomerStore {
   }
 
   private async findKey(accountScope: string, userId: string, key: string) {
-    return (await this.pool.query<{ fingerprint: string }>(FIND_KEY, [accountScope, userId, key])).rows[0];
+    return (await this.pool.query<{ fingerprint: string }>(FIND_KEY([accountScope, userId, key]))).rows[0];
   }
 }
