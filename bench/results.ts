@@ -1,3 +1,4 @@
+import type { LoadResult } from './load.js';
 import type { ScenarioName, SubjectId } from './scenarios.js';
 
 /** The shape of bench/results.json. */
@@ -32,17 +33,10 @@ export interface MachineInfo {
   loadAverageAfter: number;
 }
 
-export interface CellResult {
+export interface CellResult extends LoadResult {
   latencyMs: number;
   scenario: ScenarioName;
   subject: SubjectId;
-  requests: number;
-  seconds: number;
-  requestsPerSecond: number;
-  p50Ms: number;
-  p99Ms: number;
-  failures: number;
-  failedStatuses: Record<string, number>;
   /** Highest RSS of the server's process while the cell ran. */
   peakRssMb: number;
   /** The server process's CPU time per answered request. */
