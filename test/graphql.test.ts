@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { callGraphQL, SETUP_INTENT_MUTATION, tokenFor } from './support/clients.js';
 import { useWorld } from './support/gateway.js';
+import { CARD_DECLINED_ONCE } from './support/faults.js';
 
 describe('GraphQL createStripeSetupIntent', () => {
   const world = useWorld();
@@ -47,16 +48,7 @@ describe('GraphQL createStripeSetupIntent', () => {
   });
 
   it('answers a Stripe refusal with StripeError carrying code, decline code and request id', async () => {
-    world().emulator.injectFault({
-      match: { path: '/v1/ephemeral_keys' },
-      times: 1,
-      kind: 'error',
-      status: 402,
-      type: 'card_error',
-      code: 'card_declined',
-      declineCode: 'generic_decline',
-      message: 'Your card was declined.',
-    });
+    world().emulator.injectFault(CARD_DECLINED_ONCE);
     const { body } = await callGraphQL(world().gateway.url, SETUP_INTENT_MUTATION);
     expect(body.data.createStripeSetupIntent).toEqual({
       __typename: 'StripeError',

@@ -6,6 +6,7 @@ import { mintToken } from '../src/auth/dev-token.js';
 import { OPENAPI_DOCUMENT } from '../src/rest/openapi.js';
 import { callRest, SETUP_INTENTS, tokenFor, type HttpAnswer, type RestCall } from './support/clients.js';
 import { TEST_JWT_SECRET, useWorld } from './support/gateway.js';
+import { CARD_DECLINED_ONCE, SETUP_INTENT_REFUSED_ONCE } from './support/faults.js';
 
 /** The spec this gateway implements, beside the contract (outside this repository). */
 const SPEC_PATH = new URL('../../shared/spec/storefront-stripe-setup-intents.yaml', import.meta.url).pathname;
@@ -218,28 +219,11 @@ describe('every REST response matches /openapi.json', () => {
   it('422: Stripe refusals and failures, with and without Stripe’s details', async () => {
     const url = world().gateway.url;
     const emulator = world().emulator;
-    emulator.injectFault({
-      match: { path: '/v1/ephemeral_keys' },
-      times: 1,
-      kind: 'error',
-      status: 402,
-      type: 'card_error',
-      code: 'card_declined',
-      declineCode: 'generic_decline',
-      message: 'Your card was declined.',
-    });
+    emulator.injectFault(CARD_DECLINED_ONCE);
     const declined = await documented(url, {}, 422);
     expect(declined.body).toMatchObject({ code: 'card_declined', decline_code: 'generic_decline', retryable: false });
 
-    emulator.injectFault({
-      match: { path: '/v1/setup_intents' },
-      times: 1,
-      kind: 'error',
-      status: 400,
-      type: 'invalid_request_error',
-      code: 'setup_intent_unexpected_state',
-      message: 'This SetupIntent cannot be created right now.',
-    });
+    emulator.injectFault(SETUP_INTENT_REFUSED_ONCE);
     const refused = await documented(url, {}, 422);
     expect(refused.body).not.toHaveProperty('decline_code');
 

@@ -2,6 +2,7 @@ import Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
 import { callRest, tokenFor } from './support/clients.js';
 import { useWorld } from './support/gateway.js';
+import { SETUP_INTENT_REFUSED_ONCE } from './support/faults.js';
 
 describe('REST POST /api/v2/storefront/stripe/setup_intents', () => {
   const world = useWorld();
@@ -89,15 +90,7 @@ describe('REST POST /api/v2/storefront/stripe/setup_intents', () => {
   });
 
   it('turns a Stripe refusal into 422 with Stripe’s message, code and request id', async () => {
-    world().emulator.injectFault({
-      match: { path: '/v1/setup_intents' },
-      times: 1,
-      kind: 'error',
-      status: 400,
-      type: 'invalid_request_error',
-      code: 'setup_intent_unexpected_state',
-      message: 'This SetupIntent cannot be created right now.',
-    });
+    world().emulator.injectFault(SETUP_INTENT_REFUSED_ONCE);
     const { status, body } = await callRest(world().gateway.url);
     expect(status).toBe(422);
     expect(body).toMatchObject({
