@@ -46,6 +46,7 @@ export async function buildApp(config: GatewayConfig, logger: Logger): Promise<G
     stripe,
     store,
     accountScope: accountScopeResolver(stripe, secretKey),
+    installationId: await store.installationId(),
     ephemeralKeyVersion,
     allowGuests: config.auth.allowGuests,
     guestRateLimiter,

@@ -10,8 +10,9 @@ export type SignedIn = Extract<Viewer, { kind: 'user' }>;
  * Signed-in user:
  * 1. the customer stored for (account scope, user id), if any;
  * 2. else a new Stripe customer (email, name, metadata.user_id), created with an idempotency key
- *    derived from the scope and the user, so racing first calls on any instance get the same
- *    customer back from Stripe;
+ *    derived from the installation, the scope and the user, so racing first calls on any instance
+ *    of this installation get the same customer back from Stripe, and another installation (its
+ *    own database) on the same Stripe account never does;
  * 3. the mapping is claimed with insert-on-conflict and the stored winner is used; a customer
  *    of ours that lost (its key had expired, or the token's email changed) is deleted in Stripe.
  * Guest: a new customer every call.
@@ -53,7 +54,7 @@ async function createUserCustomer(
     ...(user.name && { name: user.name }),
     metadata: { user_id: user.userId },
   };
-  const idempotencyKey = derivedIdempotencyKey('customer', scope, user.userId, replacing ?? '');
+  const idempotencyKey = derivedIdempotencyKey('customer', services.installationId, scope, user.userId, replacing ?? '');
   try {
     return (await services.stripe.customers.create(params, { idempotencyKey })).id;
   } catch (error) {

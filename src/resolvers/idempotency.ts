@@ -7,8 +7,8 @@ export const CLIENT_IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
 
 /**
  * Records what a signed-in user's idempotency key was first used for, and refuses it for
- * anything else. Returns the key's scope (account, user, key) for deriving Stripe keys, so one
- * user's key can never reach another user's answer.
+ * anything else. Returns the key's scope (installation, account, user, key) for deriving Stripe
+ * keys, so one user's key can never reach another user's answer, nor another installation's.
  */
 export async function claimClientIdempotencyKey(
   services: GatewayServices,
@@ -29,5 +29,5 @@ export async function claimClientIdempotencyKey(
       },
     ]);
   }
-  return JSON.stringify([scope, user.userId, key]);
+  return JSON.stringify([services.installationId, scope, user.userId, key]);
 }

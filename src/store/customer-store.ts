@@ -4,6 +4,11 @@
  * behave identically; `test/store/contract.ts` holds them to it.
  */
 export interface CustomerStore {
+  /**
+   * The random id this database was created with (32 hex digits), the same for every instance
+   * sharing it and never the same for two databases.
+   */
+  installationId(): Promise<string>;
   findCustomer(accountScope: string, userId: string): Promise<string | undefined>;
   /**
    * Stores the mapping unless one already exists, and returns the customer that is stored:

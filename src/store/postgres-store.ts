@@ -26,6 +26,7 @@ const UPSERT_KEY = prepared('upsert-key', `
     WHERE idempotency_keys.created_at < $6
   RETURNING fingerprint`);
 const FIND_KEY = prepared('find-key', 'SELECT fingerprint FROM idempotency_keys WHERE account_scope = $1 AND user_id = $2 AND idempotency_key = $3');
+const INSTALLATION = prepared('installation', 'SELECT id FROM installation');
 const PURGE_KEYS = prepared('purge-keys', 'DELETE FROM idempotency_keys WHERE created_at < $1');
 
 /** Named: each pooled connection prepares the statement once and reuses the plan. */
@@ -53,6 +54,12 @@ export class PostgresCustomerStore implements CustomerStore {
   }
 
   private constructor(private readonly pool: pg.Pool) {}
+
+  async installationId(): Promise<string> {
+    const { rows } = await this.pool.query<{ id: string }>(INSTALLATION([]));
+    if (!rows[0]) throw new Error('the database has no installation id; it was not migrated');
+    return rows[0].id;
+  }
 
   async findCustomer(accountScope: string, userId: string): Promise<string | undefined> {
     const { rows } = await this.pool.query<{ customer_id: string }>(FIND_MAPPING([accountScope, userId]));

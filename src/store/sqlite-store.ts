@@ -23,6 +23,7 @@ export class SqliteCustomerStore implements CustomerStore {
   private readonly findKey: Database.Statement<[string, string, string], { fingerprint: string }>;
   private readonly purgeKeys: Database.Statement<[number]>;
   private readonly selectOne: Database.Statement<[]>;
+  private readonly selectInstallation: Database.Statement<[], { id: string }>;
   private readonly claimKey: (claim: KeyClaim) => string;
 
   constructor(path: string) {
@@ -60,6 +61,7 @@ export class SqliteCustomerStore implements CustomerStore {
     );
     this.purgeKeys = this.db.prepare('DELETE FROM idempotency_keys WHERE created_at < ?');
     this.selectOne = this.db.prepare('SELECT 1');
+    this.selectInstallation = this.db.prepare('SELECT id FROM installation');
     // One transaction, so another process cannot purge the record between the write and the read.
     this.claimKey = this.db.transaction((claim: KeyClaim) => {
       const stored =
@@ -67,6 +69,12 @@ export class SqliteCustomerStore implements CustomerStore {
       if (!stored) throw new Error('idempotency record vanished inside its own transaction');
       return stored.fingerprint;
     });
+  }
+
+  async installationId(): Promise<string> {
+    const row = this.selectInstallation.get();
+    if (!row) throw new Error('the database has no installation id; it was not migrated');
+    return row.id;
   }
 
   async findCustomer(accountScope: string, userId: string): Promise<string | undefined> {

@@ -39,6 +39,29 @@ export function describeStoreContract(backend: string, createHarness: () => Prom
       await harness.cleanup();
     });
 
+    describe('installationId', () => {
+      it('is made with the database, random, and the same for every store on it, reopened or not', async () => {
+        const id = await store.installationId();
+        expect(id).toMatch(/^[0-9a-f]{32}$/);
+        const [beside, besideToo] = await Promise.all([open(), open()]);
+        expect(await beside!.installationId()).toBe(id);
+        expect(await besideToo!.installationId()).toBe(id);
+        await close(store);
+        expect(await (await open()).installationId()).toBe(id);
+      });
+
+      it('differs between two databases', async () => {
+        const other = await createHarness();
+        try {
+          const elsewhere = await other.open();
+          expect(await elsewhere.installationId()).not.toBe(await store.installationId());
+          await elsewhere.close();
+        } finally {
+          await other.cleanup();
+        }
+      });
+    });
+
     describe('customer mappings', () => {
       it('finds nothing before the first claim', async () => {
         expect(await store.findCustomer(SCOPE, 'u1')).toBeUndefined();
