@@ -1,5 +1,6 @@
 import Stripe from 'stripe';
 import type { Viewer } from '../auth/viewer.js';
+import { customerClaims } from '../stripe/customer-claims.js';
 import { derivedIdempotencyKey } from '../stripe/idempotency-keys.js';
 import type { GatewayServices } from './services.js';
 
@@ -9,7 +10,7 @@ export type SignedIn = Extract<Viewer, { kind: 'user' }>;
  * The customer to save the card to.
  * Signed-in user:
  * 1. the customer stored for (account scope, user id), if any;
- * 2. else a new Stripe customer (email, name, metadata.user_id), created with an idempotency key
+ * 2. else a new Stripe customer (email, name, metadata.user_id; a claim Stripe would refuse left off), created with an idempotency key
  *    derived from the installation, the scope and the user, so racing first calls on any instance
  *    of this installation get the same customer back from Stripe, and another installation (its
  *    own database) on the same Stripe account never does;
@@ -49,11 +50,11 @@ async function createUserCustomer(
   user: SignedIn,
   replacing: string | undefined,
 ): Promise<string> {
-  const params: Stripe.CustomerCreateParams = {
-    ...(user.email && { email: user.email }),
-    ...(user.name && { name: user.name }),
-    metadata: { user_id: user.userId },
-  };
+  const claims = customerClaims(user.email, user.name);
+  if (claims.refused.length > 0) {
+    services.logger.warn({ refusedClaims: claims.refused }, 'token claims Stripe would refuse were left off the Stripe customer');
+  }
+  const params: Stripe.CustomerCreateParams = { ...claims.params, metadata: { user_id: user.userId } };
   const idempotencyKey = derivedIdempotencyKey('customer', services.installationId, scope, user.userId, replacing ?? '');
   try {
     return (await services.stripe.customers.create(params, { idempotencyKey })).id;
