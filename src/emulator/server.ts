@@ -14,6 +14,7 @@ import { errorReply, faultError, jsonReply, type Reply } from './reply.js';
 import { RequestLog, type RecordedRequest } from './request-log.js';
 import { matchRoute, type RouteMatch } from './routes.js';
 import { EmulatorState } from './state.js';
+import { stripeVersionStanding } from '../stripe/stripe-versions.js';
 import type {
   EmulatedCustomer,
   EmulatedEphemeralKey,
@@ -26,7 +27,6 @@ export const DEFAULT_EMULATOR_SECRET_KEY = 'sk_test_emulator_0123456789abcdefABC
 
 /** The version the emulated account is pinned to, used when a request sends no Stripe-Version. */
 const ACCOUNT_API_VERSION: string = Stripe.API_VERSION;
-const API_VERSION_PATTERN = /^\d{4}-\d{2}-\d{2}(?:\.[a-z]+)?$/;
 const MAX_BODY_BYTES = 1024 * 1024;
 
 /** Either a finished answer, or the work to run once the latency has elapsed. */
@@ -210,7 +210,8 @@ class EmulatorServer implements StripeEmulator {
       if (fault?.kind === 'error') throw faultError(fault);
       const apiKey = authenticate(req.headers.authorization, this.keys);
       livemode = isLiveKey(apiKey);
-      if (record.stripeVersion !== undefined && !API_VERSION_PATTERN.test(record.stripeVersion)) {
+      // Only versions Stripe released; before the idempotency layer, so nothing is saved.
+      if (record.stripeVersion !== undefined && stripeVersionStanding(record.stripeVersion) !== 'released') {
         throw invalidRequest(`Invalid Stripe API version: ${record.stripeVersion}`);
       }
       const route = matchRoute(record.method, record.path);

@@ -1,0 +1,77 @@
+import Stripe from 'stripe';
+import type { Viewer } from '../auth/viewer.js';
+import { derivedIdempotencyKey } from '../stripe/idempotency-keys.js';
+import { translateStripeError } from '../stripe/translate-error.js';
+import type { Caller } from './caller.js';
+import { customerFor, replaceStaleCustomer } from './customers.js';
+import { withinDeadline } from './deadline.js';
+import { AuthenticationRequiredError, RateLimitedError } from './errors.js';
+import { claimClientIdempotencyKey } from './idempotency.js';
+import { validateInput, type CreateStripeSetupIntentInput } from './input.js';
+import type { GatewayServices } from './services.js';
+
+/** One call's customer and what its Stripe creates are keyed on. */
+export interface CustomerCall {
+  viewer: Viewer;
+  customerId: string;
+  /** The client's `stripeVersion`, else `STRIPE_EPHEMERAL_KEY_VERSION`. */
+  stripeVersion: string;
+  /**
+   * Request options for the Stripe create named `purpose`: with a client idempotency key, an
+   * idempotency key derived from it (and the customer), so a repeat is answered by Stripe's replay.
+   */
+  requestOptions(purpose: string, ...inputs: string[]): Stripe.RequestOptions;
+}
+
+/**
+ * The steps every customer-scoped mutation shares, in order: input validation, the guest gate
+ * and budget, then under the request deadline: the client idempotency claim, the customer (a
+ * stored one deleted in Stripe is replaced once), `work`, and Stripe's errors translated.
+ */
+export async function runCustomerCall<T>(
+  services: GatewayServices,
+  { viewer, clientAddress }: Caller,
+  input: CreateStripeSetupIntentInput,
+  work: (call: CustomerCall) => Promise<T>,
+): Promise<T> {
+  const { stripeVersion = services.ephemeralKeyVersion, idempotencyKey } = validateInput(input);
+  if (viewer.kind === 'guest') {
+    if (!services.allowGuests) throw new AuthenticationRequiredError();
+    const spent = await services.guestRateLimiter.consume(clientAddress);
+    if (!spent.allowed) throw new RateLimitedError(spent.retryAfterSeconds);
+  }
+  const run = async () => {
+    // Guests' keys are ignored: a guest cannot be told apart from another guest.
+    const clientKey =
+      viewer.kind === 'user' && idempotencyKey !== undefined
+        ? await claimClientIdempotencyKey(services, viewer, idempotencyKey, stripeVersion)
+        : undefined;
+    const callFor = (customerId: string): CustomerCall => ({
+      viewer,
+      customerId,
+      stripeVersion,
+      requestOptions: (purpose, ...inputs) =>
+        clientKey === undefined ? {} : { idempotencyKey: derivedIdempotencyKey(purpose, clientKey, customerId, ...inputs) },
+    });
+    const customerId = await customerFor(services, viewer);
+    try {
+      return await work(callFor(customerId));
+    } catch (error) {
+      if (viewer.kind === 'guest' || !isMissingCustomer(error)) throw error;
+      return await work(callFor(await replaceStaleCustomer(services, viewer, customerId)));
+    }
+  };
+  try {
+    return await withinDeadline(run(), services.requestDeadlineMs);
+  } catch (error) {
+    throw translateStripeError(error);
+  }
+}
+
+function isMissingCustomer(error: unknown): boolean {
+  return (
+    error instanceof Stripe.errors.StripeInvalidRequestError &&
+    error.code === 'resource_missing' &&
+    error.param === 'customer'
+  );
+}
