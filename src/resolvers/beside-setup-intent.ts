@@ -37,6 +37,8 @@ export async function createBesideSetupIntent<C>(
     );
   }
   await Promise.all(takeBack);
+  // What this attempt's keys would replay was taken back: a repeat must create afresh.
+  if (takeBack.length > 0) await call.abandonAttempt();
   throw made.status === 'rejected' ? made.reason : (intent as PromiseRejectedResult).reason;
 }
 

@@ -1,10 +1,8 @@
-import Stripe from 'stripe';
-import { INVALID_VERSION_MESSAGE } from '../stripe/stripe-versions.js';
 import type { Caller } from './caller.js';
-import { createBesideSetupIntent, type Companion } from './beside-setup-intent.js';
+import { createBesideSetupIntent } from './beside-setup-intent.js';
 import { runCustomerCall } from './customer-call.js';
+import { ephemeralKey } from './ephemeral-key.js';
 import { AuthenticationRequiredError, PaymentProviderError, RateLimitedError, ValidationError } from './errors.js';
-import { STRIPE_VERSION_UNKNOWN } from './input.js';
 import type { CreateStripeSetupIntentInput } from './input.js';
 import type { GatewayServices } from './services.js';
 
@@ -39,31 +37,6 @@ export async function createStripeSetupIntent(
     services.metrics.observeSetupIntent(caller.surface, outcomeOf(error), started);
     throw error;
   }
-}
-
-/** The ephemeral key PaymentSheet opens the customer with, in the client's `Stripe-Version`. */
-function ephemeralKey(services: GatewayServices): Companion<Stripe.EphemeralKey> {
-  return {
-    purpose: 'ephemeral-key',
-    create: async (call) => {
-      try {
-        return await services.stripe.ephemeralKeys.create(
-          { customer: call.customerId },
-          { apiVersion: call.stripeVersion, ...call.requestOptions('ephemeral-key') },
-        );
-      } catch (error) {
-        // A version dated after the newest our SDK knows went to Stripe to decide: its refusal is
-        // the same field error as ours.
-        if (error instanceof Stripe.errors.StripeInvalidRequestError && INVALID_VERSION_MESSAGE.test(error.message)) {
-          throw new ValidationError([{ field: 'stripeVersion', messages: [STRIPE_VERSION_UNKNOWN] }]);
-        }
-        throw error;
-      }
-    },
-    discard: async (key) => {
-      await services.stripe.ephemeralKeys.del(key.id);
-    },
-  };
 }
 
 const TYPED_ERRORS = [ValidationError, PaymentProviderError, AuthenticationRequiredError, RateLimitedError];

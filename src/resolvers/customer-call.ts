@@ -21,6 +21,11 @@ export interface CustomerCall {
    * idempotency key derived from it (and the customer), so a repeat is answered by Stripe's replay.
    */
   requestOptions(purpose: string, ...inputs: string[]): Stripe.RequestOptions;
+  /**
+   * This call's Stripe keys can no longer give a success: a repeat with the client's key starts
+   * a new attempt. Once per call; nothing without a client key.
+   */
+  abandonAttempt(): Promise<void>;
 }
 
 /**
@@ -46,19 +51,35 @@ export async function runCustomerCall<T>(
       viewer.kind === 'user' && idempotencyKey !== undefined
         ? await claimClientIdempotencyKey(services, viewer, idempotencyKey, stripeVersion)
         : undefined;
+    let abandoned: Promise<void> | undefined;
+    const abandonAttempt = () =>
+      (abandoned ??= (clientKey?.abandon() ?? Promise.resolve()).catch((error: unknown) => {
+        services.logger.warn({ err: error }, 'could not record a failed attempt of a client idempotency key');
+      }));
     const callFor = (customerId: string): CustomerCall => ({
       viewer,
       customerId,
       stripeVersion,
       requestOptions: (purpose, ...inputs) =>
-        clientKey === undefined ? {} : { idempotencyKey: derivedIdempotencyKey(purpose, clientKey, customerId, ...inputs) },
+        clientKey === undefined
+          ? {}
+          : { idempotencyKey: derivedIdempotencyKey(purpose, clientKey.derivedFrom, customerId, ...inputs) },
+      abandonAttempt,
     });
+    const attempt = async (customerId: string) => {
+      try {
+        return await work(callFor(customerId));
+      } catch (error) {
+        if (isSavedUnderKey(error)) await abandonAttempt();
+        throw error;
+      }
+    };
     const customerId = await customerFor(services, viewer);
     try {
-      return await work(callFor(customerId));
+      return await attempt(customerId);
     } catch (error) {
       if (viewer.kind === 'guest' || !isMissingCustomer(error)) throw error;
-      return await work(callFor(await replaceStaleCustomer(services, viewer, customerId)));
+      return await attempt(await replaceStaleCustomer(services, viewer, customerId));
     }
   };
   try {
@@ -66,6 +87,16 @@ export async function runCustomerCall<T>(
   } catch (error) {
     throw translateStripeError(error);
   }
+}
+
+/**
+ * Stripe answered, and may have kept that answer under the request's key (it keeps whatever a
+ * request that began executing returned, a 500 included). Only an answer that proves nothing
+ * began (409: the key is in use by another request) or no answer at all (a timeout, a reset:
+ * Stripe may still finish the work, and a repeat must find it) leave the attempt usable.
+ */
+function isSavedUnderKey(error: unknown): boolean {
+  return error instanceof Stripe.errors.StripeError && error.statusCode !== undefined && error.statusCode !== 409;
 }
 
 function isMissingCustomer(error: unknown): boolean {

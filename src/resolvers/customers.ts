@@ -59,11 +59,21 @@ async function createUserCustomer(
   try {
     return (await services.stripe.customers.create(params, { idempotencyKey })).id;
   } catch (error) {
-    // The key was first used with other parameters (the token's email or name changed within
-    // Stripe's 24 hours): create afresh; the claim below settles which customer is kept.
-    if (!(error instanceof Stripe.errors.StripeIdempotencyError) || error.statusCode !== 400) throw error;
+    // Stripe would answer this key the same way for 24 hours: the key was first used with other
+    // parameters (the token's email or name changed), or Stripe saved a server error under it.
+    // Create afresh under a key of the SDK's own; the claim below settles which customer is kept.
+    if (!isSpoiledKey(error)) throw error;
     return (await services.stripe.customers.create(params)).id;
   }
+}
+
+function isSpoiledKey(error: unknown): boolean {
+  if (error instanceof Stripe.errors.StripeIdempotencyError) return error.statusCode === 400;
+  return (
+    error instanceof Stripe.errors.StripeError &&
+    (error.statusCode ?? 0) >= 500 &&
+    error.headers?.['stripe-should-retry'] === 'false'
+  );
 }
 
 async function keepWinner(services: GatewayServices, created: string, stored: string): Promise<string> {

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { CustomerStore } from './customer-store.js';
+import type { ClaimedIdempotencyKey, CustomerStore } from './customer-store.js';
 import { migrateSqlite } from './migrations/sqlite.js';
 
 interface KeyClaim {
@@ -19,12 +19,13 @@ export class SqliteCustomerStore implements CustomerStore {
   private readonly findMapping: Database.Statement<[string, string], { customer_id: string }>;
   private readonly insertMapping: Database.Statement<[string, string, string], { customer_id: string }>;
   private readonly swapMapping: Database.Statement<[string, string, string, string], { customer_id: string }>;
-  private readonly upsertKey: Database.Statement<KeyClaim, { fingerprint: string }>;
-  private readonly findKey: Database.Statement<[string, string, string], { fingerprint: string }>;
+  private readonly upsertKey: Database.Statement<KeyClaim, ClaimedIdempotencyKey>;
+  private readonly findKey: Database.Statement<[string, string, string], ClaimedIdempotencyKey>;
+  private readonly advanceKey: Database.Statement<[string, string, string, number], { attempt: number }>;
   private readonly purgeKeys: Database.Statement<[number]>;
   private readonly selectOne: Database.Statement<[]>;
   private readonly selectInstallation: Database.Statement<[], { id: string }>;
-  private readonly claimKey: (claim: KeyClaim) => string;
+  private readonly claimKey: (claim: KeyClaim) => ClaimedIdempotencyKey;
 
   constructor(path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -52,12 +53,17 @@ export class SqliteCustomerStore implements CustomerStore {
       `INSERT INTO idempotency_keys (account_scope, user_id, idempotency_key, fingerprint, created_at)
        VALUES (@accountScope, @userId, @key, @fingerprint, @createdAt)
        ON CONFLICT (account_scope, user_id, idempotency_key) DO UPDATE
-         SET fingerprint = excluded.fingerprint, created_at = excluded.created_at
+         SET fingerprint = excluded.fingerprint, created_at = excluded.created_at, attempt = 0
          WHERE idempotency_keys.created_at < @notBefore
-       RETURNING fingerprint`,
+       RETURNING fingerprint, attempt`,
     );
     this.findKey = this.db.prepare(
-      'SELECT fingerprint FROM idempotency_keys WHERE account_scope = ? AND user_id = ? AND idempotency_key = ?',
+      'SELECT fingerprint, attempt FROM idempotency_keys WHERE account_scope = ? AND user_id = ? AND idempotency_key = ?',
+    );
+    this.advanceKey = this.db.prepare(
+      `UPDATE idempotency_keys SET attempt = attempt + 1
+       WHERE account_scope = ? AND user_id = ? AND idempotency_key = ? AND attempt = ?
+       RETURNING attempt`,
     );
     this.purgeKeys = this.db.prepare('DELETE FROM idempotency_keys WHERE created_at < ?');
     this.selectOne = this.db.prepare('SELECT 1');
@@ -67,7 +73,7 @@ export class SqliteCustomerStore implements CustomerStore {
       const stored =
         this.upsertKey.get(claim) ?? this.findKey.get(claim.accountScope, claim.userId, claim.key);
       if (!stored) throw new Error('idempotency record vanished inside its own transaction');
-      return stored.fingerprint;
+      return { fingerprint: stored.fingerprint, attempt: stored.attempt };
     });
   }
 
@@ -106,7 +112,7 @@ export class SqliteCustomerStore implements CustomerStore {
     fingerprint: string,
     now: Date,
     notBefore: Date,
-  ): Promise<string> {
+  ): Promise<ClaimedIdempotencyKey> {
     return this.claimKey({
       accountScope,
       userId,
@@ -115,6 +121,12 @@ export class SqliteCustomerStore implements CustomerStore {
       createdAt: now.getTime(),
       notBefore: notBefore.getTime(),
     });
+  }
+
+  async advanceIdempotencyAttempt(accountScope: string, userId: string, key: string, from: number): Promise<number | undefined> {
+    return (
+      this.advanceKey.get(accountScope, userId, key, from)?.attempt ?? this.findKey.get(accountScope, userId, key)?.attempt
+    );
   }
 
   async purgeIdempotencyKeys(before: Date): Promise<number> {

@@ -41,6 +41,11 @@ const MIGRATIONS: readonly { name: string; sql: string }[] = [
           );
           INSERT INTO installation (id) VALUES (replace(gen_random_uuid()::text, '-', ''))`,
   },
+  {
+    // Which attempt a client idempotency key is on: a failed attempt's Stripe keys are not reused.
+    name: 'idempotency_attempts',
+    sql: `ALTER TABLE idempotency_keys ADD COLUMN attempt INTEGER NOT NULL DEFAULT 0`,
+  },
 ];
 
 /**

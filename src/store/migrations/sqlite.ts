@@ -32,6 +32,8 @@ const MIGRATIONS = [
      created_at TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
    );
    INSERT INTO installation (singleton, id) VALUES (1, lower(hex(randomblob(16))))`,
+  // Which attempt a client idempotency key is on: a failed attempt's Stripe keys are not reused.
+  `ALTER TABLE idempotency_keys ADD COLUMN attempt INTEGER NOT NULL DEFAULT 0`,
 ];
 
 export function migrateSqlite(db: Database.Database): void {
