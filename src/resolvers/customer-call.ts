@@ -83,7 +83,7 @@ export async function runCustomerCall<T>(
     }
   };
   try {
-    return await withinDeadline(run(), services.requestDeadlineMs);
+    return await withinDeadline(run, services.requestDeadlineMs);
   } catch (error) {
     throw translateStripeError(error);
   }
