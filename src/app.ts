@@ -1,6 +1,6 @@
 import express, { type Express, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
-import { createAuthenticator } from './auth/authenticator.js';
+import { buildAuthenticator } from './auth/build-authenticator.js';
 import { ConfigError, type GatewayConfig } from './config/config.js';
 import { createGraphQLServer } from './graphql/yoga.js';
 import { corsPolicy } from './http/cors.js';
@@ -54,7 +54,7 @@ export async function buildApp(config: GatewayConfig, logger: Logger): Promise<G
     logger,
   };
   const sweep = sweepExpiredIdempotencyKeys(store, logger);
-  const authenticate = createAuthenticator(config.auth);
+  const authenticate = buildAuthenticator(config.auth, { logger, metrics, requestDeadlineMs: config.limits.requestDeadlineMs });
   const yoga = createGraphQLServer({ services, authenticate, graphiql: config.graphiql, sandbox: config.sandbox, logger });
 
   const app = express();

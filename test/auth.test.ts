@@ -2,12 +2,27 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAuthenticator } from '../src/auth/authenticator.js';
+import { pino } from 'pino';
+import { buildAuthenticator, type AuthTuning } from '../src/auth/build-authenticator.js';
 import { mintToken } from '../src/auth/dev-token.js';
+import type { GatewayConfig } from '../src/config/config.js';
+import { GatewayMetrics } from '../src/http/metrics.js';
 import { UnauthenticatedError } from '../src/resolvers/errors.js';
 
 const secret = 'auth-suite-secret-auth-suite-secret-0123';
-const hs = { jwtSecret: secret, jwksUrl: undefined, issuer: undefined, audience: undefined };
+const hs: GatewayConfig['auth'] = {
+  jwtSecret: secret,
+  jwksUrl: undefined,
+  issuer: undefined,
+  audience: undefined,
+  userClaim: 'sub',
+  spreeUrl: undefined,
+  introspection: undefined,
+  tokenCacheSeconds: 60,
+  allowGuests: true,
+};
+const createAuthenticator = (auth: GatewayConfig['auth'], tuning: AuthTuning = {}) =>
+  buildAuthenticator(auth, { logger: pino({ level: 'silent' }), metrics: new GatewayMetrics(), requestDeadlineMs: 5000 }, tuning);
 
 describe('bearer tokens (HS256)', () => {
   const authenticate = createAuthenticator(hs);
@@ -69,7 +84,7 @@ describe('bearer tokens from a JWKS (RS256/ES256)', () => {
   it('verifies with the published keys and follows a rotation to a new kid', async () => {
     const first = await signingKey('RS256', 'key-1');
     keys = [first.jwk];
-    const authenticate = createAuthenticator({ ...hs, jwtSecret: undefined, jwksUrl, jwksCooldownMs: 0 });
+    const authenticate = createAuthenticator({ ...hs, jwtSecret: undefined, jwksUrl }, { jwksCooldownMs: 0 });
     expect(await authenticate(`Bearer ${await sign('RS256', 'key-1', first.privateKey)}`)).toMatchObject({ userId: 'idp_user' });
 
     const rotated = await signingKey('ES256', 'key-2');

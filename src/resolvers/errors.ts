@@ -50,3 +50,20 @@ export class RateLimitedError extends Error {
 export class UnauthenticatedError extends Error {
   override name = 'UnauthenticatedError';
 }
+
+/**
+ * The identity provider that must vouch for a bearer token (the JWKS, Spree, the introspection
+ * endpoint) cannot answer: no verdict on the token, so never a 401 and never a guest. REST 503 and
+ * GraphQL AUTH_UNAVAILABLE, both with Retry-After.
+ */
+export class AuthUnavailableError extends Error {
+  override name = 'AuthUnavailableError';
+  constructor(
+    /** Which provider: `jwks`, `spree`, `introspection` (a metrics label; never a URL). */
+    readonly provider: string,
+    readonly retryAfterSeconds: number,
+    options?: ErrorOptions,
+  ) {
+    super(`The identity provider cannot be reached to check the bearer token; try again in ${retryAfterSeconds} s.`, options);
+  }
+}

@@ -43,11 +43,11 @@ export async function startGateway(
 }
 
 /** A fresh emulator, a fresh SQLite directory and a gateway on them, torn down together. */
-export async function startWorld(env: Record<string, string> = {}) {
+export async function startWorld(env: Record<string, string> = {}, logger?: Logger) {
   const emulator = await startStripeEmulator();
   const dir = mkdtempSync(join(tmpdir(), 'gateway-test-'));
   const databasePath = join(dir, 'gateway.sqlite');
-  const gateway = await startGateway(emulator, `sqlite:${databasePath}`, env);
+  const gateway = await startGateway(emulator, `sqlite:${databasePath}`, env, logger);
   return {
     emulator,
     gateway,
