@@ -194,6 +194,20 @@ describe.each(['account', 'introspection'] as const)("Spree's own tokens through
     expect(log()).not.toContain(opaque);
     expect(log()).not.toContain(jwt.split('.')[2]);
   });
+
+  it('never follows a redirect with a token: the elsewhere host hears nothing, the call is 503', async () => {
+    const { spree, world } = await start();
+    const elsewhere = await startSpreeStandIn();
+    try {
+      spree.redirectTo(elsewhere.url);
+      const { rest, graphql } = await bothSurfaces(world.gateway.url, spree.signIn(ADA));
+      expect(rest.status).toBe(503);
+      expect(graphql.status).toBe(503);
+      expect(elsewhere.authorizations).toEqual([]);
+    } finally {
+      await elsewhere.close();
+    }
+  });
 });
 
 describe('RFC 7662 introspection specifics', () => {

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-/** How the store answers: normally, after `delayMs`, by dropping the connection, or with a 500. */
-export type SpreeMode = 'ok' | 'slow' | 'down' | 'error';
+/** How the store answers: normally, after `delayMs`, by dropping the connection, with a 500, or redirecting to `redirectTo`. */
+export type SpreeMode = 'ok' | 'slow' | 'down' | 'error' | 'redirect';
 
 export interface SpreeUser {
   id: number;
@@ -32,6 +32,7 @@ export async function startSpreeStandIn() {
   const tokens = new Map<string, IssuedToken>();
   let mode: SpreeMode = 'ok';
   let delayMs = 0;
+  let redirectTo = '';
   const calls = { account: 0, introspection: 0, other: 0 };
   /** Every Authorization header the store received, to show where tokens went. */
   const authorizations: string[] = [];
@@ -103,6 +104,10 @@ export async function startSpreeStandIn() {
       req.socket.destroy();
       return;
     }
+    if (mode === 'redirect') {
+      res.writeHead(307, { location: `${redirectTo}${req.url ?? '/'}` }).end();
+      return;
+    }
     if (mode === 'error') {
       json(res, 500, { error: 'We are sorry, but something went wrong.' });
       return;
@@ -123,6 +128,10 @@ export async function startSpreeStandIn() {
     setMode(next: SpreeMode, delay = 0) {
       mode = next;
       delayMs = delay;
+    },
+    redirectTo(url: string) {
+      mode = 'redirect';
+      redirectTo = url;
     },
     /** Doorkeeper's password grant, as a storefront client signs in: a new opaque access token. */
     signIn(user: SpreeUser, lifetimeMs = 30 * 24 * 3600 * 1000): string {
