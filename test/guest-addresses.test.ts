@@ -35,6 +35,15 @@ describe('guest budgets per client address behind a trusted proxy', () => {
       await statusesFrom('2001:DB8:0:0:0:0:0:1', '2001:0db8:0000:0000:0000:0000:0000:0001', '2001:db8::1'),
     ).toEqual([200, 200, 429]);
   });
+
+  it('gives addresses that do not parse one shared budget, not one each', async () => {
+    expect(await statusesFrom('unknown', 'not-an-address', 'garbage')).toEqual([200, 200, 429]);
+  });
+
+  it('reads an address that a proxy forwarded with its port', async () => {
+    expect(await statusesFrom('203.0.113.9:5678', '203.0.113.9', '203.0.113.9:80')).toEqual([200, 200, 429]);
+    expect(await statusesFrom('[2001:db8:cc::1]:443', '2001:db8:cc::2', '2001:db8:cc::3')).toEqual([200, 200, 429]);
+  });
 });
 
 describe('guest budgets on real IPv6 sockets', () => {
