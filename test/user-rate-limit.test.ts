@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config/config.js';
 import { startStripeEmulator, type StripeEmulator } from '../src/emulator/index.js';
 import { callGraphQL, callRest, tokenFor } from './support/clients.js';
 import { startGateway, useWorld, type TestGateway } from './support/gateway.js';
@@ -25,6 +26,17 @@ function expectRefused(answer: Awaited<ReturnType<typeof callRest>>): void {
   expect(retryAfter).toBeLessThanOrEqual(60);
   expect(answer.body).toEqual({ error: expect.stringMatching(/^Too many calls; try again in \d+ s\.$/) });
 }
+
+describe('USER_RATE_LIMIT_PER_MINUTE', () => {
+  it('defaults to 30 and refuses anything but a whole number of at least 1, naming the variable', () => {
+    expect(loadConfig({}).limits.userRateLimitPerMinute).toBe(30);
+    expect(loadConfig({ USER_RATE_LIMIT_PER_MINUTE: '5' }).limits.userRateLimitPerMinute).toBe(5);
+    for (const value of ['0', '-1', '2.5', 'many']) {
+      expect(() => loadConfig({ USER_RATE_LIMIT_PER_MINUTE: value })).toThrow(ConfigError);
+      expect(() => loadConfig({ USER_RATE_LIMIT_PER_MINUTE: value })).toThrow(/^USER_RATE_LIMIT_PER_MINUTE: /);
+    }
+  });
+});
 
 describe('per-user rate limit, in memory', () => {
   const world = useWorld({ USER_RATE_LIMIT_PER_MINUTE: '3' });
