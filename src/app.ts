@@ -7,7 +7,7 @@ import { corsPolicy } from './http/cors.js';
 import { graphqlBodyLimit } from './graphql/body-limit.js';
 import { healthRouter } from './http/health.js';
 import { GatewayMetrics, metricsRouter } from './http/metrics.js';
-import { createGuestRateLimiter } from './limits/guest-rate-limiter.js';
+import { createCallBudgets } from './limits/call-budgets.js';
 import { requestContext } from './http/request-context.js';
 import { CLIENT_IDEMPOTENCY_WINDOW_MS } from './resolvers/idempotency.js';
 import type { GatewayServices } from './resolvers/services.js';
@@ -37,18 +37,24 @@ export async function buildApp(config: GatewayConfig, logger: Logger): Promise<G
   });
   const metrics = new GatewayMetrics();
   metrics.watchStripe(stripe);
-  const guestRateLimiter = await createGuestRateLimiter({
-    perMinute: config.limits.guestRateLimitPerMinute,
+  const accountScope = accountScopeResolver(stripe, secretKey);
+  const callBudgets = await createCallBudgets({
+    guestPerMinute: config.limits.guestRateLimitPerMinute,
+    userPerMinute: config.limits.userRateLimitPerMinute,
     redisUrl: config.limits.redisUrl,
     keyPrefix: config.limits.redisKeyPrefix,
+    requestDeadlineMs: config.limits.requestDeadlineMs,
+    accountScope,
+    logger,
+    metrics,
   });
   const services: GatewayServices = {
     stripe,
     store,
-    accountScope: accountScopeResolver(stripe, secretKey),
+    accountScope,
     ephemeralKeyVersion,
     allowGuests: config.auth.allowGuests,
-    guestRateLimiter,
+    callBudgets,
     requestDeadlineMs: config.limits.requestDeadlineMs,
     metrics,
     logger,
@@ -76,7 +82,7 @@ export async function buildApp(config: GatewayConfig, logger: Logger): Promise<G
     services,
     close: async () => {
       clearInterval(sweep);
-      await guestRateLimiter.close();
+      callBudgets.close();
       await store.close();
     },
   };

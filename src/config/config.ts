@@ -16,6 +16,8 @@ export interface GatewayConfig {
   metrics: boolean;
   limits: {
     guestRateLimitPerMinute: number;
+    /** Calls that create Stripe objects, per signed-in user (and Stripe account) per minute. */
+    userRateLimitPerMinute: number;
     /** Shared rate-limit budget across instances; unset: in memory, per instance. */
     redisUrl: string | undefined;
     redisKeyPrefix: string;
@@ -106,6 +108,13 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
         'GUEST_RATE_LIMIT_PER_MINUTE',
         read('GUEST_RATE_LIMIT_PER_MINUTE'),
         10,
+        1,
+        Number.MAX_SAFE_INTEGER,
+      ),
+      userRateLimitPerMinute: parseInteger(
+        'USER_RATE_LIMIT_PER_MINUTE',
+        read('USER_RATE_LIMIT_PER_MINUTE'),
+        30,
         1,
         Number.MAX_SAFE_INTEGER,
       ),
