@@ -31,7 +31,7 @@ export async function startGateway(
     ...env,
   });
   const app = await buildApp(config, logger);
-  const server = await listen(app.handler, 0, '127.0.0.1');
+  const server = await listen(app.handler, 0, '127.0.0.1', config.http);
   return {
     url: server.url,
     app,
