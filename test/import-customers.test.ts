@@ -160,11 +160,12 @@ describe.each(BACKENDS)('npm run import-customers on $name', (backend) => {
         `${'x'.repeat(501)},${valid}`,
         `u_shared_1,${shared}`,
         `u_shared_2,${shared}`,
+        'u_encrypted,"{""p"":""n7J0/ol+a7DRMeaE"",""h"":{""iv"":""DZKQ6HtbM5oIBkmI"",""at"":""8lTfsw4tH0lmmOhbqSMxYg==""}}"',
         '',
       ].join('\n'),
     );
     const run = await runImport(database().url, [file]);
-    expect(run, run.stderr).toMatchObject({ code: 1, stdout: summary(2, 0, 0, 0, 7) });
+    expect(run, run.stderr).toMatchObject({ code: 1, stdout: summary(2, 0, 0, 0, 8) });
     expect(rowLines(run)).toEqual([
       'line 3: invalid: customer_id is missing',
       'line 4: invalid: user_id is missing',
@@ -173,10 +174,11 @@ describe.each(BACKENDS)('npm run import-customers on $name', (backend) => {
       'line 7: invalid: user_id "u_tab\\there" contains control characters',
       `line 8: invalid: user_id "${'x'.repeat(501)}" is longer than 500 characters`,
       `line 10: invalid: customer ${shared} is given to user "u_shared_1" on line 9 already`,
+      'line 11: invalid: customer_id is encrypted (Active Record encryption): export it through the Rails model, see the README',
     ]);
     // Only the valid rows were written: the dry run would import none of them again.
     const check = await runImport(database().url, [file, '--dry-run']);
-    expect(check.stdout).toBe(summary(0, 2, 0, 0, 7));
+    expect(check.stdout).toBe(summary(0, 2, 0, 0, 8));
   });
 
   it('--verify leaves out customers that were deleted or never existed', async () => {
