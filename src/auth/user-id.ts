@@ -1,23 +1,32 @@
-// Stripe metadata values hold at most 500 characters, and the user id is one.
-const MAX_USER_ID_LENGTH = 500;
-// Control characters (NUL included) and lone surrogates: PostgreSQL and Stripe would refuse or alter them.
-const FORBIDDEN_CHARACTERS = /[\p{Cc}\p{Cs}]/u;
-const LONE_SURROGATE = /\p{Cs}/u;
+/** Stripe metadata values (the customer's `metadata.user_id`) hold at most 500 characters. */
+export const MAX_USER_ID_LENGTH = 500;
 
 /**
- * The user id a token's claim carries (contract 2): 1 to 500 characters of valid Unicode without
- * control characters; a whole number counts as its decimal string, so 7 and "7" are one user.
- * Anything else is no user id (the token is refused).
+ * Why `userId` cannot name a user (contract, section 2), or undefined when it can: 1 to 500
+ * characters of valid Unicode (no lone surrogate, which PostgreSQL would silently turn into
+ * U+FFFD and so into another user) without control characters (NUL among them, which
+ * PostgreSQL refuses in text).
+ */
+export function userIdProblem(userId: string): string | undefined {
+  if (userId === '') return 'is empty';
+  if (/\p{Cs}/u.test(userId)) return 'is not valid Unicode';
+  if (/\p{Cc}/u.test(userId)) return 'contains control characters';
+  let characters = 0;
+  for (const _ of userId) if (++characters > MAX_USER_ID_LENGTH) return `is longer than ${MAX_USER_ID_LENGTH} characters`;
+  return undefined;
+}
+
+/**
+ * The user id a token's claim carries, or undefined when it names no user (the token is refused):
+ * a string without a problem above, or a whole number, which counts as its decimal string so that
+ * 7 and "7" are one user.
  */
 export function userIdFrom(claim: unknown): string | undefined {
   const id = typeof claim === 'number' && Number.isSafeInteger(claim) ? String(claim) : claim;
-  if (typeof id !== 'string' || id === '' || FORBIDDEN_CHARACTERS.test(id)) return undefined;
-  let length = 0;
-  for (const _character of id) if (++length > MAX_USER_ID_LENGTH) return undefined;
-  return id;
+  return typeof id === 'string' && userIdProblem(id) === undefined ? id : undefined;
 }
 
-/** An optional text claim (email, name): a string of valid Unicode, else left out. */
+/** An optional text claim (email, name): a non-empty string of valid Unicode, else left out. */
 export function textClaim(claim: unknown): string | undefined {
-  return typeof claim === 'string' && claim !== '' && !LONE_SURROGATE.test(claim) ? claim : undefined;
+  return typeof claim === 'string' && claim !== '' && !/\p{Cs}/u.test(claim) ? claim : undefined;
 }
