@@ -4,7 +4,7 @@ import { ConfigError, loadConfig } from '../src/config/config.js';
 import { createLogger } from '../src/http/logger.js';
 import { callGraphQL, callRest, SETUP_INTENT_MUTATION, tokenFor, type HttpAnswer } from './support/clients.js';
 import { startWorld, type World } from './support/gateway.js';
-import { INTROSPECTION_CLIENT, INTROSPECTION_PATH, startSpreeStandIn, type SpreeStandIn } from './support/spree-stand-in.js';
+import { INTROSPECTION_CLIENT, INTROSPECTION_PATH, startSpreeStandIn, TOKEN_PATH, type SpreeStandIn } from './support/spree-stand-in.js';
 
 const DEADLINE_MS = 3000;
 /** Generous: the machine is shared; what matters is "not after the deadline". */
@@ -68,7 +68,16 @@ describe.each(['account', 'introspection'] as const)("Spree's own tokens through
     const existing = await stripe.customers.create({ email: ADA.email, metadata: { user_id: String(ADA.id) } });
     await store.claimCustomer(await accountScope(), String(ADA.id), existing.id);
 
-    const { rest, graphql } = await bothSurfaces(world.gateway.url, spree.signIn(ADA));
+    // Signed in exactly as a Spree storefront client does: Doorkeeper's password grant.
+    spree.register(ADA, 'correct horse battery staple');
+    const grant = await fetch(`${spree.url}${TOKEN_PATH}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'password', username: ADA.email, password: 'correct horse battery staple' }),
+    });
+    const { access_token: accessToken } = (await grant.json()) as { access_token: string };
+
+    const { rest, graphql } = await bothSurfaces(world.gateway.url, accessToken);
     expect(rest.status).toBe(200);
     expect(rest.body.customer_id).toBe(existing.id);
     expect(customerOf(graphql)).toBe(existing.id);

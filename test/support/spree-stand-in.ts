@@ -18,6 +18,7 @@ interface IssuedToken {
   expiresAt: number;
 }
 
+export const TOKEN_PATH = '/spree_oauth/token';
 export const INTROSPECTION_PATH = '/spree_oauth/introspect';
 export const INTROSPECTION_CLIENT = { id: 'gateway-client', secret: 'gateway-client-secret-0123456789' };
 
@@ -30,10 +31,11 @@ export const INTROSPECTION_CLIENT = { id: 'gateway-client', secret: 'gateway-cli
  */
 export async function startSpreeStandIn() {
   const tokens = new Map<string, IssuedToken>();
+  const passwords = new Map<string, { user: SpreeUser; password: string }>();
   let mode: SpreeMode = 'ok';
   let delayMs = 0;
   let redirectTo = '';
-  const calls = { account: 0, introspection: 0, other: 0 };
+  const calls = { account: 0, introspection: 0, token: 0, other: 0 };
   /** Every Authorization header the store received, to show where tokens went. */
   const authorizations: string[] = [];
 
@@ -41,6 +43,7 @@ export async function startSpreeStandIn() {
     const url = new URL(req.url ?? '/', 'http://spree');
     if (req.method === 'GET' && url.pathname === '/api/v2/storefront/account') return account(req, res);
     if (req.method === 'POST' && url.pathname === INTROSPECTION_PATH) return introspect(req, res);
+    if (req.method === 'POST' && url.pathname === TOKEN_PATH) return passwordGrant(req, res);
     calls.other += 1;
     json(res, 404, { error: 'The resource you were looking for could not be found.' });
   };
@@ -69,6 +72,30 @@ export async function startSpreeStandIn() {
       relationships: {},
     };
     json(res, 200, { data }, { 'content-type': 'application/vnd.api+json' });
+  };
+
+  // Doorkeeper's password grant, as Spree's storefront clients sign in.
+  const passwordGrant = async (req: IncomingMessage, res: ServerResponse) => {
+    calls.token += 1;
+    const body = new URLSearchParams(await readBody(req));
+    const account = passwords.get(body.get('username') ?? '');
+    if (body.get('grant_type') !== 'password' || !account || account.password !== body.get('password')) {
+      return json(res, 400, { error: 'invalid_grant', error_description: 'The provided authorization grant is invalid.' });
+    }
+    const lifetimeMs = 30 * 24 * 3600 * 1000;
+    json(res, 200, {
+      access_token: issue(account.user, lifetimeMs),
+      token_type: 'Bearer',
+      expires_in: lifetimeMs / 1000,
+      refresh_token: randomBytes(32).toString('base64url'),
+      created_at: Math.floor(Date.now() / 1000),
+    });
+  };
+
+  const issue = (user: SpreeUser, lifetimeMs: number) => {
+    const token = randomBytes(32).toString('base64url');
+    tokens.set(token, { user, state: 'valid', expiresAt: Date.now() + lifetimeMs });
+    return token;
   };
 
   const introspect = async (req: IncomingMessage, res: ServerResponse) => {
@@ -134,10 +161,13 @@ export async function startSpreeStandIn() {
       redirectTo = url;
     },
     /** Doorkeeper's password grant, as a storefront client signs in: a new opaque access token. */
+    /** A new opaque access token for `user`, as the password grant would issue. */
     signIn(user: SpreeUser, lifetimeMs = 30 * 24 * 3600 * 1000): string {
-      const token = randomBytes(32).toString('base64url');
-      tokens.set(token, { user, state: 'valid', expiresAt: Date.now() + lifetimeMs });
-      return token;
+      return issue(user, lifetimeMs);
+    },
+    /** A shopper who can sign in with `POST /spree_oauth/token` (grant_type=password). */
+    register(user: SpreeUser, password: string) {
+      passwords.set(user.email, { user, password });
     },
     revoke(token: string) {
       const issued = tokens.get(token);
