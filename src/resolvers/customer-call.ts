@@ -5,7 +5,7 @@ import { translateStripeError } from '../stripe/translate-error.js';
 import type { Caller } from './caller.js';
 import { customerFor, replaceStaleCustomer } from './customers.js';
 import { withinDeadline } from './deadline.js';
-import { AuthenticationRequiredError, RateLimitedError } from './errors.js';
+import { AuthenticationRequiredError } from './errors.js';
 import { claimClientIdempotencyKey } from './idempotency.js';
 import { validateInput, type CreateStripeSetupIntentInput } from './input.js';
 import type { GatewayServices } from './services.js';
@@ -29,9 +29,9 @@ export interface CustomerCall {
 }
 
 /**
- * The steps every customer-scoped mutation shares, in order: input validation, the guest gate
- * and budget, then under the request deadline: the client idempotency claim, the customer (a
- * stored one deleted in Stripe is replaced once), `work`, and Stripe's errors translated.
+ * The steps every customer-scoped mutation shares, in order: input validation, the guest gate,
+ * then under the request deadline: the caller's rate budget, the client idempotency claim, the
+ * customer (a stored one deleted in Stripe is replaced once), `work`, and Stripe's errors translated.
  */
 export async function runCustomerCall<T>(
   services: GatewayServices,
@@ -40,12 +40,10 @@ export async function runCustomerCall<T>(
   work: (call: CustomerCall) => Promise<T>,
 ): Promise<T> {
   const { stripeVersion = services.ephemeralKeyVersion, idempotencyKey } = validateInput(input);
-  if (viewer.kind === 'guest') {
-    if (!services.allowGuests) throw new AuthenticationRequiredError();
-    const spent = await services.guestRateLimiter.consume(clientAddress);
-    if (!spent.allowed) throw new RateLimitedError(spent.retryAfterSeconds);
-  }
+  if (viewer.kind === 'guest' && !services.allowGuests) throw new AuthenticationRequiredError();
   const run = async () => {
+    // Before the idempotency key is claimed: a refused call leaves no record behind.
+    await services.callBudgets.spend(viewer, clientAddress);
     // Guests' keys are ignored: a guest cannot be told apart from another guest.
     const clientKey =
       viewer.kind === 'user' && idempotencyKey !== undefined

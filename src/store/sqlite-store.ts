@@ -1,7 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { ClaimedIdempotencyKey, CustomerStore } from './customer-store.js';
+import {
+  importOutcome,
+  type ClaimedIdempotencyKey,
+  type CustomerMapping,
+  type CustomerStore,
+  type ImportResult,
+} from './customer-store.js';
 import { migrateSqlite } from './migrations/sqlite.js';
 
 interface KeyClaim {
@@ -26,6 +32,7 @@ export class SqliteCustomerStore implements CustomerStore {
   private readonly selectOne: Database.Statement<[]>;
   private readonly selectInstallation: Database.Statement<[], { id: string }>;
   private readonly claimKey: (claim: KeyClaim) => ClaimedIdempotencyKey;
+  private readonly importBatch: (accountScope: string, mappings: readonly CustomerMapping[]) => ImportResult[];
 
   constructor(path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -75,6 +82,15 @@ export class SqliteCustomerStore implements CustomerStore {
       if (!stored) throw new Error('idempotency record vanished inside its own transaction');
       return { fingerprint: stored.fingerprint, attempt: stored.attempt };
     });
+    const importBatch = this.db.transaction((accountScope: string, mappings: readonly CustomerMapping[]) =>
+      mappings.map((row) =>
+        this.insertMapping.get(accountScope, row.userId, row.customerId)
+          ? importOutcome(row, undefined)
+          : importOutcome(row, this.findMapping.get(accountScope, row.userId)?.customer_id),
+      ),
+    );
+    // IMMEDIATE: the write lock is taken before the first read, so no other process writes in between.
+    this.importBatch = (accountScope, mappings) => importBatch.immediate(accountScope, mappings);
   }
 
   async installationId(): Promise<string> {
@@ -85,6 +101,19 @@ export class SqliteCustomerStore implements CustomerStore {
 
   async findCustomer(accountScope: string, userId: string): Promise<string | undefined> {
     return this.findMapping.get(accountScope, userId)?.customer_id;
+  }
+
+  async findCustomers(accountScope: string, userIds: readonly string[]): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    for (const userId of userIds) {
+      const stored = this.findMapping.get(accountScope, userId);
+      if (stored) found.set(userId, stored.customer_id);
+    }
+    return found;
+  }
+
+  async importCustomers(accountScope: string, mappings: readonly CustomerMapping[]): Promise<ImportResult[]> {
+    return this.importBatch(accountScope, mappings);
   }
 
   async claimCustomer(accountScope: string, userId: string, customerId: string): Promise<string> {
