@@ -4,7 +4,7 @@ import { derivedIdempotencyKey } from '../stripe/idempotency-keys.js';
 import { translateStripeError } from '../stripe/translate-error.js';
 import type { Caller } from './caller.js';
 import { customerFor, replaceStaleCustomer } from './customers.js';
-import { withinDeadline } from './deadline.js';
+import { callDeadline, withinDeadline } from './deadline.js';
 import { AuthenticationRequiredError } from './errors.js';
 import { claimClientIdempotencyKey } from './idempotency.js';
 import { validateInput, type CreateStripeSetupIntentInput } from './input.js';
@@ -68,7 +68,8 @@ export async function runCustomerCall<T>(
       try {
         return await work(callFor(customerId));
       } catch (error) {
-        if (isSavedUnderKey(error)) await abandonAttempt();
+        // Once the call was answered its attempt stands: a repeat picks up what Stripe finished.
+        if (isSavedUnderKey(error) && !callDeadline()?.signal.aborted) await abandonAttempt();
         throw error;
       }
     };
