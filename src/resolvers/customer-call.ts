@@ -45,10 +45,11 @@ export async function runCustomerCall<T>(
     // Before the idempotency key is claimed: a refused call leaves no record behind.
     await services.callBudgets.spend(viewer, clientAddress);
     // Guests' keys are ignored: a guest cannot be told apart from another guest.
-    const clientKey =
+    const claim = async () =>
       viewer.kind === 'user' && idempotencyKey !== undefined
-        ? await claimClientIdempotencyKey(services, viewer, idempotencyKey, stripeVersion)
+        ? claimClientIdempotencyKey(services, viewer, idempotencyKey, stripeVersion)
         : undefined;
+    let clientKey = await claim();
     let abandoned: Promise<void> | undefined;
     const abandonAttempt = () =>
       (abandoned ??= (clientKey?.abandon() ?? Promise.resolve()).catch((error: unknown) => {
@@ -68,8 +69,11 @@ export async function runCustomerCall<T>(
       try {
         return await work(callFor(customerId));
       } catch (error) {
-        // Once the call was answered its attempt stands: a repeat picks up what Stripe finished.
-        if (isSavedUnderKey(error) && !callDeadline()?.signal.aborted) await abandonAttempt();
+        // A missing customer is retried below with another; once the call was answered its
+        // attempt stands: a repeat picks up what Stripe finished.
+        if (isSavedUnderKey(error) && !isMissingCustomer(error) && !callDeadline()?.signal.aborted) {
+          await abandonAttempt();
+        }
         throw error;
       }
     };
@@ -78,7 +82,14 @@ export async function runCustomerCall<T>(
       return await attempt(customerId);
     } catch (error) {
       if (viewer.kind === 'guest' || !isMissingCustomer(error)) throw error;
-      return await attempt(await replaceStaleCustomer(services, viewer, customerId));
+      const replacement = await replaceStaleCustomer(services, viewer, customerId);
+      if (abandoned) {
+        // The first try took back what it created: the retry and any repeat use the next attempt.
+        await abandoned;
+        abandoned = undefined;
+        clientKey = await claim();
+      }
+      return await attempt(replacement);
     }
   };
   try {
