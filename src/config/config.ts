@@ -8,6 +8,8 @@ export interface GatewayConfig {
   /** Sandbox mode (the built-in Stripe emulator): set by enterSandboxMode, never by the environment. */
   sandbox: boolean;
   graphiql: boolean;
+  /** Answer introspection queries (and suggest field names in validation errors). */
+  graphqlIntrospection: boolean;
   logLevel: string;
   /** Proxy hops whose X-Forwarded-For is believed: 0 (none) unless TRUST_PROXY says otherwise. */
   trustProxyHops: number;
@@ -16,12 +18,23 @@ export interface GatewayConfig {
   metrics: boolean;
   limits: {
     guestRateLimitPerMinute: number;
+    /** Calls that create Stripe objects, per signed-in user (and Stripe account) per minute. */
+    userRateLimitPerMinute: number;
     /** Shared rate-limit budget across instances; unset: in memory, per instance. */
     redisUrl: string | undefined;
     redisKeyPrefix: string;
     /** Overall time one call may take, Stripe retries included. */
     requestDeadlineMs: number;
   };
+  /** Slow clients: how long a request may take to arrive, and how large its headers may be. */
+  http: {
+    headersTimeoutMs: number;
+    requestTimeoutMs: number;
+    keepAliveTimeoutMs: number;
+    maxHeaderBytes: number;
+  };
+  /** After SIGTERM, the longest in-flight requests are waited for before the process exits 0. */
+  shutdownGraceMs: number;
   databaseUrl: string;
   /** Connections per instance; PostgreSQL only (SQLite has one). */
   databasePoolSize: number;
@@ -91,12 +104,18 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new ConfigError('LOG_LEVEL', `expected one of ${LOG_LEVELS.join(', ')}`);
   }
+  const headersTimeoutMs = parseInteger('HTTP_HEADERS_TIMEOUT_MS', read('HTTP_HEADERS_TIMEOUT_MS'), 10_000, 100, 600_000);
+  const requestTimeoutMs = parseInteger('HTTP_REQUEST_TIMEOUT_MS', read('HTTP_REQUEST_TIMEOUT_MS'), 30_000, 100, 600_000);
+  if (requestTimeoutMs < headersTimeoutMs) {
+    throw new ConfigError('HTTP_REQUEST_TIMEOUT_MS', 'must be at least HTTP_HEADERS_TIMEOUT_MS (headers are part of the request)');
+  }
   return {
     port: parseInteger('PORT', read('PORT'), 4000, 0, 65535),
     host: read('HOST') ?? '0.0.0.0',
     production,
     sandbox: false,
     graphiql: parseBoolean('GRAPHIQL', read('GRAPHIQL'), !production),
+    graphqlIntrospection: parseBoolean('GRAPHQL_INTROSPECTION', read('GRAPHQL_INTROSPECTION'), !production),
     logLevel,
     trustProxyHops: parseTrustProxy(read('TRUST_PROXY')),
     corsOrigins: parseOrigins(read('CORS_ORIGINS')),
@@ -109,10 +128,24 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
         1,
         Number.MAX_SAFE_INTEGER,
       ),
+      userRateLimitPerMinute: parseInteger(
+        'USER_RATE_LIMIT_PER_MINUTE',
+        read('USER_RATE_LIMIT_PER_MINUTE'),
+        30,
+        1,
+        Number.MAX_SAFE_INTEGER,
+      ),
       redisUrl: parseRedisUrl(read('REDIS_URL')),
       redisKeyPrefix: read('REDIS_KEY_PREFIX') ?? 'stripe-setup-gateway',
       requestDeadlineMs: parseInteger('REQUEST_DEADLINE_MS', read('REQUEST_DEADLINE_MS'), 25_000, 1, 600_000),
     },
+    http: {
+      headersTimeoutMs,
+      requestTimeoutMs,
+      keepAliveTimeoutMs: parseInteger('HTTP_KEEP_ALIVE_TIMEOUT_MS', read('HTTP_KEEP_ALIVE_TIMEOUT_MS'), 5_000, 100, 600_000),
+      maxHeaderBytes: parseInteger('HTTP_MAX_HEADER_BYTES', read('HTTP_MAX_HEADER_BYTES'), 16 * 1024, 1024, 1024 * 1024),
+    },
+    shutdownGraceMs: parseInteger('SHUTDOWN_GRACE_MS', read('SHUTDOWN_GRACE_MS'), 30_000, 0, 600_000),
     databaseUrl,
     databasePoolSize: parseInteger('DATABASE_POOL_SIZE', read('DATABASE_POOL_SIZE'), DEFAULT_DATABASE_POOL_SIZE, 1, 1000),
     stripe: {

@@ -54,6 +54,16 @@ export class GatewayMetrics {
     labelNames: ['provider'],
     registers: [this.registry],
   });
+  private readonly rateLimitFallbackActive = new Gauge({
+    name: 'gateway_rate_limit_fallback_active',
+    help: '1 while Redis is unreachable and the rate limits use per-instance memory; 0 otherwise (and without REDIS_URL).',
+    registers: [this.registry],
+  });
+  private readonly rateLimitFallbacks = new Counter({
+    name: 'gateway_rate_limit_fallbacks_total',
+    help: 'Times the rate limits fell back from Redis to per-instance memory.',
+    registers: [this.registry],
+  });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
@@ -80,6 +90,15 @@ export class GatewayMetrics {
 
   observeSetupIntent(surface: Surface, outcome: string, started: bigint): void {
     this.setupIntents.observe({ surface, outcome }, Number(process.hrtime.bigint() - started) / 1e9);
+  }
+
+  rateLimitFellBack(): void {
+    this.rateLimitFallbacks.inc();
+    this.rateLimitFallbackActive.set(1);
+  }
+
+  rateLimitRecovered(): void {
+    this.rateLimitFallbackActive.set(0);
   }
 
   /** Stripe's SDK reports each attempt it makes, retries included. */

@@ -38,11 +38,11 @@ export class AuthenticationRequiredError extends Error {
   }
 }
 
-/** A guest address spent its budget of calls; REST answers 429 with Retry-After. */
+/** A guest address or a signed-in user spent its budget of calls; REST answers 429 with Retry-After. */
 export class RateLimitedError extends Error {
   override name = 'RateLimitedError';
   constructor(readonly retryAfterSeconds: number) {
-    super(`Too many calls without signing in; try again in ${retryAfterSeconds} s.`);
+    super(`Too many calls; try again in ${retryAfterSeconds} s.`);
   }
 }
 
