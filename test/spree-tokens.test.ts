@@ -232,6 +232,17 @@ describe('RFC 7662 introspection specifics', () => {
     expect(log()).not.toContain('a-wrong-secret');
   });
 
+  it("never reuses an answer past the token's exp, whatever AUTH_TOKEN_CACHE_SECONDS says", async () => {
+    const { spree, world } = await start();
+    const token = spree.signIn(ADA, 2500);
+    expect((await callRest(world.gateway.url, { token })).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 2600));
+    const { rest, graphql } = await bothSurfaces(world.gateway.url, token);
+    expect(rest.status).toBe(401);
+    expect(graphql.status).toBe(401);
+    expect(spree.calls.introspection).toBe(2);
+  });
+
   it('reads the user from AUTH_JWT_USER_CLAIM, a number counting as its decimal string', async () => {
     const { spree, world } = await start({ AUTH_JWT_USER_CLAIM: 'user_id' });
     const { rest } = await bothSurfaces(world.gateway.url, spree.signIn(ADA));

@@ -49,7 +49,8 @@ export class ProviderHealth {
 export function describeFailure(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   if (error.name === 'TimeoutError' || error.name === 'AbortError') return 'no answer in time';
-  const cause = error.cause as { code?: unknown } | undefined;
+  const cause = error.cause as { code?: unknown; message?: unknown } | undefined;
   if (typeof cause?.code === 'string') return `${error.message} (${cause.code})`;
+  if (typeof cause?.message === 'string') return `${error.message}: ${cause.message}`;
   return error.message;
 }
