@@ -38,7 +38,7 @@ export class JwksKeySet {
     this.maxAgeMs = options.maxAgeMs ?? DEFAULT_JWKS_MAX_AGE_MS;
   }
 
-  /** Whether a token naming `kid` may cause a fetch: before the first load, or a kid never seen. */
+  /** Whether the keys at hand can check a token naming `kid`; if not (none loaded, a kid never seen), a fetch may be due. */
   knows(kid: string | undefined): boolean {
     return this.keys !== undefined && (kid === undefined || this.kids.has(kid));
   }
