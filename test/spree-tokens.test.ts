@@ -1,9 +1,13 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config/config.js';
+import { DEFAULT_EMULATOR_SECRET_KEY } from '../src/emulator/index.js';
 import { createLogger } from '../src/http/logger.js';
 import { callGraphQL, callRest, SETUP_INTENT_MUTATION, tokenFor, type HttpAnswer } from './support/clients.js';
 import { startWorld, type World } from './support/gateway.js';
+import { exitOf, runTs } from './support/process.js';
 import { INTROSPECTION_CLIENT, INTROSPECTION_PATH, startSpreeStandIn, TOKEN_PATH, type SpreeStandIn } from './support/spree-stand-in.js';
 
 const DEADLINE_MS = 3000;
@@ -82,6 +86,28 @@ describe.each(['account', 'introspection'] as const)("Spree's own tokens through
     expect(rest.body.customer_id).toBe(existing.id);
     expect(customerOf(graphql)).toBe(existing.id);
     expect(world.emulator.customers().map((customer) => customer.id)).toEqual([existing.id]);
+  });
+
+  it('serves a migrated shop: customers imported with npm run import-customers, shoppers signing in with Spree', async () => {
+    const { spree, world } = await start();
+    const { stripe } = world.gateway.app.services;
+    const imported = await stripe.customers.create({ email: GRACE.email });
+    const file = join(world.databasePath, '..', 'spree_gateway_customers.csv');
+    writeFileSync(file, `id,user_id,payment_method_id,customer_id\n1,${GRACE.id},3,${imported.id}\n`);
+    const run = await exitOf(
+      runTs('src/import-customers.ts', [file], {
+        STRIPE_SECRET_KEY: DEFAULT_EMULATOR_SECRET_KEY,
+        STRIPE_API_BASE: world.emulator.url,
+        DATABASE_URL: `sqlite:${world.databasePath}`,
+      }),
+    );
+    expect(run.stdout).toContain('imported 1, unchanged 0, conflicts 0, missing 0, invalid 0');
+    expect(run.code).toBe(0);
+
+    const { rest, graphql } = await bothSurfaces(world.gateway.url, spree.signIn(GRACE));
+    expect(rest.body.customer_id).toBe(imported.id);
+    expect(customerOf(graphql)).toBe(imported.id);
+    expect(world.emulator.customers()).toHaveLength(1);
   });
 
   it('puts the email and name Spree holds on a new customer', async () => {
