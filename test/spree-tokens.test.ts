@@ -181,6 +181,9 @@ describe.each(['account', 'introspection'] as const)("Spree's own tokens through
     ['slower than the deadline allows', 'slow', 60_000],
   ] as const)('answers 503 AUTH_UNAVAILABLE within the deadline while Spree is %s, never 401 or guest', async (_name, mode, delay) => {
     const { spree, world, log } = await start();
+    const provider = kind === 'account' ? 'spree' : 'introspection';
+    const metricsText = async () => (await fetch(`${world.gateway.url}/metrics`)).text();
+    expect(await metricsText()).toContain(`gateway_identity_provider_up{provider="${provider}"} 1`);
     const token = spree.signIn(ADA);
     spree.setMode(mode, delay);
     const { rest, graphql, elapsedMs } = await bothSurfaces(world.gateway.url, token);
@@ -197,9 +200,10 @@ describe.each(['account', 'introspection'] as const)("Spree's own tokens through
 
     const lines = log().split('\n').filter((line) => line.includes('identity provider'));
     expect(lines).toHaveLength(1);
-    expect(JSON.parse(lines[0]!)).toMatchObject({ level: 40, provider: kind === 'account' ? 'spree' : 'introspection' });
-    const metrics = await (await fetch(`${world.gateway.url}/metrics`)).text();
-    expect(metrics).toContain(`gateway_identity_provider_up{provider="${kind === 'account' ? 'spree' : 'introspection'}"} 0`);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ level: 40, provider });
+    const metrics = await metricsText();
+    expect(metrics).toContain(`gateway_identity_provider_up{provider="${provider}"} 0`);
+    expect(metrics).toContain(`gateway_auth_unavailable_total{provider="${provider}"} 12`);
   });
 
   it('serves the same token again once Spree is back and the cooldown is over, and says so in the log', async () => {

@@ -16,7 +16,9 @@ export class ProviderHealth {
     private readonly metrics: GatewayMetrics,
     /** What a failure tells clients to wait: the cooldown before the provider is asked again. */
     readonly retryAfterSeconds: number,
-  ) {}
+  ) {
+    metrics.watchIdentityProvider(provider);
+  }
 
   /** The provider gave a verdict: `ok` for an identity or key set, `invalid` against the token. */
   answered(outcome: 'ok' | 'invalid'): void {
