@@ -206,6 +206,18 @@ describe.each(['account', 'introspection'] as const)("Spree's own tokens through
     expect(metrics).toContain(`gateway_auth_unavailable_total{provider="${provider}"} 12`);
   });
 
+  it('counts the time spent asking Spree against the call’s deadline', async () => {
+    const { spree, world } = await start({ REQUEST_DEADLINE_MS: '4000' });
+    spree.setMode('slow', 1500);
+    world.emulator.injectFault({ kind: 'hang', match: { method: 'POST' } });
+    const started = Date.now();
+    const rest = await callRest(world.gateway.url, { token: spree.signIn(ADA) });
+    expect(rest.status).toBe(422);
+    expect(rest.body.retryable).toBe(true);
+    // Without it: 1.5 s for Spree, then the whole 4 s again for Stripe.
+    expect(Date.now() - started).toBeLessThan(4000 + 1000);
+  });
+
   it('serves the same token again once Spree is back and the cooldown is over, and says so in the log', async () => {
     const { spree, world, log } = await start();
     const token = spree.signIn(ADA);

@@ -54,6 +54,8 @@ export function createGraphQLServer({ services, authenticate, graphiql, introspe
     context: async ({ request, req }) => ({
       services,
       caller: {
+        // Read before signing in: the call's deadline counts the identity provider's time too.
+        receivedAt: performance.now(),
         viewer: await viewerOrUnauthenticated(authenticate, request),
         clientAddress: clientAddressOf(req),
         surface: 'graphql' as const,
