@@ -8,6 +8,7 @@ import { withinDeadline } from './deadline.js';
 import { AuthenticationRequiredError, PaymentProviderError, RateLimitedError, ValidationError } from './errors.js';
 import { claimClientIdempotencyKey } from './idempotency.js';
 import { validateInput, type CreateStripeSetupIntentInput } from './input.js';
+import { StoreUnavailableError } from '../store/store-unavailable.js';
 import type { GatewayServices } from './services.js';
 
 /** What PaymentSheet / Payment Element need to save a card. */
@@ -111,7 +112,7 @@ function isMissingCustomer(error: unknown): boolean {
   );
 }
 
-const TYPED_ERRORS = [ValidationError, PaymentProviderError, AuthenticationRequiredError, RateLimitedError];
+const TYPED_ERRORS = [ValidationError, PaymentProviderError, AuthenticationRequiredError, RateLimitedError, StoreUnavailableError];
 
 function outcomeOf(error: unknown): string {
   return TYPED_ERRORS.find((type) => error instanceof type)?.name ?? 'unexpected';

@@ -25,6 +25,9 @@ const MIGRATIONS = [
    CREATE INDEX idempotency_keys_created_at ON idempotency_keys (created_at)`,
 ];
 
+/** The version a file must be at to be served: `PRAGMA user_version` at least this. */
+export const SQLITE_SCHEMA_VERSION = MIGRATIONS.length;
+
 export function migrateSqlite(db: Database.Database): void {
   // IMMEDIATE takes the write lock before reading the version, so instances opening one file
   // together apply each migration once (the others wait on busy_timeout, then see it done).
