@@ -1,6 +1,6 @@
 import express, { type Express, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
-import { createAuthenticator } from './auth/authenticator.js';
+import { buildAuthenticator } from './auth/build-authenticator.js';
 import { ConfigError, type GatewayConfig } from './config/config.js';
 import { createGraphQLServer } from './graphql/yoga.js';
 import { corsPolicy } from './http/cors.js';
@@ -8,7 +8,7 @@ import { graphqlBodyLimit } from './graphql/body-limit.js';
 import { jsonBodiesOnly } from './graphql/json-only.js';
 import { healthRouter } from './http/health.js';
 import { GatewayMetrics, metricsRouter } from './http/metrics.js';
-import { createGuestRateLimiter } from './limits/guest-rate-limiter.js';
+import { createCallBudgets } from './limits/call-budgets.js';
 import { requestContext } from './http/request-context.js';
 import { securityHeaders } from './http/security-headers.js';
 import { unexpectedError } from './http/unexpected-error.js';
@@ -41,24 +41,30 @@ export async function buildApp(config: GatewayConfig, logger: Logger): Promise<G
   });
   const metrics = new GatewayMetrics();
   metrics.watchStripe(stripe);
-  const guestRateLimiter = await createGuestRateLimiter({
-    perMinute: config.limits.guestRateLimitPerMinute,
+  const accountScope = accountScopeResolver(stripe, secretKey);
+  const callBudgets = await createCallBudgets({
+    guestPerMinute: config.limits.guestRateLimitPerMinute,
+    userPerMinute: config.limits.userRateLimitPerMinute,
     redisUrl: config.limits.redisUrl,
     keyPrefix: config.limits.redisKeyPrefix,
+    requestDeadlineMs: config.limits.requestDeadlineMs,
+    accountScope,
+    logger,
+    metrics,
   });
   const services: GatewayServices = {
     stripe,
     store,
-    accountScope: accountScopeResolver(stripe, secretKey),
+    accountScope,
     ephemeralKeyVersion,
     allowGuests: config.auth.allowGuests,
-    guestRateLimiter,
+    callBudgets,
     requestDeadlineMs: config.limits.requestDeadlineMs,
     metrics,
     logger,
   };
   const sweep = sweepExpiredIdempotencyKeys(store, logger);
-  const authenticate = createAuthenticator(config.auth);
+  const authenticate = buildAuthenticator(config.auth, { logger, metrics, requestDeadlineMs: config.limits.requestDeadlineMs });
   const yoga = createGraphQLServer({
     services,
     authenticate,
@@ -94,7 +100,7 @@ export async function buildApp(config: GatewayConfig, logger: Logger): Promise<G
     services,
     close: async () => {
       clearInterval(sweep);
-      await guestRateLimiter.close();
+      callBudgets.close();
       await store.close();
     },
   };

@@ -18,6 +18,8 @@ export interface GatewayConfig {
   metrics: boolean;
   limits: {
     guestRateLimitPerMinute: number;
+    /** Calls that create Stripe objects, per signed-in user (and Stripe account) per minute. */
+    userRateLimitPerMinute: number;
     /** Shared rate-limit budget across instances; unset: in memory, per instance. */
     redisUrl: string | undefined;
     redisKeyPrefix: string;
@@ -51,6 +53,14 @@ export interface GatewayConfig {
     jwksUrl: URL | undefined;
     issuer: string | undefined;
     audience: string | undefined;
+    /** The JWT claim (and introspection member) naming the user: `sub`, `user_id` for Spree 5. */
+    userClaim: string;
+    /** A Spree store whose own OAuth access tokens are accepted (contract 8). */
+    spreeUrl: URL | undefined;
+    /** An RFC 7662 endpoint for opaque tokens, with the gateway's client credentials. */
+    introspection: { endpoint: URL; clientId: string; clientSecret: string } | undefined;
+    /** How long an opaque token's answer is reused (never past the token's expiry). */
+    tokenCacheSeconds: number;
     allowGuests: boolean;
   };
 }
@@ -131,6 +141,13 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
         1,
         Number.MAX_SAFE_INTEGER,
       ),
+      userRateLimitPerMinute: parseInteger(
+        'USER_RATE_LIMIT_PER_MINUTE',
+        read('USER_RATE_LIMIT_PER_MINUTE'),
+        30,
+        1,
+        Number.MAX_SAFE_INTEGER,
+      ),
       redisUrl: parseRedisUrl(read('REDIS_URL')),
       redisKeyPrefix: read('REDIS_KEY_PREFIX') ?? 'stripe-setup-gateway',
       requestDeadlineMs,
@@ -156,11 +173,33 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       jwksUrl: parseUrl('AUTH_JWKS_URL', read('AUTH_JWKS_URL')),
       issuer: read('AUTH_JWT_ISSUER'),
       audience: read('AUTH_JWT_AUDIENCE'),
+      userClaim: read('AUTH_JWT_USER_CLAIM') ?? 'sub',
+      ...opaqueTokenConfig(read),
+      tokenCacheSeconds: parseInteger('AUTH_TOKEN_CACHE_SECONDS', read('AUTH_TOKEN_CACHE_SECONDS'), 60, 0, 86_400),
       allowGuests: parseBoolean('ALLOW_GUESTS', read('ALLOW_GUESTS'), true),
     },
   };
 }
 
+/** AUTH_SPREE_URL or AUTH_INTROSPECTION_URL (with its client credentials), never both. */
+function opaqueTokenConfig(read: (name: string) => string | undefined): Pick<GatewayConfig['auth'], 'spreeUrl' | 'introspection'> {
+  const spreeUrl = parseUrl('AUTH_SPREE_URL', read('AUTH_SPREE_URL'));
+  const endpoint = parseUrl('AUTH_INTROSPECTION_URL', read('AUTH_INTROSPECTION_URL'));
+  const clientId = read('AUTH_INTROSPECTION_CLIENT_ID');
+  const clientSecret = read('AUTH_INTROSPECTION_CLIENT_SECRET');
+  if (spreeUrl && endpoint) {
+    throw new ConfigError('AUTH_SPREE_URL', 'set AUTH_SPREE_URL or AUTH_INTROSPECTION_URL, not both: a token has one issuer');
+  }
+  if (!endpoint) {
+    if (clientId !== undefined || clientSecret !== undefined) {
+      throw new ConfigError('AUTH_INTROSPECTION_URL', 'required when AUTH_INTROSPECTION_CLIENT_ID or _SECRET is set');
+    }
+    return { spreeUrl, introspection: undefined };
+  }
+  if (clientId === undefined) throw new ConfigError('AUTH_INTROSPECTION_CLIENT_ID', 'required with AUTH_INTROSPECTION_URL');
+  if (clientSecret === undefined) throw new ConfigError('AUTH_INTROSPECTION_CLIENT_SECRET', 'required with AUTH_INTROSPECTION_URL');
+  return { spreeUrl: undefined, introspection: { endpoint, clientId, clientSecret } };
+}
 
 function parseInteger(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;

@@ -3,7 +3,7 @@ import { GraphQLError } from 'graphql';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { Authenticate } from '../auth/authenticator.js';
-import { UnauthenticatedError } from '../resolvers/errors.js';
+import { AuthUnavailableError, UnauthenticatedError } from '../resolvers/errors.js';
 import type { GatewayServices } from '../resolvers/services.js';
 import { clientAddressOf } from '../http/client-address.js';
 import { abuseLimits } from './abuse-limits.js';
@@ -68,6 +68,15 @@ async function viewerOrUnauthenticated(authenticate: Authenticate, request: glob
   try {
     return await authenticate(request.headers.get('authorization'));
   } catch (error) {
+    if (error instanceof AuthUnavailableError) {
+      // No verdict on the token: neither a 401 (clients would sign the user out) nor a guest.
+      throw new GraphQLError(error.message, {
+        extensions: {
+          code: 'AUTH_UNAVAILABLE',
+          http: { status: 503, headers: { 'Retry-After': String(error.retryAfterSeconds) } },
+        },
+      });
+    }
     if (!(error instanceof UnauthenticatedError)) throw error;
     // Fails the whole request: a bad token is never served as a guest.
     throw new GraphQLError(error.message, {
