@@ -1,6 +1,8 @@
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_EMULATOR_SECRET_KEY, startStripeEmulator, type StripeEmulator } from '../src/emulator/index.js';
 import { callGraphQL, callRest, SETUP_INTENT_MUTATION, tokenFor } from './support/clients.js';
@@ -87,8 +89,8 @@ describe.each(BACKENDS)('npm run import-customers on $name', (backend) => {
         `user@example.com,3,${third},\r\n`,
     );
     const imported = await runImport(database().url, [file]);
-    expect(imported, imported.stderr).toMatchObject({ code: 0, stdout: summary(3, 0, 0, 0, 0) });
-    expect(rowLines(imported)).toEqual([]);
+    // Not a terminal: no progress bars, and no row to report.
+    expect(imported).toMatchObject({ code: 0, stdout: summary(3, 0, 0, 0, 0), stderr: '' });
 
     const again = await runImport(database().url, [file]);
     expect(again, again.stderr).toMatchObject({ code: 0, stdout: summary(0, 3, 0, 0, 0) });
@@ -340,5 +342,59 @@ describe('npm run import-customers --verify against a rate-limiting Stripe', () 
     emulator.clearFaults();
     const check = await runImport(database().url, [file, '--dry-run']);
     expect(check.stdout).toBe(summary(1, 0, 0, 0, 0));
+  });
+});
+
+describe('npm run import-customers on a terminal', () => {
+  const database = useDatabase(BACKENDS[0] as TestBackend);
+  const ROOT = new URL('..', import.meta.url).pathname;
+
+  // script(1) runs the command on a pseudo-terminal, as an operator's shell would.
+  it.runIf(existsSync('/usr/bin/script'))('shows a progress bar per step and the report lines above them', async () => {
+    const rows = Array.from({ length: 20 }, (_, index) => `u${index},cus_Terminal${index}`);
+    const file = csv(`user_id,customer_id\n${rows.join('\n')}\nbad,nope\n`);
+    const child = spawn('/usr/bin/script', ['-qec', `node_modules/.bin/tsx src/import-customers.ts ${file}`, '/dev/null'], {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH ?? '',
+        STRIPE_SECRET_KEY: DEFAULT_EMULATOR_SECRET_KEY,
+        STRIPE_API_BASE: emulator.url,
+        DATABASE_URL: database().url,
+      },
+    });
+    child.stdin.end();
+    const exit = await exitOf(child);
+    const screen = exit.stdout.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, '\n');
+    expect(exit.code, screen).toBe(1);
+    expect(screen).toMatch(/reading +21 rows/);
+    expect(screen).toMatch(/writing +\[[^\]]+\] 100% \| 20\/20 rows/);
+    expect(screen).toContain('line 22: invalid: customer_id "nope" is not a Stripe customer id (cus_…)');
+    expect(screen).toContain(summary(20, 0, 0, 0, 1).trim());
+  });
+});
+
+describe('the built command', () => {
+  const database = useDatabase(BACKENDS[0] as TestBackend);
+  const ROOT = new URL('..', import.meta.url).pathname;
+  let outDir: string;
+  beforeAll(async () => {
+    // Inside the repository, so the compiled files find node_modules as dist/ does.
+    outDir = join(ROOT, 'test-artifacts', `import-build-${process.pid}`);
+    await promisify(execFile)(join(ROOT, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.build.json', '--outDir', outDir], { cwd: ROOT });
+  }, 120_000);
+  afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+
+  it('runs with node alone, as `node dist/import-customers.js` does in an image without dev dependencies', async () => {
+    const [customer] = await createCustomers(1);
+    const file = csv(`user_id,customer_id\nu1,${customer}\n`);
+    const run = () =>
+      exitOf(
+        spawn(process.execPath, [join(outDir, 'import-customers.js'), file, '--verify'], {
+          cwd: ROOT,
+          env: { PATH: process.env.PATH ?? '', STRIPE_SECRET_KEY: DEFAULT_EMULATOR_SECRET_KEY, STRIPE_API_BASE: emulator.url, DATABASE_URL: database().url },
+        }),
+      );
+    expect(await run()).toMatchObject({ code: 0, stdout: summary(1, 0, 0, 0, 0) });
+    expect(await run()).toMatchObject({ code: 0, stdout: summary(0, 1, 0, 0, 0) });
   });
 });
