@@ -3,6 +3,8 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import Database from 'better-sqlite3';
+import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_EMULATOR_SECRET_KEY, startStripeEmulator, type StripeEmulator } from '../src/emulator/index.js';
 import { callGraphQL, callRest, SETUP_INTENT_MUTATION, tokenFor } from './support/clients.js';
@@ -57,6 +59,26 @@ function runImport(databaseUrl: string, args: string[], env: Record<string, stri
       ...env,
     }),
   );
+}
+
+/** Runs SQL on the test database beside the command, as an operator's console would. */
+async function execSql(databaseUrl: string, sql: string): Promise<void> {
+  if (databaseUrl.startsWith('sqlite:')) {
+    const db = new Database(databaseUrl.slice('sqlite:'.length));
+    try {
+      db.exec(sql);
+    } finally {
+      db.close();
+    }
+    return;
+  }
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
 }
 
 /** The lines the command reported about rows (stderr), without progress or notes. */
@@ -225,6 +247,31 @@ describe.each(BACKENDS)('npm run import-customers on $name', (backend) => {
     expect(first, first.stderr).toMatchObject({ code: 0, stdout: summary(5_000, 0, 0, 0, 0) });
     const again = await runImport(database().url, [file]);
     expect(again, again.stderr).toMatchObject({ code: 0, stdout: summary(0, 5_000, 0, 0, 0) });
+  }, 60_000);
+
+  it('a database failing mid-way keeps whole batches only; running again finishes the import', async () => {
+    // The first run on a new database creates the tables; then the database starts refusing one user.
+    expect((await runImport(database().url, [csv('user_id,customer_id\n')])).stdout).toBe(summary(0, 0, 0, 0, 0));
+    const refuse =
+      backend.name === 'SQLite'
+        ? `CREATE TRIGGER refuse BEFORE INSERT ON customer_mappings WHEN NEW.user_id = 'u1500'
+           BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;`
+        : `CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+           BEGIN IF NEW.user_id = 'u1500' THEN RAISE EXCEPTION 'refused by the test'; END IF; RETURN NEW; END $$;
+           CREATE TRIGGER refuse BEFORE INSERT ON customer_mappings FOR EACH ROW EXECUTE FUNCTION refuse();`;
+    await execSql(database().url, refuse);
+    const rows = Array.from({ length: 2_500 }, (_, index) => `u${index},cus_Batch${index}`);
+    const file = csv(`user_id,customer_id\n${rows.join('\n')}\n`);
+
+    const failed = await runImport(database().url, [file]);
+    expect(failed).toMatchObject({ code: 2, stdout: '' });
+    expect(failed.stderr).toContain('the database failed after 1000 of 2500 rows were written');
+    expect(failed.stderr).toContain('refused by the test');
+
+    await execSql(database().url, 'DROP TRIGGER refuse' + (backend.name === 'SQLite' ? '' : ' ON customer_mappings'));
+    // Rows 1-1000 are in; of the failed batch (1001-2000) not one row is.
+    const finished = await runImport(database().url, [file]);
+    expect(finished, finished.stderr).toMatchObject({ code: 0, stdout: summary(1_500, 1_000, 0, 0, 0) });
   }, 60_000);
 
   it.runIf(process.env.IMPORT_100K === '1')(
