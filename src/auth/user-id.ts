@@ -15,3 +15,18 @@ export function userIdProblem(userId: string): string | undefined {
   for (const _ of userId) if (++characters > MAX_USER_ID_LENGTH) return `is longer than ${MAX_USER_ID_LENGTH} characters`;
   return undefined;
 }
+
+/**
+ * The user id a token's claim carries, or undefined when it names no user (the token is refused):
+ * a string without a problem above, or a whole number, which counts as its decimal string so that
+ * 7 and "7" are one user.
+ */
+export function userIdFrom(claim: unknown): string | undefined {
+  const id = typeof claim === 'number' && Number.isSafeInteger(claim) ? String(claim) : claim;
+  return typeof id === 'string' && userIdProblem(id) === undefined ? id : undefined;
+}
+
+/** An optional text claim (email, name): a non-empty string of valid Unicode, else left out. */
+export function textClaim(claim: unknown): string | undefined {
+  return typeof claim === 'string' && claim !== '' && !/\p{Cs}/u.test(claim) ? claim : undefined;
+}
