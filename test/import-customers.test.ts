@@ -9,7 +9,9 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { DEFAULT_EMULATOR_SECRET_KEY, startStripeEmulator, type StripeEmulator } from '../src/emulator/index.js';
 import { callGraphQL, callRest, SETUP_INTENT_MUTATION, tokenFor } from './support/clients.js';
 import { BACKENDS, type TestBackend } from './support/databases.js';
-import { startGateway } from './support/gateway.js';
+import { SignJWT } from 'jose';
+import { startGateway, TEST_JWT_SECRET } from './support/gateway.js';
+import { startSpreeStandIn } from './support/spree-stand-in.js';
 import type { TestDatabase } from './support/postgres.js';
 import { exitOf, runTs, type Exit } from './support/process.js';
 
@@ -130,6 +132,45 @@ describe.each(BACKENDS)('npm run import-customers on $name', (backend) => {
       expect(byEmail.body.customer_id).toBe(third);
     } finally {
       await gateway.close();
+    }
+    expect(emulator.customers()).toHaveLength(customersBefore);
+  });
+
+  it("migrates a Spree shop: its OAuth and Spree 5 JWT users get their imported customers, creating none", async () => {
+    const [adaCustomer, graceCustomer] = await createCustomers(2);
+    // As README "Migrating from Spree" exports spree_gateway_customers (an extra column is fine).
+    const file = csv(`user_id,customer_id,payment_method_id\n1001,${adaCustomer},1\n1002,${graceCustomer},1\n`);
+    expect((await runImport(database().url, [file, '--verify'])).stdout).toBe(summary(2, 0, 0, 0, 0));
+
+    const spree = await startSpreeStandIn();
+    const gateway = await startGateway(emulator, database().url, {
+      AUTH_SPREE_URL: spree.url,
+      AUTH_JWT_USER_CLAIM: 'user_id',
+      AUTH_JWT_ISSUER: 'spree',
+      AUTH_JWT_AUDIENCE: 'store_api',
+    });
+    const customersBefore = emulator.customers().length;
+    try {
+      // Spree 4.x: an opaque Doorkeeper token, resolved through the store's account endpoint (data.id "1001").
+      const oauthToken = spree.signIn({ id: 1001, email: 'ada@spree.example', firstName: 'Ada', lastName: 'Lovelace' });
+      expect((await callRest(gateway.url, { token: oauthToken })).body.customer_id).toBe(adaCustomer);
+      const oauthGraphql = await callGraphQL(gateway.url, SETUP_INTENT_MUTATION, { token: oauthToken });
+      expect(oauthGraphql.body.data.createStripeSetupIntent.customerId).toBe(adaCustomer);
+
+      // Spree 5: the Store API's own JWT, the user id a number in user_id.
+      const storeApiToken = await new SignJWT({ user_id: 1002 })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setIssuer('spree')
+        .setAudience('store_api')
+        .setIssuedAt()
+        .setExpirationTime('1h')
+        .sign(new TextEncoder().encode(TEST_JWT_SECRET));
+      expect((await callRest(gateway.url, { token: storeApiToken })).body.customer_id).toBe(graceCustomer);
+      const jwtGraphql = await callGraphQL(gateway.url, SETUP_INTENT_MUTATION, { token: storeApiToken });
+      expect(jwtGraphql.body.data.createStripeSetupIntent.customerId).toBe(graceCustomer);
+    } finally {
+      await gateway.close();
+      await spree.close();
     }
     expect(emulator.customers()).toHaveLength(customersBefore);
   });
