@@ -391,6 +391,28 @@ describe('npm run import-customers refusing to start', () => {
   });
 });
 
+describe('npm run import-customers reading a file', () => {
+  const database = useDatabase(BACKENDS[0] as TestBackend);
+
+  it('numbers lines as an editor does in a CRLF file whose quoted fields hold line breaks', async () => {
+    const file = csv(
+      'user_id,customer_id,note\r\n' +
+        'u1,cus_Lines1,"two\r\nlines"\r\n' +
+        'u2,nope,\r\n' +
+        '"u3\r\nbroken",cus_Lines3,\r\n' +
+        'u4,,\r\n',
+    );
+    const run = await runImport(database().url, [file]);
+    expect(run.stdout).toBe(summary(1, 0, 0, 0, 3));
+    // A row's number is the line it ends on.
+    expect(rowLines(run)).toEqual([
+      'line 4: invalid: customer_id "nope" is not a Stripe customer id (cus_…)',
+      'line 6: invalid: user_id "u3\\nbroken" contains control characters',
+      'line 7: invalid: customer_id is missing',
+    ]);
+  });
+});
+
 describe('npm run import-customers --verify against a rate-limiting Stripe', () => {
   const database = useDatabase(BACKENDS[0] as TestBackend);
 
