@@ -270,7 +270,8 @@ export const OPENAPI_DOCUMENT: OpenAPIV3_1.Document = {
             type: 'string',
             description:
               'The client SDK’s Stripe API version, used for the ephemeral key (default: the gateway’s ' +
-              '`STRIPE_EPHEMERAL_KEY_VERSION`). Anything else is answered 422.',
+              '`STRIPE_EPHEMERAL_KEY_VERSION`). A version Stripe never released is answered 422 ' +
+              '(a date after the newest the gateway knows is left to Stripe, whose refusal is the same 422).',
             pattern: '^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])(\\.[a-z][a-z0-9_]*)?$',
             examples: ['2024-06-20', '2026-10-28.endive'],
           },
