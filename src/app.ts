@@ -36,6 +36,7 @@ export async function buildApp(config: GatewayConfig, logger: Logger): Promise<G
   const stripe = createStripeClient({ secretKey, timeoutMs, apiBase });
   const store = await openStore(config.databaseUrl, {
     poolSize: config.databasePoolSize,
+    timeoutMs: config.databaseTimeoutMs,
     onIdleError: (error) => logger.warn({ err: error }, 'an idle database connection failed; the pool replaces it'),
   });
   const metrics = new GatewayMetrics();

@@ -19,6 +19,8 @@ async function main(argv: string[]): Promise<number> {
   const accountScope = await accountScopeResolver(stripe, secretKey)().catch((error: unknown) => {
     throw new ImportError(`Stripe could not name the account of STRIPE_SECRET_KEY: ${(error as Error).message}`);
   });
+  // The account and mode the mappings go under, for the operator to check against the gateway's.
+  console.error(`Stripe account scope: ${accountScope}`);
   const store = await openImportStore(config.databaseUrl, request.dryRun);
   const report = createReport(process.stderr);
   let summary;

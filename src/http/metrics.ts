@@ -69,6 +69,11 @@ export class GatewayMetrics {
     collectDefaultMetrics({ register: this.registry });
   }
 
+  /** A configured identity provider is presumed up until a request to it fails. */
+  watchIdentityProvider(provider: string): void {
+    this.identityProviderUp.set({ provider }, 1);
+  }
+
   /** One request to an identity provider; `unavailable` also marks it down until it answers again. */
   observeIdentityProvider(provider: string, outcome: 'ok' | 'invalid' | 'unavailable'): void {
     this.identityProviderRequests.inc({ provider, outcome });

@@ -69,7 +69,6 @@ export async function importCustomers(request: ImportRequest, services: ImportSe
     for (const [index, row] of batch.entries()) count(row, results[index] as ImportResult, summary, services.report);
     services.report.advance(batch.length);
   }
-  services.report.done();
   return summary;
 }
 

@@ -4,6 +4,7 @@ import { runCustomerCall } from './customer-call.js';
 import { ephemeralKey } from './ephemeral-key.js';
 import { AuthenticationRequiredError, PaymentProviderError, RateLimitedError, ValidationError } from './errors.js';
 import type { CreateStripeSetupIntentInput } from './input.js';
+import { StoreUnavailableError } from '../store/store-unavailable.js';
 import type { GatewayServices } from './services.js';
 
 /** What PaymentSheet / Payment Element need to save a card. */
@@ -39,7 +40,7 @@ export async function createStripeSetupIntent(
   }
 }
 
-const TYPED_ERRORS = [ValidationError, PaymentProviderError, AuthenticationRequiredError, RateLimitedError];
+const TYPED_ERRORS = [ValidationError, PaymentProviderError, AuthenticationRequiredError, RateLimitedError, StoreUnavailableError];
 
 function outcomeOf(error: unknown): string {
   return TYPED_ERRORS.find((type) => error instanceof type)?.name ?? 'unexpected';

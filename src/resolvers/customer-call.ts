@@ -35,7 +35,7 @@ export interface CustomerCall {
  */
 export async function runCustomerCall<T>(
   services: GatewayServices,
-  { viewer, clientAddress }: Caller,
+  { viewer, clientAddress, receivedAt = performance.now() }: Caller,
   input: CreateStripeSetupIntentInput,
   work: (call: CustomerCall) => Promise<T>,
 ): Promise<T> {
@@ -93,7 +93,7 @@ export async function runCustomerCall<T>(
     }
   };
   try {
-    return await withinDeadline(run, services.requestDeadlineMs);
+    return await withinDeadline(run, Math.max(0, services.requestDeadlineMs - (performance.now() - receivedAt)));
   } catch (error) {
     throw translateStripeError(error);
   }

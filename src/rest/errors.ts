@@ -7,6 +7,7 @@ import {
   UnauthenticatedError,
   ValidationError,
 } from '../resolvers/errors.js';
+import { StoreUnavailableError } from '../store/store-unavailable.js';
 import { sendJsonApi } from './json-api.js';
 
 /** The spec's `Error` schema: `error`, plus `errors` keyed by body field where fields are at fault. */
@@ -66,6 +67,9 @@ export function restErrorResponse(error: unknown): { status: number; body: Error
   if (error instanceof AuthenticationRequiredError) return { status: 403, body: { error: error.message } };
   if (error instanceof RateLimitedError) {
     return { status: 429, body: { error: error.message }, headers: { 'Retry-After': String(error.retryAfterSeconds) } };
+  }
+  if (error instanceof StoreUnavailableError) {
+    return { status: 503, body: { error: error.message }, headers: { 'Retry-After': String(error.retryAfterSeconds) } };
   }
   if (error instanceof RestRequestError) return { status: error.status, body: { error: error.message } };
   const bodyError = bodyParserError(error);

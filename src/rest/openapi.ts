@@ -95,6 +95,7 @@ export const OPENAPI_DOCUMENT: OpenAPIV3_1.Document = {
           '422': ref('responses', '422UnprocessableEntity'),
           '429': ref('responses', '429TooManyRequests'),
           '500': ref('responses', '500InternalServerError'),
+          '503': ref('responses', '503ServiceUnavailable'),
         },
       },
     },
@@ -233,6 +234,23 @@ export const OPENAPI_DOCUMENT: OpenAPIV3_1.Document = {
         {
           'Retry-After': {
             description: 'Seconds until the budget allows another call.',
+            required: true,
+            schema: { type: 'integer', minimum: 1 },
+          },
+        },
+      ),
+      '503ServiceUnavailable': errorResponse(
+        '503 Service Unavailable - the identity provider that must vouch for the bearer token (the JWKS, the Spree ' +
+          'store, the introspection endpoint) cannot be reached. No verdict on the token: sign nobody out; retry later.',
+        'ErrorMessage',
+        {
+          'Provider down': {
+            error: 'The identity provider cannot be reached to check the bearer token; try again in 5 s.',
+          },
+        },
+        {
+          'Retry-After': {
+            description: 'Seconds before the gateway asks the identity provider again.',
             required: true,
             schema: { type: 'integer', minimum: 1 },
           },

@@ -36,6 +36,9 @@ const MIGRATIONS = [
   `ALTER TABLE idempotency_keys ADD COLUMN attempt INTEGER NOT NULL DEFAULT 0`,
 ];
 
+/** The version a file must be at to be served: `PRAGMA user_version` at least this. */
+export const SQLITE_SCHEMA_VERSION = MIGRATIONS.length;
+
 export function migrateSqlite(db: Database.Database): void {
   // IMMEDIATE takes the write lock before reading the version, so instances opening one file
   // together apply each migration once (the others wait on busy_timeout, then see it done).
