@@ -387,6 +387,13 @@ describe('npm run import-customers refusing to start', () => {
     expect(check.stdout).toBe(summary(1, 0, 0, 0, 0));
   });
 
+  it('a database that cannot be opened is one clear line, exit 2', async () => {
+    const run = await runImport(`sqlite:${csv('not a directory')}/gateway.sqlite`, [csv('user_id,customer_id\n1,cus_1\n')]);
+    expect(run).toMatchObject({ code: 2, stdout: '' });
+    expect(run.stderr).toMatch(/^import-customers: DATABASE_URL: the database cannot be opened: .+$/m);
+    expect(run.stderr).not.toContain('    at ');
+  });
+
   it('a dry run against a SQLite file that does not exist creates nothing', async () => {
     const path = join(dir, 'never-created', 'gateway.sqlite');
     const run = await runImport(`sqlite:${path}`, [csv('user_id,customer_id\n1,cus_1\n'), '--dry-run']);
