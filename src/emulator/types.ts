@@ -14,6 +14,8 @@ export interface StripeEmulatorOptions {
   port?: number;
   /** Stripe account id reported by GET /v1/account. Default: a generated 'acct_…'. */
   accountId?: string;
+  /** Lifetime of new ephemeral keys (their `expires`), seconds. Default 3600, as on Stripe. */
+  ephemeralKeyTtlSeconds?: number;
 }
 
 /** A customer as stored; `deleted: true` once deleted through the API or deleteCustomer(). */

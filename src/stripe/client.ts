@@ -1,6 +1,7 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import Stripe from 'stripe';
+import { DeadlineHttpClient } from './deadline-http-client.js';
 
 export interface StripeClientOptions {
   secretKey: string;
@@ -27,7 +28,9 @@ export function createStripeClient({ secretKey, timeoutMs, apiBase }: StripeClie
     maxNetworkRetries: STRIPE_MAX_NETWORK_RETRIES,
     timeout: timeoutMs,
     telemetry: false,
-    httpAgent: protocol === 'http' ? new HttpAgent(agentOptions) : new HttpsAgent(agentOptions),
+    httpClient: new DeadlineHttpClient(
+      Stripe.createNodeHttpClient(protocol === 'http' ? new HttpAgent(agentOptions) : new HttpsAgent(agentOptions)),
+    ),
     appInfo: { name: 'stripe-setup-gateway' },
     ...(apiBase && {
       host: apiBase.hostname,

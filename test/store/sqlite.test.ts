@@ -41,11 +41,12 @@ describe('SQLite migrations', () => {
   }
 
   const SCHEMA = {
-    version: 2,
+    version: 4,
     objects: [
       { type: 'table', name: 'customer_mappings' },
       { type: 'table', name: 'idempotency_keys' },
       { type: 'index', name: 'idempotency_keys_created_at' },
+      { type: 'table', name: 'installation' },
     ],
   };
 
@@ -89,7 +90,8 @@ describe('SQLite migrations', () => {
 
     const store = await openStore(`sqlite:${path}`);
     expect(await store.findCustomer('acct_1:test', 'u1')).toBe('cus_old');
-    expect(await store.claimIdempotencyKey('acct_1:test', 'u1', 'key_1', 'fp', new Date(1), new Date(0))).toBe('fp');
+    expect(await store.installationId()).toMatch(/^[0-9a-f]{32}$/);
+    expect((await store.claimIdempotencyKey('acct_1:test', 'u1', 'key_1', 'fp', new Date(1), new Date(0))).fingerprint).toBe('fp');
     await store.close();
     expect(inspect()).toEqual(SCHEMA);
   });
