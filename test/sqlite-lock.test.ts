@@ -64,7 +64,8 @@ describe('a gateway process whose SQLite file another process has locked', () =>
     });
     let lock: Awaited<ReturnType<typeof holdWriteLock>> | undefined;
     try {
-      const listening = await waitForLog(gateway, (line) => String(line.msg).startsWith('listening'));
+      const logs: Record<string, unknown>[] = [];
+      const listening = await waitForLog(gateway, (line) => String(line.msg).startsWith('listening'), logs);
       const url = String(listening.url);
       await healthLatenciesUntil(url, Promise.resolve()); // a first request warms the new process up
       lock = await holdWriteLock(databasePath);
@@ -85,6 +86,9 @@ describe('a gateway process whose SQLite file another process has locked', () =>
       expect(answer.body).toEqual({ error: STORE_UNAVAILABLE });
       expect(elapsed).toBeGreaterThanOrEqual(DATABASE_TIMEOUT_MS - 50);
       expect(elapsed).toBeLessThan(DATABASE_TIMEOUT_MS + 5_000);
+      // The outage is logged once, with what SQLite said, for the operator.
+      await expect.poll(() => logs.filter((line) => String(line.msg).startsWith('the database cannot answer'))).toHaveLength(1);
+      expect(JSON.stringify(logs.find((line) => String(line.msg).startsWith('the database cannot answer')))).toMatch(/SQLITE_BUSY/);
     } finally {
       lock?.kill();
       gateway.kill('SIGKILL');
@@ -106,6 +110,14 @@ describe('a SQLite file whose write lock another process holds', () => {
       expect(answer.body.errors).toHaveLength(1);
       expect(answer.body.errors[0]).toMatchObject({ message: STORE_UNAVAILABLE, extensions: { code: 'STORE_UNAVAILABLE' } });
       expect(JSON.stringify(answer.body)).not.toMatch(/SQLITE|busy|locked/i);
+      const during = await (await fetch(`${world().gateway.url}/metrics`)).text();
+      expect(during).toMatch(/^gateway_store_up 0$/m);
+      expect(during).toMatch(/^gateway_store_unavailable_total 1$/m);
+
+      await lock.release();
+      const after = await callRest(world().gateway.url, { token: await tokenFor({ sub: 'locked-out' }) });
+      expect(after.status).toBe(200);
+      expect(await (await fetch(`${world().gateway.url}/metrics`)).text()).toMatch(/^gateway_store_up 1$/m);
     } finally {
       lock.kill();
     }

@@ -65,7 +65,19 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  private readonly storeUp = new Gauge({
+    name: 'gateway_store_up',
+    help: '1 while the database answers; 0 from a call it could not answer within DATABASE_TIMEOUT_MS until one it answers.',
+    registers: [this.registry],
+  });
+  private readonly storeUnavailable = new Counter({
+    name: 'gateway_store_unavailable_total',
+    help: 'Database calls that failed as unavailable (locked, down, timed out, not migrated): answered 503.',
+    registers: [this.registry],
+  });
+
   constructor() {
+    this.storeUp.set(1);
     collectDefaultMetrics({ register: this.registry });
   }
 
@@ -95,6 +107,15 @@ export class GatewayMetrics {
 
   observeSetupIntent(surface: Surface, outcome: string, started: bigint): void {
     this.setupIntents.observe({ surface, outcome }, Number(process.hrtime.bigint() - started) / 1e9);
+  }
+
+  storeFailed(): void {
+    this.storeUnavailable.inc();
+    this.storeUp.set(0);
+  }
+
+  storeRecovered(): void {
+    this.storeUp.set(1);
   }
 
   rateLimitFellBack(): void {

@@ -11,6 +11,14 @@ export interface StoreGuard {
   isUnavailable(error: unknown): boolean;
 }
 
+/** Told when the store stops and starts answering: logged once per change, counted per call. */
+export interface StoreHealthWatcher {
+  /** A call failed with StoreUnavailableError; `changed`: the first since the store last answered. */
+  failed(cause: unknown, changed: boolean): void;
+  /** A call succeeded after calls had failed. */
+  recovered(): void;
+}
+
 const FIRST_BACKOFF_MS = 2;
 const MAX_BACKOFF_MS = 50;
 
@@ -21,12 +29,29 @@ const MAX_BACKOFF_MS = 50;
  * attempt that met a busy database changed nothing and trying the whole method again is a fresh
  * call: exactly-once holds.
  */
-export function guardStore<S extends CustomerStore>(store: S, guard: StoreGuard): S {
+export function guardStore<S extends CustomerStore>(store: S, guard: StoreGuard, watcher?: StoreHealthWatcher): S {
+  let answering = true;
+  const watched = async <T>(work: () => Promise<T>): Promise<T> => {
+    try {
+      const result = await attempt(work, guard);
+      if (!answering) {
+        answering = true;
+        watcher?.recovered();
+      }
+      return result;
+    } catch (error) {
+      if (error instanceof StoreUnavailableError) {
+        watcher?.failed(error.cause, answering);
+        answering = false;
+      }
+      throw error;
+    }
+  };
   return new Proxy(store, {
     get(target, property, receiver) {
       const value: unknown = Reflect.get(target, property, receiver);
       if (typeof value !== 'function' || property === 'close' || property === 'constructor') return value;
-      return (...args: unknown[]) => attempt(() => value.apply(target, args), guard);
+      return (...args: unknown[]) => watched(() => value.apply(target, args));
     },
   });
 }

@@ -1,10 +1,10 @@
 import { ConfigError, DEFAULT_DATABASE_POOL_SIZE, DEFAULT_DATABASE_TIMEOUT_MS } from '../config/config.js';
 import type { CustomerStore } from './customer-store.js';
-import { guardStore } from './guarded-store.js';
+import { guardStore, type StoreHealthWatcher } from './guarded-store.js';
 import { PostgresCustomerStore, postgresGuard, type PostgresStoreOptions } from './postgres-store.js';
 import { SqliteCustomerStore, sqliteGuard } from './sqlite-store.js';
 
-export type OpenStoreOptions = Partial<PostgresStoreOptions>;
+export type OpenStoreOptions = Partial<PostgresStoreOptions> & { health?: StoreHealthWatcher };
 
 /**
  * The store named by `DATABASE_URL`, migrated and ready: `sqlite:PATH` (the embedded default)
@@ -14,7 +14,7 @@ export type OpenStoreOptions = Partial<PostgresStoreOptions>;
 export async function openStore(databaseUrl: string, options: OpenStoreOptions = {}): Promise<CustomerStore> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_DATABASE_TIMEOUT_MS;
   if (databaseUrl.startsWith('sqlite:')) {
-    return guardStore(new SqliteCustomerStore(databaseUrl.slice('sqlite:'.length)), sqliteGuard(timeoutMs));
+    return guardStore(new SqliteCustomerStore(databaseUrl.slice('sqlite:'.length)), sqliteGuard(timeoutMs), options.health);
   }
   if (/^postgres(ql)?:\/\//.test(databaseUrl)) {
     const store = await PostgresCustomerStore.open(databaseUrl, {
@@ -22,7 +22,7 @@ export async function openStore(databaseUrl: string, options: OpenStoreOptions =
       poolSize: options.poolSize ?? DEFAULT_DATABASE_POOL_SIZE,
       timeoutMs,
     });
-    return guardStore(store, postgresGuard(timeoutMs));
+    return guardStore(store, postgresGuard(timeoutMs), options.health);
   }
   throw new ConfigError('DATABASE_URL', 'expected sqlite:PATH or postgres://…');
 }
