@@ -13,12 +13,13 @@ const CACHE_DIR = `${ROOT}node_modules/.cache/stripe-setup-gateway-bench/`;
  * Each run compiles into a directory of its own (removed when it exits), so a run never starts a
  * server from files another run is rewriting. Returns the compiled servers' directory.
  */
-export function compileServers(): string {
-  const outDir = `${CACHE_DIR}run-${process.pid}/`;
+export function compileServers(root = ROOT, name = `run-${process.pid}`): string {
+  const outDir = `${CACHE_DIR}${name}/`;
   process.on('exit', () => rmSync(outDir, { recursive: true, force: true }));
   try {
-    execFileSync(`${ROOT}node_modules/.bin/tsc`, ['-p', 'bench/tsconfig.build.json', '--outDir', outDir], {
-      cwd: ROOT,
+    // `root`: another checkout (bench/ab.ts compiles the base of a comparison from one).
+    execFileSync(`${ROOT}node_modules/.bin/tsc`, ['-p', `${root}bench/tsconfig.build.json`, '--outDir', outDir], {
+      cwd: root,
       stdio: 'pipe',
     });
   } catch (error) {

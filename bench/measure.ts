@@ -17,7 +17,7 @@ const USER_RATE_LIMIT_PER_MINUTE = '100000000';
 const MB = 1024 * 1024;
 
 /** A server under test and the emulator only it talks to, both fresh. */
-interface Pair {
+export interface Pair {
   server: BenchChild;
   emulator: BenchChild;
 }
@@ -36,7 +36,7 @@ function serverEnv(emulatorUrl: string): Record<string, string> {
   };
 }
 
-async function startPair(name: ServerName, latencyMs: number, settings: BenchSettings, extraFlags: string[] = []): Promise<Pair> {
+export async function startPair(name: ServerName, latencyMs: number, settings: BenchSettings, extraFlags: string[] = []): Promise<Pair> {
   const emulator = await startChild(settings.serversDir, 'emulator', { BENCH_EMULATOR_LATENCY_MS: String(latencyMs) });
   const profile = settings.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${settings.profileDir}`] : [];
   const flags = name === 'gateway' ? [...settings.gatewayNodeFlags, ...profile, ...extraFlags] : [];
@@ -44,13 +44,13 @@ async function startPair(name: ServerName, latencyMs: number, settings: BenchSet
   return { server, emulator };
 }
 
-async function stopPair({ server, emulator }: Pair): Promise<void> {
+export async function stopPair({ server, emulator }: Pair): Promise<void> {
   await server.stop();
   await emulator.stop();
 }
 
 /** Stores every known user's customer, and proves each surface answers correctly before it is timed. */
-async function prime(name: ServerName, url: string, tokens: Tokens): Promise<void> {
+export async function prime(name: ServerName, url: string, tokens: Tokens): Promise<void> {
   const surfaces = name === 'gateway' ? (['rest', 'graphql'] as const) : (['rest'] as const);
   const call = async (surface: 'rest' | 'graphql', token: string | undefined) => {
     const { path, headers, body } = baseRequest(surface);
@@ -75,7 +75,7 @@ async function prime(name: ServerName, url: string, tokens: Tokens): Promise<voi
   }
 }
 
-async function measureCell(
+export async function measureCell(
   latencyMs: number,
   scenario: Scenario,
   subject: SubjectId,

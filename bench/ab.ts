@@ -1,0 +1,98 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { compileServers, startScriptFlags } from './build.js';
+import { measureCell, prime, startPair, stopPair } from './measure.js';
+import { SCENARIOS, SUBJECTS, type ScenarioName, type SubjectId } from './scenarios.js';
+import { parseSettings } from './settings.js';
+import { freshUserTokens, knownUserTokens } from './tokens.js';
+
+/**
+ * `npx tsx bench/ab.ts --base REF [--latency 0] [--cells known-user:gateway-rest,…] [--rounds 3]
+ * [--seconds 4]`: the gateway at git REF (A) against this checkout (B), side by side in one run.
+ * Each round starts a fresh gateway and emulator per side and measures every cell; the order of
+ * the sides alternates between rounds, so a machine getting busier favours neither. Prints the
+ * median per cell and side, and B's change: the figures a change's row in the README quotes.
+ */
+process.on('SIGINT', () => process.exit(130));
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+const argv = process.argv.slice(2);
+const option = (name: string, fallback: string) => {
+  const at = argv.indexOf(name);
+  return at === -1 ? fallback : argv.splice(at, 2)[1]!;
+};
+const baseRef = option('--base', 'main');
+const headRef = option('--head', '');
+const rounds = Number(option('--rounds', '3'));
+const cells = option('--cells', 'known-user:gateway-rest,known-user:gateway-graphql').split(',').map((cell) => {
+  const [scenario, subject] = cell.split(':') as [ScenarioName, SubjectId];
+  if (!SCENARIOS.some((s) => s.name === scenario) || SUBJECTS[subject]?.server !== 'gateway') throw new Error(`unknown cell ${cell}`);
+  return { scenario: SCENARIOS.find((s) => s.name === scenario)!, subject };
+});
+const parsed = parseSettings(argv.length > 0 ? argv : ['--latency', '0', '--seconds', '4']);
+const settings = { ...parsed, warmupSeconds: Math.min(parsed.warmupSeconds, 1) };
+
+/** A checkout of `ref` beside this one, sharing its node_modules; removed on exit. */
+function checkout(ref: string): string {
+  const dir = `${mkdtempSync(join(tmpdir(), 'bench-ab-'))}/`;
+  execFileSync('git', ['worktree', 'add', '--detach', dir, ref], { cwd: ROOT, stdio: 'pipe' });
+  process.on('exit', () => {
+    execFileSync('git', ['worktree', 'remove', '--force', dir], { cwd: ROOT, stdio: 'pipe' });
+    rmSync(dir, { recursive: true, force: true });
+  });
+  symlinkSync(`${ROOT}node_modules`, `${dir}node_modules`);
+  return dir;
+}
+const sides = [
+  { name: `A ${baseRef}`, serversDir: compileServers(checkout(baseRef), `ab-a-${process.pid}`), flags: startScriptFlags() },
+  {
+    name: `B ${headRef || 'this checkout'}`,
+    serversDir: headRef ? compileServers(checkout(headRef), `ab-b-${process.pid}`) : compileServers(),
+    flags: startScriptFlags(),
+  },
+];
+const tokens = { known: await knownUserTokens(settings.knownUsers), fresh: freshUserTokens() };
+
+type Figures = { cpu: number[]; rps: number[]; p50: number[] };
+const figures = new Map<string, Figures>();
+for (let round = 0; round < rounds; round++) {
+  for (const side of round % 2 === 0 ? sides : [...sides].reverse()) {
+    for (const latencyMs of settings.latenciesMs) {
+      const sideSettings = { ...settings, serversDir: side.serversDir, gatewayNodeFlags: side.flags };
+      const pair = await startPair('gateway', latencyMs, sideSettings);
+      try {
+        await prime('gateway', pair.server.url, tokens);
+        for (const { scenario, subject } of cells) {
+          const cell = await measureCell(latencyMs, scenario, subject, pair, tokens, sideSettings);
+          const key = `${latencyMs} ms ${scenario.name} ${subject}|${side.name}`;
+          const entry = figures.get(key) ?? { cpu: [], rps: [], p50: [] };
+          entry.cpu.push(cell.serverCpuMsPerRequest);
+          entry.rps.push(cell.requestsPerSecond);
+          entry.p50.push(cell.p50Ms);
+          figures.set(key, entry);
+          console.error(`round ${round + 1} ${key}: ${cell.serverCpuMsPerRequest.toFixed(3)} ms CPU/req, ${cell.requestsPerSecond.toFixed(0)} req/s, p50 ${cell.p50Ms.toFixed(2)} ms, ${cell.failures} failures`);
+        }
+      } finally {
+        await stopPair(pair);
+      }
+    }
+  }
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+const change = (a: number, b: number) => `${b >= a ? '+' : '−'}${Math.abs(((b - a) / a) * 100).toFixed(0)} %`;
+console.log(`A = ${baseRef}, B = ${headRef || 'this checkout'}; medians of ${rounds} rounds`);
+for (const latencyMs of settings.latenciesMs) {
+  for (const { scenario, subject } of cells) {
+    const cell = `${latencyMs} ms ${scenario.name} ${subject}`;
+    const [a, b] = sides.map((side) => figures.get(`${cell}|${side.name}`)!);
+    const [cpuA, cpuB, rpsA, rpsB, p50A, p50B] = [a!.cpu, b!.cpu, a!.rps, b!.rps, a!.p50, b!.p50].map(median) as number[];
+    console.log(
+      `${cell.padEnd(36)} CPU ms/req ${cpuA!.toFixed(3)} → ${cpuB!.toFixed(3)} (${change(cpuA!, cpuB!)}), ` +
+        `req/s ${rpsA!.toFixed(0)} → ${rpsB!.toFixed(0)} (${change(rpsA!, rpsB!)}), p50 ${p50A!.toFixed(2)} → ${p50B!.toFixed(2)} ms`,
+    );
+  }
+}
