@@ -7,7 +7,9 @@ import { compileServers, startScriptFlags } from './build.js';
 import { measureCell, prime, startPair, stopPair } from './measure.js';
 import { SCENARIOS, SUBJECTS, type ScenarioName, type SubjectId } from './scenarios.js';
 import { parseSettings } from './settings.js';
-import { freshUserTokens, knownUserTokens } from './tokens.js';
+import { storedUserId } from './large-store.js';
+import { startSpree } from './spree.js';
+import { freshUserTokens, knownUserTokens, storedUserTokens } from './tokens.js';
 
 /**
  * `npx tsx bench/ab.ts --base REF [--latency 0] [--cells known-user:gateway-rest,…] [--rounds 3]
@@ -29,7 +31,7 @@ const headRef = option('--head', '');
 const rounds = Number(option('--rounds', '3'));
 const cells = option('--cells', 'known-user:gateway-rest,known-user:gateway-graphql').split(',').map((cell) => {
   const [scenario, subject] = cell.split(':') as [ScenarioName, SubjectId];
-  if (!SCENARIOS.some((s) => s.name === scenario) || SUBJECTS[subject]?.server !== 'gateway') throw new Error(`unknown cell ${cell}`);
+  if (!SCENARIOS.some((s) => s.name === scenario) || SUBJECTS[subject]?.instance !== 'gateway') throw new Error(`unknown cell ${cell}`);
   return { scenario: SCENARIOS.find((s) => s.name === scenario)!, subject };
 });
 const parsed = parseSettings(argv.length > 0 ? argv : ['--latency', '0', '--seconds', '4']);
@@ -54,14 +56,20 @@ const sides = [
     flags: startScriptFlags(),
   },
 ];
-const tokens = { known: await knownUserTokens(settings.knownUsers), fresh: freshUserTokens() };
+const spree = await startSpree(sides[1]!.serversDir, settings.knownUsers);
+const tokens = {
+  known: await knownUserTokens(settings.knownUsers),
+  fresh: freshUserTokens(),
+  spree: spree.tokens,
+  stored: storedUserTokens(settings.largeStoreUsers, storedUserId),
+};
 
 type Figures = { cpu: number[]; rps: number[]; p50: number[] };
 const figures = new Map<string, Figures>();
 for (let round = 0; round < rounds; round++) {
   for (const side of round % 2 === 0 ? sides : [...sides].reverse()) {
     for (const latencyMs of settings.latenciesMs) {
-      const sideSettings = { ...settings, serversDir: side.serversDir, gatewayNodeFlags: side.flags };
+      const sideSettings = { ...settings, serversDir: side.serversDir, gatewayNodeFlags: side.flags, gatewayEnv: spree.gatewayEnv };
       const pair = await startPair('gateway', latencyMs, sideSettings);
       try {
         await prime('gateway', pair.server.url, tokens);
@@ -81,6 +89,8 @@ for (let round = 0; round < rounds; round++) {
     }
   }
 }
+
+await spree.child.stop();
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const change = (a: number, b: number) => `${b >= a ? '+' : '−'}${Math.abs(((b - a) / a) * 100).toFixed(0)} %`;
