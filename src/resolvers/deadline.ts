@@ -9,6 +9,11 @@ export interface CallDeadline {
 }
 
 const current = new AsyncLocalStorage<CallDeadline>();
+/**
+ * The reason every answered call's signal carries: `abort()` without one makes a DOMException,
+ * capturing a stack trace, on every call.
+ */
+const ANSWERED = Object.freeze(new Error('The call was answered.'));
 
 /** The deadline of the call whose work is running, if any. */
 export function callDeadline(): CallDeadline | undefined {
@@ -48,6 +53,6 @@ export async function withinDeadline<T>(work: () => Promise<T>, deadlineMs: numb
     return await Promise.race([current.run(deadline, work), expired]);
   } finally {
     clearTimeout(timer);
-    answered.abort();
+    answered.abort(ANSWERED);
   }
 }
