@@ -64,7 +64,7 @@ const tokens = {
   stored: storedUserTokens(settings.largeStoreUsers, storedUserId),
 };
 
-type Figures = { cpu: number[]; rps: number[]; p50: number[] };
+type Figures = { cpu: number[]; rps: number[]; p50: number[]; rss: number[] };
 const figures = new Map<string, Figures>();
 for (let round = 0; round < rounds; round++) {
   for (const side of round % 2 === 0 ? sides : [...sides].reverse()) {
@@ -76,12 +76,13 @@ for (let round = 0; round < rounds; round++) {
         for (const { scenario, subject } of cells) {
           const cell = await measureCell(latencyMs, scenario, subject, pair, tokens, sideSettings);
           const key = `${latencyMs} ms ${scenario.name} ${subject}|${side.name}`;
-          const entry = figures.get(key) ?? { cpu: [], rps: [], p50: [] };
+          const entry = figures.get(key) ?? { cpu: [], rps: [], p50: [], rss: [] };
           entry.cpu.push(cell.serverCpuMsPerRequest);
           entry.rps.push(cell.requestsPerSecond);
           entry.p50.push(cell.p50Ms);
+          entry.rss.push(cell.peakRssMb);
           figures.set(key, entry);
-          console.error(`round ${round + 1} ${key}: ${cell.serverCpuMsPerRequest.toFixed(3)} ms CPU/req, ${cell.requestsPerSecond.toFixed(0)} req/s, p50 ${cell.p50Ms.toFixed(2)} ms, ${cell.failures} failures`);
+          console.error(`round ${round + 1} ${key}: ${cell.serverCpuMsPerRequest.toFixed(3)} ms CPU/req, ${cell.requestsPerSecond.toFixed(0)} req/s, p50 ${cell.p50Ms.toFixed(2)} ms, peak RSS ${cell.peakRssMb.toFixed(0)} MB, ${cell.failures} failures`);
         }
       } finally {
         await stopPair(pair);
@@ -100,9 +101,10 @@ for (const latencyMs of settings.latenciesMs) {
     const cell = `${latencyMs} ms ${scenario.name} ${subject}`;
     const [a, b] = sides.map((side) => figures.get(`${cell}|${side.name}`)!);
     const [cpuA, cpuB, rpsA, rpsB, p50A, p50B] = [a!.cpu, b!.cpu, a!.rps, b!.rps, a!.p50, b!.p50].map(median) as number[];
+    const [rssA, rssB] = [Math.max(...a!.rss), Math.max(...b!.rss)];
     console.log(
       `${cell.padEnd(36)} CPU ms/req ${cpuA!.toFixed(3)} → ${cpuB!.toFixed(3)} (${change(cpuA!, cpuB!)}), ` +
-        `req/s ${rpsA!.toFixed(0)} → ${rpsB!.toFixed(0)} (${change(rpsA!, rpsB!)}), p50 ${p50A!.toFixed(2)} → ${p50B!.toFixed(2)} ms`,
+        `req/s ${rpsA!.toFixed(0)} → ${rpsB!.toFixed(0)} (${change(rpsA!, rpsB!)}), p50 ${p50A!.toFixed(2)} → ${p50B!.toFixed(2)} ms, peak RSS ${rssA.toFixed(0)} → ${rssB.toFixed(0)} MB`,
     );
   }
 }
