@@ -48,13 +48,15 @@ function checkout(ref: string): string {
   symlinkSync(`${ROOT}node_modules`, `${dir}node_modules`);
   return dir;
 }
+// Each side with its own `npm start` flags: a change of flags is a change like any other.
+const side = (name: string, root: string | undefined, outName: string) => ({
+  name,
+  serversDir: root ? compileServers(root, outName) : compileServers(),
+  flags: root ? startScriptFlags(root) : startScriptFlags(),
+});
 const sides = [
-  { name: `A ${baseRef}`, serversDir: compileServers(checkout(baseRef), `ab-a-${process.pid}`), flags: startScriptFlags() },
-  {
-    name: `B ${headRef || 'this checkout'}`,
-    serversDir: headRef ? compileServers(checkout(headRef), `ab-b-${process.pid}`) : compileServers(),
-    flags: startScriptFlags(),
-  },
+  side(`A ${baseRef}`, checkout(baseRef), `ab-a-${process.pid}`),
+  side(`B ${headRef || 'this checkout'}`, headRef ? checkout(headRef) : undefined, `ab-b-${process.pid}`),
 ];
 const spree = await startSpree(sides[1]!.serversDir, settings.knownUsers);
 const tokens = {

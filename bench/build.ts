@@ -33,8 +33,8 @@ export function compileServers(root = ROOT, name = `run-${process.pid}`): string
  * The Node flags `npm start` gives the gateway (`node --enable-source-maps dist/main.js` →
  * `--enable-source-maps`), read from package.json so the bench always runs what production runs.
  */
-export function startScriptFlags(): string[] {
-  const { scripts } = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { scripts: Record<string, string> };
+export function startScriptFlags(root = ROOT): string[] {
+  const { scripts } = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { scripts: Record<string, string> };
   const words = (scripts.start ?? '').trim().split(/\s+/);
   const flags: string[] = [];
   for (const word of words.slice(words.indexOf('node') + 1)) {
