@@ -58,7 +58,8 @@ const sides = [
   side(`A ${baseRef}`, checkout(baseRef), `ab-a-${process.pid}`),
   side(`B ${headRef || 'this checkout'}`, headRef ? checkout(headRef) : undefined, `ab-b-${process.pid}`),
 ];
-const spree = await startSpree(sides[1]!.serversDir, settings.knownUsers);
+// The Spree stand-in is this checkout's, whichever refs are compared.
+const spree = await startSpree(headRef ? compileServers(undefined, `ab-spree-${process.pid}`) : sides[1]!.serversDir, settings.knownUsers);
 const tokens = {
   known: await knownUserTokens(settings.knownUsers),
   fresh: freshUserTokens(),
