@@ -3,17 +3,18 @@ import { setMaxListeners } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Stripe from 'stripe';
-import { authenticate, isLiveKey } from './auth.js';
-import type { RequestContext } from './context.js';
+import { authenticate, isLiveKey, publishableKeyRefused } from './auth.js';
+import type { PendingEvent, RequestContext } from './context.js';
 import { invalidRequest, unrecognizedUrl } from './errors.js';
 import { FaultSet, type FaultSpec, type TerminalFault } from './faults.js';
 import { canonicalParams, decodeForm } from './form.js';
 import { IdempotencyStore } from './idempotency.js';
-import { newId } from './ids.js';
+import { newId, unixSeconds } from './ids.js';
 import { errorReply, faultError, jsonReply, type Reply } from './reply.js';
 import { RequestLog, type RecordedRequest } from './request-log.js';
 import { matchRoute, type RouteMatch } from './routes.js';
 import { EmulatorState } from './state.js';
+import { WebhookSender, type WebhookDelivery, type WebhookEndpoint } from './webhooks.js';
 import type {
   EmulatedCustomer,
   EmulatedEphemeralKey,
@@ -23,6 +24,8 @@ import type {
 } from './types.js';
 
 export const DEFAULT_EMULATOR_SECRET_KEY = 'sk_test_emulator_0123456789abcdefABCDEF';
+/** Public by nature: what a client (Stripe.js, a mobile SDK, curl) confirms a SetupIntent with. */
+export const DEFAULT_EMULATOR_PUBLISHABLE_KEY = 'pk_test_emulator_0123456789abcdefABCDEF';
 
 /** The version the emulated account is pinned to, used when a request sends no Stripe-Version. */
 const ACCOUNT_API_VERSION: string = Stripe.API_VERSION;
@@ -44,6 +47,8 @@ class EmulatorServer implements StripeEmulator {
   private readonly idempotency = new IdempotencyStore();
   private readonly log = new RequestLog();
   private readonly keys: ReadonlySet<string>;
+  private readonly publishableKeys: ReadonlySet<string>;
+  private readonly webhooks: WebhookSender;
   /** Aborts pending latency timers so close() need not wait for them. */
   private readonly closing = new AbortController();
   private readonly server: Server;
@@ -54,7 +59,10 @@ class EmulatorServer implements StripeEmulator {
   constructor(options: StripeEmulatorOptions) {
     const keys = options.secretKeys ?? [DEFAULT_EMULATOR_SECRET_KEY];
     if (keys.length === 0) throw new Error('secretKeys must not be empty');
-    this.keys = new Set(keys);
+    this.publishableKeys = new Set(options.publishableKeys ?? [DEFAULT_EMULATOR_PUBLISHABLE_KEY]);
+    this.keys = new Set([...keys, ...this.publishableKeys]);
+    this.webhooks = new WebhookSender(options.webhooks ?? {}, this.closing.signal);
+    for (const endpoint of options.webhooks?.endpoints ?? []) this.webhooks.add(endpoint);
     this.accountId = options.accountId ?? newId('acct', 16);
     this.setLatency(options.latencyMs ?? 0);
     // Every delayed answer listens on this signal; the benchmark holds hundreds at once.
@@ -125,8 +133,39 @@ class EmulatorServer implements StripeEmulator {
   }
 
   deleteCustomer(id: string): void {
-    if (!this.state.customers.has(id)) throw new Error(`No such customer: '${id}'`);
+    const customer = this.state.customers.get(id);
+    if (customer === undefined) throw new Error(`No such customer: '${id}'`);
+    if (this.state.deletedCustomerIds.has(id)) return;
     this.state.deletedCustomerIds.add(id);
+    this.publish([{ type: 'customer.deleted', object: structuredClone(customer) }], customer.livemode, null);
+  }
+
+  paymentMethods(): Stripe.PaymentMethod[] {
+    return [...this.state.paymentMethods.values()].map((method) => structuredClone(method));
+  }
+
+  customerSessions(): Stripe.CustomerSession[] {
+    return [...this.state.customerSessions.values()].map((session) => structuredClone(session));
+  }
+
+  addWebhookEndpoint(endpoint: WebhookEndpoint): { remove(): void } {
+    return this.webhooks.add(endpoint);
+  }
+
+  events(): Stripe.Event[] {
+    return this.webhooks.listEvents();
+  }
+
+  resendEvent(eventId: string): void {
+    this.webhooks.resend(eventId);
+  }
+
+  webhookDeliveries(): WebhookDelivery[] {
+    return this.webhooks.deliveries();
+  }
+
+  webhooksIdle(): Promise<void> {
+    return this.webhooks.idle();
   }
 
   requests(): RecordedRequest[] {
@@ -210,18 +249,22 @@ class EmulatorServer implements StripeEmulator {
       if (fault?.kind === 'error') throw faultError(fault);
       const apiKey = authenticate(req.headers.authorization, this.keys);
       livemode = isLiveKey(apiKey);
+      const publishable = this.publishableKeys.has(apiKey);
       if (record.stripeVersion !== undefined && !API_VERSION_PATTERN.test(record.stripeVersion)) {
         throw invalidRequest(`Invalid Stripe API version: ${record.stripeVersion}`);
       }
       const route = matchRoute(record.method, record.path);
       if (route === undefined) throw unrecognizedUrl(record.method, record.path);
+      if (publishable && !route.publishable) throw publishableKeyRefused();
       const ctx: RequestContext = {
         state: this.state,
         params: record.params,
         livemode,
+        publishable,
         id: route.id,
         stripeVersionHeader: record.stripeVersion,
         accountId: this.accountId,
+        events: [],
       };
       // Stripe ignores Idempotency-Key on GET and DELETE.
       if (record.method !== 'POST' || record.idempotencyKey === undefined) return () => this.execute(route, ctx, record);
@@ -248,9 +291,30 @@ class EmulatorServer implements StripeEmulator {
 
   private execute(route: RouteMatch, ctx: RequestContext, record: RecordedRequest): Reply {
     try {
-      return jsonReply(200, route.handler(ctx));
+      const reply = jsonReply(200, route.handler(ctx));
+      this.publish(ctx.events, ctx.livemode, { id: record.requestId, idempotency_key: record.idempotencyKey ?? null });
+      return reply;
     } catch (error) {
       return errorReply(error, record.requestId, ctx.livemode);
+    }
+  }
+
+  /** Events of a request that succeeded (or of a Dashboard action: request null), to the webhook endpoints. */
+  private publish(pending: readonly PendingEvent[], livemode: boolean, request: Stripe.Event.Request | null): void {
+    if (!this.webhooks.active) return;
+    for (const { type, object } of pending) {
+      const event = {
+        id: newId('evt', 24),
+        object: 'event',
+        api_version: ACCOUNT_API_VERSION,
+        created: unixSeconds(),
+        data: { object },
+        livemode,
+        pending_webhooks: 1,
+        request,
+        type,
+      } as Stripe.Event;
+      this.webhooks.publish(event);
     }
   }
 }

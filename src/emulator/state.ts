@@ -20,6 +20,10 @@ export class EmulatorState {
   readonly deletedCustomerIds = new Set<string>();
   readonly setupIntents = new Map<string, Stripe.SetupIntent>();
   readonly ephemeralKeys = new Map<string, EmulatedEphemeralKey>();
+  /** In creation order; a detached method stays, with `customer: null`. */
+  readonly paymentMethods = new Map<string, Stripe.PaymentMethod>();
+  /** Keyed by client secret (sessions have no id of their own). */
+  readonly customerSessions = new Map<string, Stripe.CustomerSession>();
 }
 
 /**
