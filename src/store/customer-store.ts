@@ -32,6 +32,20 @@ export interface CustomerStore {
   ): Promise<string>;
   /** Deletes idempotency records made before `before` (strictly); returns how many. */
   purgeIdempotencyKeys(before: Date): Promise<number>;
+  /**
+   * Deletes every mapping to `customerId` (a customer deleted in Stripe), whatever the scope or
+   * user; returns how many. The user's next call then creates a new customer.
+   */
+  forgetCustomer(customerId: string): Promise<number>;
+  /**
+   * Records a webhook event id, received at `now` (the caller's clock); true on its first
+   * receipt, false when it is already recorded (a redelivery, to be acknowledged and ignored).
+   */
+  claimWebhookEvent(eventId: string, now: Date): Promise<boolean>;
+  /** Forgets an event whose handling failed, so that Stripe's next delivery of it is acted on. */
+  releaseWebhookEvent(eventId: string): Promise<void>;
+  /** Deletes event ids received before `before` (strictly); returns how many. */
+  purgeWebhookEvents(before: Date): Promise<number>;
   /** Resolves while the store is reachable. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -27,13 +27,21 @@ const UPSERT_KEY = prepared('upsert-key', `
   RETURNING fingerprint`);
 const FIND_KEY = prepared('find-key', 'SELECT fingerprint FROM idempotency_keys WHERE account_scope = $1 AND user_id = $2 AND idempotency_key = $3');
 const PURGE_KEYS = prepared('purge-keys', 'DELETE FROM idempotency_keys WHERE created_at < $1');
+const DELETE_MAPPINGS_TO = prepared('delete-mappings-to', 'DELETE FROM customer_mappings WHERE customer_id = $1');
+const INSERT_EVENT = prepared('insert-event', `
+  INSERT INTO webhook_events (event_id, received_at) VALUES ($1, $2) ON CONFLICT (event_id) DO NOTHING`);
+const DELETE_EVENT = prepared('delete-event', 'DELETE FROM webhook_events WHERE event_id = $1');
+const PURGE_EVENTS = prepared('purge-events', 'DELETE FROM webhook_events WHERE received_at < $1');
 
 /** Named: each pooled connection prepares the statement once and reuses the plan. */
 function prepared(name: string, text: string) {
   return (values: unknown[]): pg.QueryConfig => ({ name, text, values });
 }
 
-/** Claims that meet a record deleted by a concurrent purge between their two statements try again. */
+/**
+ * Claims that meet a row deleted between their two statements (a concurrent purge, or a
+ * customer.deleted event) try again.
+ */
 const KEY_CLAIM_ATTEMPTS = 3;
 
 /** PostgreSQL through a `pg` pool; every write is one statement that settles races itself. */
@@ -60,12 +68,15 @@ export class PostgresCustomerStore implements CustomerStore {
   }
 
   async claimCustomer(accountScope: string, userId: string, customerId: string): Promise<string> {
-    const inserted = await this.pool.query<{ customer_id: string }>(INSERT_MAPPING([accountScope, userId, customerId]));
-    // Read back in a statement of its own: its snapshot sees the row of a racing winner,
-    // which the insert's snapshot may not. Mappings are never deleted, so it is there.
-    const stored = inserted.rows[0]?.customer_id ?? (await this.findCustomer(accountScope, userId));
-    if (stored === undefined) throw new Error('customer mapping vanished right after it was written');
-    return stored;
+    for (let attempt = 1; attempt <= KEY_CLAIM_ATTEMPTS; attempt++) {
+      const inserted = await this.pool.query<{ customer_id: string }>(INSERT_MAPPING([accountScope, userId, customerId]));
+      // Read back in a statement of its own: its snapshot sees the row of a racing winner,
+      // which the insert's snapshot may not. Nothing there: a customer.deleted event removed
+      // it in between; claim again.
+      const stored = inserted.rows[0]?.customer_id ?? (await this.findCustomer(accountScope, userId));
+      if (stored !== undefined) return stored;
+    }
+    throw new Error(`customer mapping was deleted ${KEY_CLAIM_ATTEMPTS} times while being claimed`);
   }
 
   async replaceCustomer(
@@ -102,6 +113,22 @@ export class PostgresCustomerStore implements CustomerStore {
   async purgeIdempotencyKeys(before: Date): Promise<number> {
     const { rowCount } = await this.pool.query(PURGE_KEYS([before.getTime()]));
     return rowCount ?? 0;
+  }
+
+  async forgetCustomer(customerId: string): Promise<number> {
+    return (await this.pool.query(DELETE_MAPPINGS_TO([customerId]))).rowCount ?? 0;
+  }
+
+  async claimWebhookEvent(eventId: string, now: Date): Promise<boolean> {
+    return (await this.pool.query(INSERT_EVENT([eventId, now.getTime()]))).rowCount === 1;
+  }
+
+  async releaseWebhookEvent(eventId: string): Promise<void> {
+    await this.pool.query(DELETE_EVENT([eventId]));
+  }
+
+  async purgeWebhookEvents(before: Date): Promise<number> {
+    return (await this.pool.query(PURGE_EVENTS([before.getTime()]))).rowCount ?? 0;
   }
 
   async ping(): Promise<void> {

@@ -22,8 +22,13 @@ export class SqliteCustomerStore implements CustomerStore {
   private readonly upsertKey: Database.Statement<KeyClaim, { fingerprint: string }>;
   private readonly findKey: Database.Statement<[string, string, string], { fingerprint: string }>;
   private readonly purgeKeys: Database.Statement<[number]>;
+  private readonly deleteMappingsTo: Database.Statement<[string]>;
+  private readonly insertEvent: Database.Statement<[string, number]>;
+  private readonly deleteEvent: Database.Statement<[string]>;
+  private readonly purgeEvents: Database.Statement<[number]>;
   private readonly selectOne: Database.Statement<[]>;
   private readonly claimKey: (claim: KeyClaim) => string;
+  private readonly claimMapping: (accountScope: string, userId: string, customerId: string) => string;
 
   constructor(path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -59,7 +64,21 @@ export class SqliteCustomerStore implements CustomerStore {
       'SELECT fingerprint FROM idempotency_keys WHERE account_scope = ? AND user_id = ? AND idempotency_key = ?',
     );
     this.purgeKeys = this.db.prepare('DELETE FROM idempotency_keys WHERE created_at < ?');
+    this.deleteMappingsTo = this.db.prepare('DELETE FROM customer_mappings WHERE customer_id = ?');
+    this.insertEvent = this.db.prepare(
+      'INSERT INTO webhook_events (event_id, received_at) VALUES (?, ?) ON CONFLICT (event_id) DO NOTHING',
+    );
+    this.deleteEvent = this.db.prepare('DELETE FROM webhook_events WHERE event_id = ?');
+    this.purgeEvents = this.db.prepare('DELETE FROM webhook_events WHERE received_at < ?');
     this.selectOne = this.db.prepare('SELECT 1');
+    // One transaction, so another process cannot delete the mapping (a customer.deleted event)
+    // between the write and the read.
+    this.claimMapping = this.db.transaction((accountScope: string, userId: string, customerId: string) => {
+      const stored =
+        this.insertMapping.get(accountScope, userId, customerId) ?? this.findMapping.get(accountScope, userId);
+      if (!stored) throw new Error('customer mapping vanished inside its own transaction');
+      return stored.customer_id;
+    });
     // One transaction, so another process cannot purge the record between the write and the read.
     this.claimKey = this.db.transaction((claim: KeyClaim) => {
       const stored =
@@ -74,11 +93,7 @@ export class SqliteCustomerStore implements CustomerStore {
   }
 
   async claimCustomer(accountScope: string, userId: string, customerId: string): Promise<string> {
-    const stored =
-      this.insertMapping.get(accountScope, userId, customerId) ?? this.findMapping.get(accountScope, userId);
-    // Mappings are never deleted, so a conflicting row is still there to read.
-    if (!stored) throw new Error('customer mapping vanished right after it was written');
-    return stored.customer_id;
+    return this.claimMapping(accountScope, userId, customerId);
   }
 
   async replaceCustomer(
@@ -111,6 +126,22 @@ export class SqliteCustomerStore implements CustomerStore {
 
   async purgeIdempotencyKeys(before: Date): Promise<number> {
     return this.purgeKeys.run(before.getTime()).changes;
+  }
+
+  async forgetCustomer(customerId: string): Promise<number> {
+    return this.deleteMappingsTo.run(customerId).changes;
+  }
+
+  async claimWebhookEvent(eventId: string, now: Date): Promise<boolean> {
+    return this.insertEvent.run(eventId, now.getTime()).changes === 1;
+  }
+
+  async releaseWebhookEvent(eventId: string): Promise<void> {
+    this.deleteEvent.run(eventId);
+  }
+
+  async purgeWebhookEvents(before: Date): Promise<number> {
+    return this.purgeEvents.run(before.getTime()).changes;
   }
 
   async ping(): Promise<void> {

@@ -45,6 +45,7 @@ describe.skipIf(!TEST_DATABASE_URL)('PostgreSQL', () => {
       expect(applied.map(({ version, name }) => ({ version, name }))).toEqual([
         { version: 1, name: 'customer_mappings' },
         { version: 2, name: 'idempotency_keys' },
+        { version: 3, name: 'webhook_events' },
       ]);
       const [first, second] = stores;
       expect(await first?.claimCustomer('acct_1:test', 'u1', 'cus_1')).toBe('cus_1');

@@ -29,6 +29,17 @@ const MIGRATIONS: readonly { name: string; sql: string }[] = [
           );
           CREATE INDEX idempotency_keys_created_at ON idempotency_keys (created_at)`,
   },
+  {
+    // Webhook event ids acted on (received_at: the caller's clock, epoch ms), and the lookup a
+    // customer.deleted event needs.
+    name: 'webhook_events',
+    sql: `CREATE TABLE webhook_events (
+            event_id    TEXT   PRIMARY KEY,
+            received_at BIGINT NOT NULL
+          );
+          CREATE INDEX webhook_events_received_at ON webhook_events (received_at);
+          CREATE INDEX customer_mappings_customer_id ON customer_mappings (customer_id)`,
+  },
 ];
 
 /**

@@ -23,6 +23,14 @@ const MIGRATIONS = [
      PRIMARY KEY (account_scope, user_id, idempotency_key)
    ) WITHOUT ROWID;
    CREATE INDEX idempotency_keys_created_at ON idempotency_keys (created_at)`,
+  // Webhook event ids acted on (received_at: the caller's clock, epoch ms), and the lookup a
+  // customer.deleted event needs.
+  `CREATE TABLE webhook_events (
+     event_id    TEXT    NOT NULL PRIMARY KEY,
+     received_at INTEGER NOT NULL
+   ) WITHOUT ROWID;
+   CREATE INDEX webhook_events_received_at ON webhook_events (received_at);
+   CREATE INDEX customer_mappings_customer_id ON customer_mappings (customer_id)`,
 ];
 
 export function migrateSqlite(db: Database.Database): void {
