@@ -18,6 +18,8 @@ import type { CustomerStore } from './store/customer-store.js';
 import { openStore } from './store/open-store.js';
 import { accountScopeResolver } from './stripe/account-scope.js';
 import { createStripeClient } from './stripe/client.js';
+import { webhooksRouter } from './webhooks/router.js';
+import { sweepWebhookEvents } from './webhooks/sweep.js';
 
 export interface GatewayApp {
   handler: Express;
@@ -54,6 +56,7 @@ export async function buildApp(config: GatewayConfig, logger: Logger): Promise<G
     logger,
   };
   const sweep = sweepExpiredIdempotencyKeys(store, logger);
+  const webhookSweep = sweepWebhookEvents(store, logger);
   const authenticate = createAuthenticator(config.auth);
   const yoga = createGraphQLServer({ services, authenticate, graphiql: config.graphiql, sandbox: config.sandbox, logger });
 
@@ -65,6 +68,7 @@ export async function buildApp(config: GatewayConfig, logger: Logger): Promise<G
   if (config.corsOrigins.length > 0) app.use(corsPolicy(config.corsOrigins));
   app.use(healthRouter(store));
   if (config.metrics) app.use(metricsRouter(metrics));
+  if (config.webhooks.secrets.length > 0) app.use(webhooksRouter(services, config.webhooks));
   app.use(setupIntentsRouter(services, authenticate));
   app.use(openapiRouter());
   app.use(yoga.graphqlEndpoint, ...graphqlBodyLimit(), (req: Request, res: Response) => yoga(req, res, { req, res }));
@@ -76,6 +80,7 @@ export async function buildApp(config: GatewayConfig, logger: Logger): Promise<G
     services,
     close: async () => {
       clearInterval(sweep);
+      clearInterval(webhookSweep);
       await guestRateLimiter.close();
       await store.close();
     },

@@ -34,9 +34,14 @@ export interface CustomerStore {
   purgeIdempotencyKeys(before: Date): Promise<number>;
   /**
    * Deletes every mapping to `customerId` (a customer deleted in Stripe), whatever the scope or
-   * user; returns how many. The user's next call then creates a new customer.
+   * user, remembering each as forgotten at `now`; returns how many. The user's next call then
+   * creates a new customer.
    */
-  forgetCustomer(customerId: string): Promise<number>;
+  forgetCustomer(customerId: string, now: Date): Promise<number>;
+  /** The customer most recently forgotten for the user at or after `notBefore`, if any. */
+  findForgottenCustomer(accountScope: string, userId: string, notBefore: Date): Promise<string | undefined>;
+  /** Deletes what was forgotten before `before` (strictly); returns how many. */
+  purgeForgottenCustomers(before: Date): Promise<number>;
   /**
    * Records a webhook event id, received at `now` (the caller's clock); true on its first
    * receipt, false when it is already recorded (a redelivery, to be acknowledged and ignored).

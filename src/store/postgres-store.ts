@@ -27,7 +27,16 @@ const UPSERT_KEY = prepared('upsert-key', `
   RETURNING fingerprint`);
 const FIND_KEY = prepared('find-key', 'SELECT fingerprint FROM idempotency_keys WHERE account_scope = $1 AND user_id = $2 AND idempotency_key = $3');
 const PURGE_KEYS = prepared('purge-keys', 'DELETE FROM idempotency_keys WHERE created_at < $1');
-const DELETE_MAPPINGS_TO = prepared('delete-mappings-to', 'DELETE FROM customer_mappings WHERE customer_id = $1');
+/** One statement: the mappings go and are remembered as forgotten together. */
+const FORGET_CUSTOMER = prepared('forget-customer', `
+  WITH removed AS (DELETE FROM customer_mappings WHERE customer_id = $1 RETURNING account_scope, user_id)
+  INSERT INTO forgotten_customers (account_scope, user_id, customer_id, forgotten_at)
+  SELECT account_scope, user_id, $1, $2 FROM removed
+  ON CONFLICT (account_scope, user_id, customer_id) DO UPDATE SET forgotten_at = excluded.forgotten_at`);
+const FIND_FORGOTTEN = prepared('find-forgotten', `
+  SELECT customer_id FROM forgotten_customers WHERE account_scope = $1 AND user_id = $2 AND forgotten_at >= $3
+  ORDER BY forgotten_at DESC LIMIT 1`);
+const PURGE_FORGOTTEN = prepared('purge-forgotten', 'DELETE FROM forgotten_customers WHERE forgotten_at < $1');
 const INSERT_EVENT = prepared('insert-event', `
   INSERT INTO webhook_events (event_id, received_at) VALUES ($1, $2) ON CONFLICT (event_id) DO NOTHING`);
 const DELETE_EVENT = prepared('delete-event', 'DELETE FROM webhook_events WHERE event_id = $1');
@@ -115,8 +124,17 @@ export class PostgresCustomerStore implements CustomerStore {
     return rowCount ?? 0;
   }
 
-  async forgetCustomer(customerId: string): Promise<number> {
-    return (await this.pool.query(DELETE_MAPPINGS_TO([customerId]))).rowCount ?? 0;
+  async forgetCustomer(customerId: string, now: Date): Promise<number> {
+    return (await this.pool.query(FORGET_CUSTOMER([customerId, now.getTime()]))).rowCount ?? 0;
+  }
+
+  async findForgottenCustomer(accountScope: string, userId: string, notBefore: Date): Promise<string | undefined> {
+    const { rows } = await this.pool.query<{ customer_id: string }>(FIND_FORGOTTEN([accountScope, userId, notBefore.getTime()]));
+    return rows[0]?.customer_id;
+  }
+
+  async purgeForgottenCustomers(before: Date): Promise<number> {
+    return (await this.pool.query(PURGE_FORGOTTEN([before.getTime()]))).rowCount ?? 0;
   }
 
   async claimWebhookEvent(eventId: string, now: Date): Promise<boolean> {
@@ -136,7 +154,7 @@ export class PostgresCustomerStore implements CustomerStore {
   }
 
   async close(): Promise<void> {
-    await this.pool.end();
+    if (!this.pool.ended) await this.pool.end();
   }
 
   private async findKey(accountScope: string, userId: string, key: string) {

@@ -22,7 +22,11 @@ export class SqliteCustomerStore implements CustomerStore {
   private readonly upsertKey: Database.Statement<KeyClaim, { fingerprint: string }>;
   private readonly findKey: Database.Statement<[string, string, string], { fingerprint: string }>;
   private readonly purgeKeys: Database.Statement<[number]>;
-  private readonly deleteMappingsTo: Database.Statement<[string]>;
+  private readonly deleteMappingsTo: Database.Statement<[string], { account_scope: string; user_id: string }>;
+  private readonly insertForgotten: Database.Statement<[string, string, string, number]>;
+  private readonly findForgotten: Database.Statement<[string, string, number], { customer_id: string }>;
+  private readonly purgeForgotten: Database.Statement<[number]>;
+  private readonly forget: (customerId: string, now: number) => number;
   private readonly insertEvent: Database.Statement<[string, number]>;
   private readonly deleteEvent: Database.Statement<[string]>;
   private readonly purgeEvents: Database.Statement<[number]>;
@@ -64,7 +68,23 @@ export class SqliteCustomerStore implements CustomerStore {
       'SELECT fingerprint FROM idempotency_keys WHERE account_scope = ? AND user_id = ? AND idempotency_key = ?',
     );
     this.purgeKeys = this.db.prepare('DELETE FROM idempotency_keys WHERE created_at < ?');
-    this.deleteMappingsTo = this.db.prepare('DELETE FROM customer_mappings WHERE customer_id = ?');
+    this.deleteMappingsTo = this.db.prepare(
+      'DELETE FROM customer_mappings WHERE customer_id = ? RETURNING account_scope, user_id',
+    );
+    this.insertForgotten = this.db.prepare(
+      `INSERT INTO forgotten_customers (account_scope, user_id, customer_id, forgotten_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (account_scope, user_id, customer_id) DO UPDATE SET forgotten_at = excluded.forgotten_at`,
+    );
+    this.findForgotten = this.db.prepare(
+      `SELECT customer_id FROM forgotten_customers WHERE account_scope = ? AND user_id = ? AND forgotten_at >= ?
+       ORDER BY forgotten_at DESC LIMIT 1`,
+    );
+    this.purgeForgotten = this.db.prepare('DELETE FROM forgotten_customers WHERE forgotten_at < ?');
+    this.forget = this.db.transaction((customerId: string, now: number) => {
+      const removed = this.deleteMappingsTo.all(customerId);
+      for (const { account_scope, user_id } of removed) this.insertForgotten.run(account_scope, user_id, customerId, now);
+      return removed.length;
+    });
     this.insertEvent = this.db.prepare(
       'INSERT INTO webhook_events (event_id, received_at) VALUES (?, ?) ON CONFLICT (event_id) DO NOTHING',
     );
@@ -128,8 +148,16 @@ export class SqliteCustomerStore implements CustomerStore {
     return this.purgeKeys.run(before.getTime()).changes;
   }
 
-  async forgetCustomer(customerId: string): Promise<number> {
-    return this.deleteMappingsTo.run(customerId).changes;
+  async forgetCustomer(customerId: string, now: Date): Promise<number> {
+    return this.forget(customerId, now.getTime());
+  }
+
+  async findForgottenCustomer(accountScope: string, userId: string, notBefore: Date): Promise<string | undefined> {
+    return this.findForgotten.get(accountScope, userId, notBefore.getTime())?.customer_id;
+  }
+
+  async purgeForgottenCustomers(before: Date): Promise<number> {
+    return this.purgeForgotten.run(before.getTime()).changes;
   }
 
   async claimWebhookEvent(eventId: string, now: Date): Promise<boolean> {

@@ -151,8 +151,8 @@ export function describeStoreContract(backend: string, createHarness: () => Prom
         await store.claimCustomer(SCOPE, 'u1', 'cus_gone');
         await store.claimCustomer('acct_1:live', 'u1', 'cus_gone');
         await store.claimCustomer(SCOPE, 'u2', 'cus_kept');
-        expect(await store.forgetCustomer('cus_gone')).toBe(2);
-        expect(await store.forgetCustomer('cus_gone')).toBe(0);
+        expect(await store.forgetCustomer('cus_gone', ms(1_000))).toBe(2);
+        expect(await store.forgetCustomer('cus_gone', ms(2_000))).toBe(0);
         expect(await store.findCustomer(SCOPE, 'u1')).toBeUndefined();
         expect(await store.findCustomer('acct_1:live', 'u1')).toBeUndefined();
         expect(await store.findCustomer(SCOPE, 'u2')).toBe('cus_kept');
@@ -162,8 +162,28 @@ export function describeStoreContract(backend: string, createHarness: () => Prom
       it('leaves a replacement alone: a late event for the old customer forgets nothing new', async () => {
         await store.claimCustomer(SCOPE, 'u1', 'cus_old');
         await store.replaceCustomer(SCOPE, 'u1', 'cus_old', 'cus_new');
-        expect(await store.forgetCustomer('cus_old')).toBe(0);
+        expect(await store.forgetCustomer('cus_old', ms(1_000))).toBe(0);
         expect(await store.findCustomer(SCOPE, 'u1')).toBe('cus_new');
+        expect(await store.findForgottenCustomer(SCOPE, 'u1', ms(0))).toBeUndefined();
+      });
+
+      it('remembers what it forgot per user, the latest first, from notBefore on, until purged', async () => {
+        await store.claimCustomer(SCOPE, 'u1', 'cus_first');
+        await store.claimCustomer(SCOPE, 'u2', 'cus_other');
+        await store.forgetCustomer('cus_first', ms(1_000));
+        await store.claimCustomer(SCOPE, 'u1', 'cus_second');
+        await store.forgetCustomer('cus_second', ms(2_000));
+        expect(await store.findForgottenCustomer(SCOPE, 'u1', ms(0))).toBe('cus_second');
+        expect(await store.findForgottenCustomer(SCOPE, 'u1', ms(2_000))).toBe('cus_second');
+        expect(await store.findForgottenCustomer(SCOPE, 'u1', ms(2_001))).toBeUndefined();
+        expect(await store.findForgottenCustomer(SCOPE, 'u2', ms(0))).toBeUndefined();
+        expect(await store.findForgottenCustomer('acct_1:live', 'u1', ms(0))).toBeUndefined();
+
+        expect(await store.purgeForgottenCustomers(ms(2_000))).toBe(1);
+        expect(await store.purgeForgottenCustomers(ms(2_000))).toBe(0);
+        expect(await store.findForgottenCustomer(SCOPE, 'u1', ms(0))).toBe('cus_second');
+        expect(await store.purgeForgottenCustomers(ms(2_001))).toBe(1);
+        expect(await store.findForgottenCustomer(SCOPE, 'u1', ms(0))).toBeUndefined();
       });
     });
 
@@ -236,7 +256,7 @@ export function describeStoreContract(backend: string, createHarness: () => Prom
         const other = await open();
         const [answers] = await Promise.all([
           Promise.all(racers.map((index) => (index % 2 === 0 ? store : other).claimCustomer(SCOPE, 'u1', `cus_${index}`))),
-          other.forgetCustomer('cus_deleted'),
+          other.forgetCustomer('cus_deleted', ms(1_000)),
         ]);
         // Before the deletion every claim gets the old customer; after it, one new winner for all.
         const newWinners = new Set(answers.filter((answer) => answer !== 'cus_deleted'));

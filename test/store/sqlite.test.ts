@@ -45,6 +45,8 @@ describe('SQLite migrations', () => {
     objects: [
       { type: 'table', name: 'customer_mappings' },
       { type: 'index', name: 'customer_mappings_customer_id' },
+      { type: 'table', name: 'forgotten_customers' },
+      { type: 'index', name: 'forgotten_customers_forgotten_at' },
       { type: 'table', name: 'idempotency_keys' },
       { type: 'index', name: 'idempotency_keys_created_at' },
       { type: 'table', name: 'webhook_events' },
