@@ -33,9 +33,14 @@ export class PaymentProviderError extends Error {
 /** No bearer token while guests are not allowed. */
 export class AuthenticationRequiredError extends Error {
   override name = 'AuthenticationRequiredError';
-  constructor() {
-    super('Sign in to save a payment method: this gateway does not serve guests.');
+  constructor(message = 'Sign in to save a payment method: this gateway does not serve guests.') {
+    super(message);
   }
+}
+
+/** The object is not the caller's, or does not exist: the two look the same, so ids cannot be probed. */
+export class NotFoundError extends Error {
+  override name = 'NotFoundError';
 }
 
 /** A guest address spent its budget of calls; REST answers 429 with Retry-After. */
