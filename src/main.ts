@@ -11,6 +11,7 @@ async function main(): Promise<void> {
   const sandbox = config.stripe.secretKey ? undefined : await enterSandboxMode(config, logger);
   const app = await buildApp(sandbox?.config ?? config, logger);
   const server = await listen(app.handler, config.port, config.host);
+  sandbox?.deliverWebhooksTo(server.url);
   logger.info(
     { url: server.url, graphql: `${server.url}/graphql`, rest: `${server.url}/api/v2/storefront/stripe/setup_intents` },
     config.graphiql ? `listening; GraphiQL at ${server.url}/graphql` : 'listening',
