@@ -1,7 +1,7 @@
 /**
  * What GraphiQL opens with: a tab whose only operation is the mutation (so ▶ runs it at once, with
  * no "which operation?" menu), with a fragment for every member of its result, then a tab with the
- * viewer query. New tabs start with the mutation.
+ * viewer query and one with the viewer's saved cards. New tabs start with the mutation.
  */
 
 /** How a developer gets a token the sandbox gateway accepts (`scripts/token.ts`). */
@@ -9,6 +9,7 @@ export const DEV_TOKEN_COMMAND = 'npm run token -- --sub user_1 --email a@exampl
 
 export const GRAPHIQL_MUTATION_OPERATION = 'SaveCard';
 export const GRAPHIQL_VIEWER_OPERATION = 'Me';
+export const GRAPHIQL_PAYMENT_METHODS_OPERATION = 'SavedCards';
 
 // Lines fit the editor's width in GraphiQL's layout on a 1440-pixel screen (56 characters).
 const SIGN_IN_HINT: Record<'sandbox' | 'configured', string[]> = {
@@ -68,6 +69,21 @@ query ${GRAPHIQL_VIEWER_OPERATION} {
     email
     name
     stripeCustomerId
+  }
+}
+`;
+
+export const GRAPHIQL_PAYMENT_METHODS_DOCUMENT = `# Your saved payment methods, newest first, read from
+# Stripe (signed in; a guest has none). Remove one with
+# detachStripePaymentMethod(input: { paymentMethodId }).
+query ${GRAPHIQL_PAYMENT_METHODS_OPERATION} {
+  viewer {
+    paymentMethods {
+      id
+      type
+      createdAt
+      card { brand last4 expMonth expYear wallet }
+    }
   }
 }
 `;

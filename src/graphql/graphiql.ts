@@ -1,5 +1,6 @@
 import type { GraphiQLOptions } from 'graphql-yoga';
 import {
+  GRAPHIQL_PAYMENT_METHODS_DOCUMENT,
   GRAPHIQL_VIEWER_DOCUMENT,
   graphiqlDefaultHeaders,
   graphiqlMutationDocument,
@@ -16,7 +17,7 @@ export interface GraphiQLPageOptions {
  */
 type YogaGraphiQLOptions = GraphiQLOptions & { query?: string };
 
-/** The GraphiQL page's options: the mutation tab first (▶ runs it), then the viewer tab. */
+/** The GraphiQL page's options: the mutation tab first (▶ runs it), then the viewer and saved-card tabs. */
 export function graphiqlOptions({ sandbox }: GraphiQLPageOptions): YogaGraphiQLOptions {
   const mutation = graphiqlMutationDocument(sandbox);
   const headers = graphiqlDefaultHeaders(sandbox);
@@ -28,6 +29,7 @@ export function graphiqlOptions({ sandbox }: GraphiQLPageOptions): YogaGraphiQLO
     defaultTabs: [
       { query: mutation, headers },
       { query: GRAPHIQL_VIEWER_DOCUMENT, headers },
+      { query: GRAPHIQL_PAYMENT_METHODS_DOCUMENT, headers },
     ],
     defaultEditorToolsVisibility: 'headers',
     shouldPersistHeaders: false,
