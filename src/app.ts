@@ -1,14 +1,17 @@
 import express, { type Express, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
-import { createAuthenticator } from './auth/authenticator.js';
+import { buildAuthenticator } from './auth/build-authenticator.js';
 import { ConfigError, type GatewayConfig } from './config/config.js';
 import { createGraphQLServer } from './graphql/yoga.js';
 import { corsPolicy } from './http/cors.js';
 import { graphqlBodyLimit } from './graphql/body-limit.js';
+import { jsonBodiesOnly } from './graphql/json-only.js';
 import { healthRouter } from './http/health.js';
 import { GatewayMetrics, metricsRouter } from './http/metrics.js';
-import { createGuestRateLimiter } from './limits/guest-rate-limiter.js';
+import { createCallBudgets } from './limits/call-budgets.js';
 import { requestContext } from './http/request-context.js';
+import { securityHeaders } from './http/security-headers.js';
+import { unexpectedError } from './http/unexpected-error.js';
 import { CLIENT_IDEMPOTENCY_WINDOW_MS } from './resolvers/idempotency.js';
 import type { GatewayServices } from './resolvers/services.js';
 import { sendJsonApi } from './rest/json-api.js';
@@ -39,30 +42,49 @@ export async function buildApp(config: GatewayConfig, logger: Logger): Promise<G
   });
   const metrics = new GatewayMetrics();
   metrics.watchStripe(stripe);
-  const guestRateLimiter = await createGuestRateLimiter({
-    perMinute: config.limits.guestRateLimitPerMinute,
+  const accountScope = accountScopeResolver(stripe, secretKey);
+  const callBudgets = await createCallBudgets({
+    guestPerMinute: config.limits.guestRateLimitPerMinute,
+    userPerMinute: config.limits.userRateLimitPerMinute,
     redisUrl: config.limits.redisUrl,
     keyPrefix: config.limits.redisKeyPrefix,
+    requestDeadlineMs: config.limits.requestDeadlineMs,
+    accountScope,
+    logger,
+    metrics,
   });
   const services: GatewayServices = {
     stripe,
     store,
-    accountScope: accountScopeResolver(stripe, secretKey),
+    accountScope,
     ephemeralKeyVersion,
     allowGuests: config.auth.allowGuests,
-    guestRateLimiter,
+    callBudgets,
     requestDeadlineMs: config.limits.requestDeadlineMs,
     metrics,
     logger,
   };
   const sweep = sweepExpiredIdempotencyKeys(store, logger);
   const webhookSweep = sweepWebhookEvents(store, logger);
-  const authenticate = createAuthenticator(config.auth);
-  const yoga = createGraphQLServer({ services, authenticate, graphiql: config.graphiql, sandbox: config.sandbox, logger });
+  const authenticate = buildAuthenticator(config.auth, { logger, metrics, requestDeadlineMs: config.limits.requestDeadlineMs });
+  const yoga = createGraphQLServer({
+    services,
+    authenticate,
+    graphiql: config.graphiql,
+    introspection: config.graphqlIntrospection,
+    sandbox: config.sandbox,
+    logger,
+  });
+  // Exactly the endpoint: `/GRAPHQL` and `/graphql/x` fall through to the JSON 404 below.
+  const graphql = express.Router({ caseSensitive: true, strict: true });
+  graphql.all(yoga.graphqlEndpoint, jsonBodiesOnly, ...graphqlBodyLimit(), (req: Request, res: Response) =>
+    yoga(req, res, { req, res }),
+  );
 
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxyHops);
+  app.use(securityHeaders);
   app.use(requestContext(logger));
   app.use(metrics.httpMiddleware());
   if (config.corsOrigins.length > 0) app.use(corsPolicy(config.corsOrigins));
@@ -71,17 +93,18 @@ export async function buildApp(config: GatewayConfig, logger: Logger): Promise<G
   if (config.webhooks.secrets.length > 0) app.use(webhooksRouter(services, config.webhooks));
   app.use(setupIntentsRouter(services, authenticate));
   app.use(openapiRouter());
-  app.use(yoga.graphqlEndpoint, ...graphqlBodyLimit(), (req: Request, res: Response) => yoga(req, res, { req, res }));
+  app.use(graphql);
   app.use((req, res) => {
     sendJsonApi(res, 404, { error: `No route for ${req.method} ${req.path}.` });
   });
+  app.use(unexpectedError);
   return {
     handler: app,
     services,
     close: async () => {
       clearInterval(sweep);
       clearInterval(webhookSweep);
-      await guestRateLimiter.close();
+      callBudgets.close();
       await store.close();
     },
   };

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startStripeEmulator, type StripeEmulator } from '../src/emulator/index.js';
 import { callGraphQL, callRest, tokenFor } from './support/clients.js';
 import { BACKENDS } from './support/databases.js';
@@ -25,6 +25,7 @@ const DETACH = /* GraphQL */ `
 `;
 
 describe.each(BACKENDS)('saved payment methods on $name', (backend) => {
+  let env: Record<string, string> = {};
   let emulator: StripeEmulator;
   let database: TestDatabase;
   let gateway: TestGateway;
@@ -33,7 +34,7 @@ describe.each(BACKENDS)('saved payment methods on $name', (backend) => {
     if (!backend.available) return context.skip();
     emulator = await startStripeEmulator();
     database = await backend.create();
-    gateway = await startGateway(emulator, database.url);
+    gateway = await startGateway(emulator, database.url, env);
   });
   afterEach(async () => {
     if (!backend.available) return;
@@ -153,6 +154,26 @@ describe.each(BACKENDS)('saved payment methods on $name', (backend) => {
     expect(await detach(owner.paymentMethodId)).toEqual({
       __typename: 'AuthenticationRequiredError',
       message: 'Sign in to remove a saved payment method.',
+    });
+  });
+
+  describe('with USER_RATE_LIMIT_PER_MINUTE=3', () => {
+    beforeAll(() => {
+      env = { USER_RATE_LIMIT_PER_MINUTE: '3' };
+    });
+    afterAll(() => {
+      env = {};
+    });
+
+    it('counts detaching against the user’s budget, found or not', async () => {
+      const token = await tokenFor({ sub: 'prober' });
+      await saveCard(token);
+      expect(await detach('pm_1Guess000000000000000000', token)).toMatchObject({ __typename: 'NotFoundError' });
+      expect(await detach('pm_1Guess000000000000000001', token)).toMatchObject({ __typename: 'NotFoundError' });
+      expect(await detach('pm_1Guess000000000000000002', token)).toMatchObject({
+        __typename: 'RateLimitedError',
+        message: expect.stringMatching(/try again in \d+ s/),
+      });
     });
   });
 

@@ -8,6 +8,8 @@ export interface GatewayConfig {
   /** Sandbox mode (the built-in Stripe emulator): set by enterSandboxMode, never by the environment. */
   sandbox: boolean;
   graphiql: boolean;
+  /** Answer introspection queries (and suggest field names in validation errors). */
+  graphqlIntrospection: boolean;
   logLevel: string;
   /** Proxy hops whose X-Forwarded-For is believed: 0 (none) unless TRUST_PROXY says otherwise. */
   trustProxyHops: number;
@@ -16,12 +18,23 @@ export interface GatewayConfig {
   metrics: boolean;
   limits: {
     guestRateLimitPerMinute: number;
+    /** Calls that create Stripe objects, per signed-in user (and Stripe account) per minute. */
+    userRateLimitPerMinute: number;
     /** Shared rate-limit budget across instances; unset: in memory, per instance. */
     redisUrl: string | undefined;
     redisKeyPrefix: string;
     /** Overall time one call may take, Stripe retries included. */
     requestDeadlineMs: number;
   };
+  /** Slow clients: how long a request may take to arrive, and how large its headers may be. */
+  http: {
+    headersTimeoutMs: number;
+    requestTimeoutMs: number;
+    keepAliveTimeoutMs: number;
+    maxHeaderBytes: number;
+  };
+  /** After SIGTERM, the longest in-flight requests are waited for before the process exits 0. */
+  shutdownGraceMs: number;
   databaseUrl: string;
   /** Connections per instance; PostgreSQL only (SQLite has one). */
   databasePoolSize: number;
@@ -46,6 +59,14 @@ export interface GatewayConfig {
     jwksUrl: URL | undefined;
     issuer: string | undefined;
     audience: string | undefined;
+    /** The JWT claim (and introspection member) naming the user: `sub`, `user_id` for Spree 5. */
+    userClaim: string;
+    /** A Spree store whose own OAuth access tokens are accepted (contract 8). */
+    spreeUrl: URL | undefined;
+    /** An RFC 7662 endpoint for opaque tokens, with the gateway's client credentials. */
+    introspection: { endpoint: URL; clientId: string; clientSecret: string } | undefined;
+    /** How long an opaque token's answer is reused (never past the token's expiry). */
+    tokenCacheSeconds: number;
     allowGuests: boolean;
   };
 }
@@ -94,12 +115,18 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new ConfigError('LOG_LEVEL', `expected one of ${LOG_LEVELS.join(', ')}`);
   }
+  const headersTimeoutMs = parseInteger('HTTP_HEADERS_TIMEOUT_MS', read('HTTP_HEADERS_TIMEOUT_MS'), 10_000, 100, 600_000);
+  const requestTimeoutMs = parseInteger('HTTP_REQUEST_TIMEOUT_MS', read('HTTP_REQUEST_TIMEOUT_MS'), 30_000, 100, 600_000);
+  if (requestTimeoutMs < headersTimeoutMs) {
+    throw new ConfigError('HTTP_REQUEST_TIMEOUT_MS', 'must be at least HTTP_HEADERS_TIMEOUT_MS (headers are part of the request)');
+  }
   return {
     port: parseInteger('PORT', read('PORT'), 4000, 0, 65535),
     host: read('HOST') ?? '0.0.0.0',
     production,
     sandbox: false,
     graphiql: parseBoolean('GRAPHIQL', read('GRAPHIQL'), !production),
+    graphqlIntrospection: parseBoolean('GRAPHQL_INTROSPECTION', read('GRAPHQL_INTROSPECTION'), !production),
     logLevel,
     trustProxyHops: parseTrustProxy(read('TRUST_PROXY')),
     corsOrigins: parseOrigins(read('CORS_ORIGINS')),
@@ -112,10 +139,24 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
         1,
         Number.MAX_SAFE_INTEGER,
       ),
+      userRateLimitPerMinute: parseInteger(
+        'USER_RATE_LIMIT_PER_MINUTE',
+        read('USER_RATE_LIMIT_PER_MINUTE'),
+        30,
+        1,
+        Number.MAX_SAFE_INTEGER,
+      ),
       redisUrl: parseRedisUrl(read('REDIS_URL')),
       redisKeyPrefix: read('REDIS_KEY_PREFIX') ?? 'stripe-setup-gateway',
       requestDeadlineMs: parseInteger('REQUEST_DEADLINE_MS', read('REQUEST_DEADLINE_MS'), 25_000, 1, 600_000),
     },
+    http: {
+      headersTimeoutMs,
+      requestTimeoutMs,
+      keepAliveTimeoutMs: parseInteger('HTTP_KEEP_ALIVE_TIMEOUT_MS', read('HTTP_KEEP_ALIVE_TIMEOUT_MS'), 5_000, 100, 600_000),
+      maxHeaderBytes: parseInteger('HTTP_MAX_HEADER_BYTES', read('HTTP_MAX_HEADER_BYTES'), 16 * 1024, 1024, 1024 * 1024),
+    },
+    shutdownGraceMs: parseInteger('SHUTDOWN_GRACE_MS', read('SHUTDOWN_GRACE_MS'), 30_000, 0, 600_000),
     databaseUrl,
     databasePoolSize: parseInteger('DATABASE_POOL_SIZE', read('DATABASE_POOL_SIZE'), DEFAULT_DATABASE_POOL_SIZE, 1, 1000),
     stripe: {
@@ -134,6 +175,9 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       jwksUrl: parseUrl('AUTH_JWKS_URL', read('AUTH_JWKS_URL')),
       issuer: read('AUTH_JWT_ISSUER'),
       audience: read('AUTH_JWT_AUDIENCE'),
+      userClaim: read('AUTH_JWT_USER_CLAIM') ?? 'sub',
+      ...opaqueTokenConfig(read),
+      tokenCacheSeconds: parseInteger('AUTH_TOKEN_CACHE_SECONDS', read('AUTH_TOKEN_CACHE_SECONDS'), 60, 0, 86_400),
       allowGuests: parseBoolean('ALLOW_GUESTS', read('ALLOW_GUESTS'), true),
     },
   };
@@ -159,6 +203,26 @@ function parseWebhookSecrets(value: string | undefined): string[] {
     throw new ConfigError('STRIPE_WEBHOOK_SECRET', 'expected whsec_… signing secrets, comma-separated during a rotation');
   }
   return secrets;
+}
+
+/** AUTH_SPREE_URL or AUTH_INTROSPECTION_URL (with its client credentials), never both. */
+function opaqueTokenConfig(read: (name: string) => string | undefined): Pick<GatewayConfig['auth'], 'spreeUrl' | 'introspection'> {
+  const spreeUrl = parseUrl('AUTH_SPREE_URL', read('AUTH_SPREE_URL'));
+  const endpoint = parseUrl('AUTH_INTROSPECTION_URL', read('AUTH_INTROSPECTION_URL'));
+  const clientId = read('AUTH_INTROSPECTION_CLIENT_ID');
+  const clientSecret = read('AUTH_INTROSPECTION_CLIENT_SECRET');
+  if (spreeUrl && endpoint) {
+    throw new ConfigError('AUTH_SPREE_URL', 'set AUTH_SPREE_URL or AUTH_INTROSPECTION_URL, not both: a token has one issuer');
+  }
+  if (!endpoint) {
+    if (clientId !== undefined || clientSecret !== undefined) {
+      throw new ConfigError('AUTH_INTROSPECTION_URL', 'required when AUTH_INTROSPECTION_CLIENT_ID or _SECRET is set');
+    }
+    return { spreeUrl, introspection: undefined };
+  }
+  if (clientId === undefined) throw new ConfigError('AUTH_INTROSPECTION_CLIENT_ID', 'required with AUTH_INTROSPECTION_URL');
+  if (clientSecret === undefined) throw new ConfigError('AUTH_INTROSPECTION_CLIENT_SECRET', 'required with AUTH_INTROSPECTION_URL');
+  return { spreeUrl: undefined, introspection: { endpoint, clientId, clientSecret } };
 }
 
 function parseInteger(name: string, value: string | undefined, fallback: number, min: number, max: number): number {

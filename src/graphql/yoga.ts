@@ -3,10 +3,11 @@ import { GraphQLError } from 'graphql';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { Authenticate } from '../auth/authenticator.js';
-import { UnauthenticatedError } from '../resolvers/errors.js';
+import { AuthUnavailableError, UnauthenticatedError } from '../resolvers/errors.js';
 import type { GatewayServices } from '../resolvers/services.js';
 import { clientAddressOf } from '../http/client-address.js';
 import { abuseLimits } from './abuse-limits.js';
+import { exposurePlugins } from './exposure.js';
 import type { GraphQLContext } from '../schema/context.js';
 import { schema } from '../schema/index.js';
 import { graphiqlOptions, renderSelfHostedGraphiQL } from './graphiql.js';
@@ -15,6 +16,8 @@ export interface GraphQLServerOptions {
   services: GatewayServices;
   authenticate: Authenticate;
   graphiql: boolean;
+  /** GRAPHQL_INTROSPECTION: introspection answered and field names suggested. */
+  introspection: boolean;
   /** Sandbox mode: GraphiQL tells how to mint a development token. */
   sandbox: boolean;
   logger: Logger;
@@ -29,7 +32,7 @@ const noStore: Plugin = {
   },
 };
 
-export function createGraphQLServer({ services, authenticate, graphiql, sandbox, logger }: GraphQLServerOptions) {
+export function createGraphQLServer({ services, authenticate, graphiql, introspection, sandbox, logger }: GraphQLServerOptions) {
   return createYoga<ServerContext, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -37,7 +40,8 @@ export function createGraphQLServer({ services, authenticate, graphiql, sandbox,
     graphiql: graphiql && graphiqlOptions({ sandbox }),
     // Self-hosted: the page needs nothing from a CDN (yoga's default loads GraphiQL from unpkg).
     renderGraphiQL: renderSelfHostedGraphiQL,
-    maskedErrors: true,
+    // Masked in every mode: yoga's development mode would add messages and stacks to answers.
+    maskedErrors: { isDev: false },
     logging: {
       debug: (...args) => logger.isLevelEnabled('debug') && logger.debug(args.map(String).join(' ')),
       info: (...args) => logger.info(args.map(String).join(' ')),
@@ -46,7 +50,7 @@ export function createGraphQLServer({ services, authenticate, graphiql, sandbox,
     },
     // CORS is the Express app's, from the configured allow-list: yoga's own would allow any origin.
     cors: false,
-    plugins: [noStore, ...abuseLimits],
+    plugins: [noStore, ...abuseLimits, ...exposurePlugins({ introspection })],
     context: async ({ request, req }) => ({
       services,
       caller: {
@@ -63,6 +67,15 @@ async function viewerOrUnauthenticated(authenticate: Authenticate, request: glob
   try {
     return await authenticate(request.headers.get('authorization'));
   } catch (error) {
+    if (error instanceof AuthUnavailableError) {
+      // No verdict on the token: neither a 401 (clients would sign the user out) nor a guest.
+      throw new GraphQLError(error.message, {
+        extensions: {
+          code: 'AUTH_UNAVAILABLE',
+          http: { status: 503, headers: { 'Retry-After': String(error.retryAfterSeconds) } },
+        },
+      });
+    }
     if (!(error instanceof UnauthenticatedError)) throw error;
     // Fails the whole request: a bad token is never served as a guest.
     throw new GraphQLError(error.message, {

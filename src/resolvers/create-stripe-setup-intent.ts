@@ -43,12 +43,10 @@ async function resolve(
   input: CreateStripeSetupIntentInput,
 ): Promise<StripeSetupIntentResult> {
   const { stripeVersion = services.ephemeralKeyVersion, idempotencyKey } = validateInput(input);
-  if (viewer.kind === 'guest') {
-    if (!services.allowGuests) throw new AuthenticationRequiredError();
-    const spent = await services.guestRateLimiter.consume(clientAddress);
-    if (!spent.allowed) throw new RateLimitedError(spent.retryAfterSeconds);
-  }
+  if (viewer.kind === 'guest' && !services.allowGuests) throw new AuthenticationRequiredError();
   const work = async () => {
+    // Before the idempotency key is claimed: a refused call leaves no record behind.
+    await services.callBudgets.spend(viewer, clientAddress);
     // Guests' keys are ignored: a guest cannot be told apart from another guest.
     const clientKey =
       viewer.kind === 'user' && idempotencyKey !== undefined

@@ -69,13 +69,15 @@ export async function listSavedPaymentMethods(services: GatewayServices, viewer:
  */
 export async function detachStripePaymentMethod(
   services: GatewayServices,
-  { viewer }: Caller,
+  { viewer, clientAddress }: Caller,
   { paymentMethodId }: DetachStripePaymentMethodInput,
 ): Promise<{ id: string }> {
   if (viewer.kind === 'guest') throw new AuthenticationRequiredError('Sign in to remove a saved payment method.');
   const notFound = () => new NotFoundError('No such payment method among yours.');
-  if (!PAYMENT_METHOD_ID.test(paymentMethodId)) throw notFound();
   const work = async () => {
+    // Every call counts, found or not: probing ids costs the prober's own budget.
+    await services.callBudgets.spend(viewer, clientAddress);
+    if (!PAYMENT_METHOD_ID.test(paymentMethodId)) throw notFound();
     const customerId = await storedCustomerFor(services, viewer);
     if (customerId === undefined) throw notFound();
     let method: Stripe.PaymentMethod;

@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler } from 'express';
 import {
   AuthenticationRequiredError,
+  AuthUnavailableError,
   PaymentProviderError,
   RateLimitedError,
   UnauthenticatedError,
@@ -59,6 +60,9 @@ export function restErrorResponse(error: unknown): { status: number; body: Error
   if (error instanceof UnauthenticatedError) {
     return { status: 401, body: { error: error.message }, headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' } };
   }
+  if (error instanceof AuthUnavailableError) {
+    return { status: 503, body: { error: error.message }, headers: { 'Retry-After': String(error.retryAfterSeconds) } };
+  }
   if (error instanceof AuthenticationRequiredError) return { status: 403, body: { error: error.message } };
   if (error instanceof RateLimitedError) {
     return { status: 429, body: { error: error.message }, headers: { 'Retry-After': String(error.retryAfterSeconds) } };
@@ -72,7 +76,8 @@ export function restErrorResponse(error: unknown): { status: number; body: Error
 /** Every REST failure as JSON in the spec's shape; only unexpected ones are logged in full. */
 export const restErrorHandler: ErrorRequestHandler = (error, _req, res, _next) => {
   const { status, body, headers } = restErrorResponse(error);
-  if (status >= 500) res.locals.logger.error({ err: error }, 'unexpected error on the REST path');
+  // An identity provider outage is logged where it is seen, once per change of state.
+  if (status >= 500 && !(error instanceof AuthUnavailableError)) res.locals.logger.error({ err: error }, 'unexpected error on the REST path');
   sendJsonApi(res, status, body, headers);
 };
 

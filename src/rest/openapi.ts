@@ -227,12 +227,12 @@ export const OPENAPI_DOCUMENT: OpenAPIV3_1.Document = {
         },
       },
       '429TooManyRequests': errorResponse(
-        '429 Too Many Requests - this client address spent its budget of guest calls; signed-in calls are not counted.',
+        '429 Too Many Requests - a guest’s client address (GUEST_RATE_LIMIT_PER_MINUTE) or a signed-in user (USER_RATE_LIMIT_PER_MINUTE) spent its budget of calls.',
         'ErrorMessage',
-        { 'Rate limited': { error: 'Too many calls without signing in; try again in 42 s.' } },
+        { 'Rate limited': { error: 'Too many calls; try again in 42 s.' } },
         {
           'Retry-After': {
-            description: 'Seconds until the budget allows another guest call.',
+            description: 'Seconds until the budget allows another call.',
             required: true,
             schema: { type: 'integer', minimum: 1 },
           },

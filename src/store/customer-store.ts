@@ -5,6 +5,8 @@
  */
 export interface CustomerStore {
   findCustomer(accountScope: string, userId: string): Promise<string | undefined>;
+  /** The stored customer of each of these users that has one, keyed by user id. */
+  findCustomers(accountScope: string, userIds: readonly string[]): Promise<Map<string, string>>;
   /**
    * Stores the mapping unless one already exists, and returns the customer that is stored:
    * the caller's on a first write, the earlier one when another request won.
@@ -16,6 +18,14 @@ export interface CustomerStore {
    * behaves as `claimCustomer`.
    */
   replaceCustomer(accountScope: string, userId: string, staleCustomerId: string, customerId: string): Promise<string>;
+  /**
+   * Stores each mapping whose user has none yet, as one transaction (all of the batch or none of
+   * it), and never changes a stored one. Rows are taken in order, so a later row for a user an
+   * earlier row mapped meets that mapping. Answers one result per row, in order: `imported` (this
+   * row's mapping was written), `unchanged` (the user already had this customer) or `conflict`
+   * (the user has another customer, which stays), with the customer stored afterwards.
+   */
+  importCustomers(accountScope: string, mappings: readonly CustomerMapping[]): Promise<ImportResult[]>;
   /**
    * Records `fingerprint` (what the request asked for) under the user's idempotency key, made at
    * `now`, unless a record made at or after `notBefore` exists (an older one has expired and is
@@ -54,4 +64,23 @@ export interface CustomerStore {
   /** Resolves while the store is reachable. */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface CustomerMapping {
+  userId: string;
+  customerId: string;
+}
+
+export type ImportOutcome = 'imported' | 'unchanged' | 'conflict';
+
+export interface ImportResult {
+  outcome: ImportOutcome;
+  /** The user's customer after the write: the row's own unless the outcome is `conflict`. */
+  customerId: string;
+}
+
+/** The outcome of a row whose user's stored customer is `stored` (undefined: none yet). */
+export function importOutcome(row: CustomerMapping, stored: string | undefined): ImportResult {
+  if (stored === undefined) return { outcome: 'imported', customerId: row.customerId };
+  return { outcome: stored === row.customerId ? 'unchanged' : 'conflict', customerId: stored };
 }

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { CustomerStore } from './customer-store.js';
+import { importOutcome, type CustomerMapping, type CustomerStore, type ImportResult } from './customer-store.js';
 import { migratePostgres } from './migrations/postgres.js';
 
 export interface PostgresStoreOptions {
@@ -14,6 +14,16 @@ const INSERT_MAPPING = prepared('insert-mapping', `
   INSERT INTO customer_mappings (account_scope, user_id, customer_id) VALUES ($1, $2, $3)
   ON CONFLICT (account_scope, user_id) DO NOTHING
   RETURNING customer_id`);
+const FIND_MAPPINGS = prepared('find-mappings', `
+  SELECT user_id, customer_id FROM customer_mappings WHERE account_scope = $1 AND user_id = ANY($2::text[])`);
+// In the rows' order, so of two rows for one user the first is the one written.
+const IMPORT_MAPPINGS = prepared('import-mappings', `
+  INSERT INTO customer_mappings (account_scope, user_id, customer_id)
+  SELECT $1, row.user_id, row.customer_id
+  FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS row (user_id, customer_id, position)
+  ORDER BY row.position
+  ON CONFLICT (account_scope, user_id) DO NOTHING
+  RETURNING user_id, customer_id`);
 const SWAP_MAPPING = prepared('swap-mapping', `
   UPDATE customer_mappings SET customer_id = $4
   WHERE account_scope = $1 AND user_id = $2 AND customer_id = $3
@@ -74,6 +84,39 @@ export class PostgresCustomerStore implements CustomerStore {
   async findCustomer(accountScope: string, userId: string): Promise<string | undefined> {
     const { rows } = await this.pool.query<{ customer_id: string }>(FIND_MAPPING([accountScope, userId]));
     return rows[0]?.customer_id;
+  }
+
+  async findCustomers(accountScope: string, userIds: readonly string[]): Promise<Map<string, string>> {
+    const { rows } = await this.pool.query<{ user_id: string; customer_id: string }>(
+      FIND_MAPPINGS([accountScope, userIds]),
+    );
+    return new Map(rows.map((row) => [row.user_id, row.customer_id]));
+  }
+
+  /**
+   * One INSERT statement (so the batch is one transaction), then, for the rows it did not write,
+   * a read in a statement of its own: its snapshot sees mappings a racing writer committed.
+   */
+  async importCustomers(accountScope: string, mappings: readonly CustomerMapping[]): Promise<ImportResult[]> {
+    if (mappings.length === 0) return [];
+    const written = await this.pool.query<{ user_id: string; customer_id: string }>(
+      IMPORT_MAPPINGS([accountScope, mappings.map((row) => row.userId), mappings.map((row) => row.customerId)]),
+    );
+    const inserted = new Map(written.rows.map((row) => [row.user_id, row.customer_id]));
+    const unwritten = mappings.filter((row) => !inserted.has(row.userId)).map((row) => row.userId);
+    const stored = unwritten.length === 0 ? new Map<string, string>() : await this.findCustomers(accountScope, unwritten);
+    const claimed = new Set<string>();
+    return mappings.map((row) => {
+      const insertedCustomer = inserted.get(row.userId);
+      // The first row of a user the INSERT wrote is the imported one; later rows meet it.
+      if (insertedCustomer === row.customerId && !claimed.has(row.userId)) {
+        claimed.add(row.userId);
+        return importOutcome(row, undefined);
+      }
+      const customer = insertedCustomer ?? stored.get(row.userId);
+      if (customer === undefined) throw new Error('customer mapping vanished right after it was written');
+      return importOutcome(row, customer);
+    });
   }
 
   async claimCustomer(accountScope: string, userId: string, customerId: string): Promise<string> {

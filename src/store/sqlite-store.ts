@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { CustomerStore } from './customer-store.js';
+import { importOutcome, type CustomerMapping, type CustomerStore, type ImportResult } from './customer-store.js';
 import { migrateSqlite } from './migrations/sqlite.js';
 
 interface KeyClaim {
@@ -33,6 +33,7 @@ export class SqliteCustomerStore implements CustomerStore {
   private readonly selectOne: Database.Statement<[]>;
   private readonly claimKey: (claim: KeyClaim) => string;
   private readonly claimMapping: (accountScope: string, userId: string, customerId: string) => string;
+  private readonly importBatch: (accountScope: string, mappings: readonly CustomerMapping[]) => ImportResult[];
 
   constructor(path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -106,10 +107,32 @@ export class SqliteCustomerStore implements CustomerStore {
       if (!stored) throw new Error('idempotency record vanished inside its own transaction');
       return stored.fingerprint;
     });
+    const importBatch = this.db.transaction((accountScope: string, mappings: readonly CustomerMapping[]) =>
+      mappings.map((row) =>
+        this.insertMapping.get(accountScope, row.userId, row.customerId)
+          ? importOutcome(row, undefined)
+          : importOutcome(row, this.findMapping.get(accountScope, row.userId)?.customer_id),
+      ),
+    );
+    // IMMEDIATE: the write lock is taken before the first read, so no other process writes in between.
+    this.importBatch = (accountScope, mappings) => importBatch.immediate(accountScope, mappings);
   }
 
   async findCustomer(accountScope: string, userId: string): Promise<string | undefined> {
     return this.findMapping.get(accountScope, userId)?.customer_id;
+  }
+
+  async findCustomers(accountScope: string, userIds: readonly string[]): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    for (const userId of userIds) {
+      const stored = this.findMapping.get(accountScope, userId);
+      if (stored) found.set(userId, stored.customer_id);
+    }
+    return found;
+  }
+
+  async importCustomers(accountScope: string, mappings: readonly CustomerMapping[]): Promise<ImportResult[]> {
+    return this.importBatch(accountScope, mappings);
   }
 
   async claimCustomer(accountScope: string, userId: string, customerId: string): Promise<string> {

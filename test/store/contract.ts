@@ -98,6 +98,90 @@ export function describeStoreContract(backend: string, createHarness: () => Prom
       });
     });
 
+    describe('importCustomers and findCustomers', () => {
+      const row = (userId: string, customerId: string) => ({ userId, customerId });
+
+      it('writes new mappings, answers identical ones unchanged and keeps a different stored one', async () => {
+        await store.claimCustomer(SCOPE, 'u_same', 'cus_same');
+        await store.claimCustomer(SCOPE, 'u_taken', 'cus_kept');
+        const results = await store.importCustomers(SCOPE, [
+          row('u_new', 'cus_new'),
+          row('u_same', 'cus_same'),
+          row('u_taken', 'cus_other'),
+        ]);
+        expect(results).toEqual([
+          { outcome: 'imported', customerId: 'cus_new' },
+          { outcome: 'unchanged', customerId: 'cus_same' },
+          { outcome: 'conflict', customerId: 'cus_kept' },
+        ]);
+        expect(await store.findCustomer(SCOPE, 'u_new')).toBe('cus_new');
+        expect(await store.findCustomer(SCOPE, 'u_taken')).toBe('cus_kept');
+        // An imported mapping is an ordinary one: later claims get it.
+        expect(await store.claimCustomer(SCOPE, 'u_new', 'cus_later')).toBe('cus_new');
+      });
+
+      it('takes rows in order: a later row for the same user meets the earlier one', async () => {
+        const results = await store.importCustomers(SCOPE, [
+          row('u1', 'cus_first'),
+          row('u1', 'cus_first'),
+          row('u1', 'cus_second'),
+        ]);
+        expect(results.map((result) => result.outcome)).toEqual(['imported', 'unchanged', 'conflict']);
+        expect(results.map((result) => result.customerId)).toEqual(['cus_first', 'cus_first', 'cus_first']);
+        expect(await store.findCustomer(SCOPE, 'u1')).toBe('cus_first');
+      });
+
+      it('keeps account scopes apart and answers an empty batch with nothing', async () => {
+        await store.claimCustomer('acct_1:live', 'u1', 'cus_live');
+        expect(await store.importCustomers(SCOPE, [row('u1', 'cus_test')])).toEqual([
+          { outcome: 'imported', customerId: 'cus_test' },
+        ]);
+        expect(await store.findCustomer('acct_1:live', 'u1')).toBe('cus_live');
+        expect(await store.importCustomers(SCOPE, [])).toEqual([]);
+      });
+
+      it('finds the stored customers of the users that have one', async () => {
+        await store.importCustomers(SCOPE, [row('u1', 'cus_1'), row('u2', 'cus_2')]);
+        await store.claimCustomer('acct_2:test', 'u3', 'cus_elsewhere');
+        expect(await store.findCustomers(SCOPE, ['u1', 'u2', 'u3', 'u_none'])).toEqual(
+          new Map([
+            ['u1', 'cus_1'],
+            ['u2', 'cus_2'],
+          ]),
+        );
+        expect(await store.findCustomers(SCOPE, [])).toEqual(new Map());
+      });
+
+      it('imports 5,000 rows in one call and answers the repeat unchanged', async () => {
+        const rows = Array.from({ length: 5_000 }, (_, index) => row(`user_${index}`, `cus_${index}`));
+        const first = await store.importCustomers(SCOPE, rows);
+        expect(first.filter((result) => result.outcome === 'imported')).toHaveLength(5_000);
+        const again = await store.importCustomers(SCOPE, rows);
+        expect(again.filter((result) => result.outcome === 'unchanged')).toHaveLength(5_000);
+        expect(await store.findCustomer(SCOPE, 'user_4999')).toBe('cus_4999');
+      });
+
+      it('lets an import and first claims of the same users race, one winner per user', async () => {
+        const other = await open();
+        const users = Array.from({ length: 50 }, (_, index) => `u${index}`);
+        const [results, claims] = await Promise.all([
+          other.importCustomers(
+            SCOPE,
+            users.map((userId) => row(userId, `cus_import_${userId}`)),
+          ),
+          Promise.all(users.map((userId) => store.claimCustomer(SCOPE, userId, `cus_claim_${userId}`))),
+        ]);
+        for (const [index, userId] of users.entries()) {
+          const stored = await store.findCustomer(SCOPE, userId);
+          expect(claims[index]).toBe(stored);
+          expect(results[index]).toEqual({
+            outcome: stored === `cus_import_${userId}` ? 'imported' : 'conflict',
+            customerId: stored,
+          });
+        }
+      });
+    });
+
     describe('claimIdempotencyKey', () => {
       it('stores the first fingerprint and answers later claims with it', async () => {
         expect(await store.claimIdempotencyKey(SCOPE, 'u1', 'key_1', 'fp_a', ms(1_000), ms(0))).toBe('fp_a');
