@@ -57,6 +57,7 @@ export async function buildApp(config: GatewayConfig, logger: Logger): Promise<G
     stripe,
     store,
     accountScope,
+    installationId: await store.installationId(),
     ephemeralKeyVersion,
     allowGuests: config.auth.allowGuests,
     callBudgets,

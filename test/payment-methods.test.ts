@@ -185,7 +185,7 @@ describe.each(BACKENDS)('saved payment methods on $name', (backend) => {
       __typename: 'StripeError',
       message: 'Stripe broke.',
       code: null,
-      retryable: false,
+      retryable: true,
     });
   });
 });

@@ -1,4 +1,5 @@
 import Stripe from 'stripe';
+import { stripeVersionStanding } from '../stripe/stripe-versions.js';
 
 /** Everything the gateway is configured with, parsed once at start-up. */
 export interface GatewayConfig {
@@ -105,6 +106,9 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
   const ephemeralKeyVersion = read('STRIPE_EPHEMERAL_KEY_VERSION') ?? Stripe.API_VERSION;
   if (!STRIPE_VERSION_PATTERN.test(ephemeralKeyVersion)) {
     throw new ConfigError('STRIPE_EPHEMERAL_KEY_VERSION', 'expected a Stripe API version like 2026-10-28.endive');
+  }
+  if (stripeVersionStanding(ephemeralKeyVersion) === 'unreleased') {
+    throw new ConfigError('STRIPE_EPHEMERAL_KEY_VERSION', 'Stripe never released this API version');
   }
   const publishableKey = parsePublishableKey(read('STRIPE_PUBLISHABLE_KEY'), secretKey);
   const databaseUrl = read('DATABASE_URL') ?? DEFAULT_DATABASE_URL;

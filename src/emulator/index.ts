@@ -10,6 +10,7 @@ export type {
   FaultTrigger,
   HangFault,
   LatencyFault,
+  RateLimitFault,
   ResetAfterCommitFault,
   ResetFault,
 } from './faults.js';

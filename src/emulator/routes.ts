@@ -10,7 +10,7 @@ import {
   retrievePaymentMethod,
 } from './resources/payment-methods.js';
 import { confirmSetupIntent } from './resources/setup-intent-confirm.js';
-import { createSetupIntent, retrieveSetupIntent } from './resources/setup-intents.js';
+import { cancelSetupIntent, createSetupIntent, retrieveSetupIntent } from './resources/setup-intents.js';
 
 /**
  * Keyed by "METHOD /v1/resource", "METHOD /v1/resource/:id" or "METHOD /v1/resource/:id/action":
@@ -30,6 +30,7 @@ const ROUTES = new Map<string, Handler>([
   ['POST /v1/payment_methods/:id/detach', detachPaymentMethod],
   ['POST /v1/setup_intents', createSetupIntent],
   ['GET /v1/setup_intents/:id', retrieveSetupIntent],
+  ['POST /v1/setup_intents/:id/cancel', cancelSetupIntent],
   ['POST /v1/setup_intents/:id/confirm', confirmSetupIntent],
   ['GET /v1/account', retrieveAccount],
 ]);

@@ -15,6 +15,8 @@ export interface StripeEmulatorOptions {
   port?: number;
   /** Stripe account id reported by GET /v1/account. Default: a generated 'acct_…'. */
   accountId?: string;
+  /** Lifetime of new ephemeral keys (their `expires`), seconds. Default 3600, as on Stripe. */
+  ephemeralKeyTtlSeconds?: number;
   /** Publishable keys accepted where Stripe accepts them (confirming a SetupIntent with its client_secret). Default: [DEFAULT_EMULATOR_PUBLISHABLE_KEY]. */
   publishableKeys?: string[];
   /** Signed event delivery; endpoints can also be added later with addWebhookEndpoint(). */

@@ -57,7 +57,7 @@ export async function listSavedPaymentMethods(services: GatewayServices, viewer:
     }
   };
   try {
-    return await withinDeadline(work(), services.requestDeadlineMs);
+    return await withinDeadline(work, services.requestDeadlineMs);
   } catch (error) {
     throw translateStripeError(error);
   }
@@ -99,7 +99,7 @@ export async function detachStripePaymentMethod(
     return { id: paymentMethodId };
   };
   try {
-    return await withinDeadline(work(), services.requestDeadlineMs);
+    return await withinDeadline(work, services.requestDeadlineMs);
   } catch (error) {
     throw translateStripeError(error);
   }

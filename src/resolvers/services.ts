@@ -9,6 +9,8 @@ export interface GatewayServices {
   stripe: Stripe;
   store: CustomerStore;
   accountScope: () => Promise<string>;
+  /** The database's random id: part of every Stripe key that names a customer (see customers.ts). */
+  installationId: string;
   /** `Stripe-Version` for ephemeral keys when the client names none. */
   ephemeralKeyVersion: string;
   allowGuests: boolean;

@@ -3,7 +3,19 @@
  * account scope and the user id, and the idempotency keys its clients sent. Every backend must
  * behave identically; `test/store/contract.ts` holds them to it.
  */
+/** A client idempotency key's record: what it was first used for, and which attempt it is on. */
+export interface ClaimedIdempotencyKey {
+  fingerprint: string;
+  /** Raised each time a call under the key failed in a way its Stripe keys cannot recover from. */
+  attempt: number;
+}
+
 export interface CustomerStore {
+  /**
+   * The random id this database was created with (32 hex digits), the same for every instance
+   * sharing it and never the same for two databases.
+   */
+  installationId(): Promise<string>;
   findCustomer(accountScope: string, userId: string): Promise<string | undefined>;
   /** The stored customer of each of these users that has one, keyed by user id. */
   findCustomers(accountScope: string, userIds: readonly string[]): Promise<Map<string, string>>;
@@ -28,8 +40,8 @@ export interface CustomerStore {
   importCustomers(accountScope: string, mappings: readonly CustomerMapping[]): Promise<ImportResult[]>;
   /**
    * Records `fingerprint` (what the request asked for) under the user's idempotency key, made at
-   * `now`, unless a record made at or after `notBefore` exists (an older one has expired and is
-   * overwritten); returns the fingerprint that is stored afterwards: the caller's on first use
+   * `now` with attempt 0, unless a record made at or after `notBefore` exists (an older one has
+   * expired and is overwritten); returns the record stored afterwards: the caller's on first use
    * or after expiry, the earlier one otherwise. Times are the caller's clock, never the database's.
    */
   claimIdempotencyKey(
@@ -39,7 +51,12 @@ export interface CustomerStore {
     fingerprint: string,
     now: Date,
     notBefore: Date,
-  ): Promise<string>;
+  ): Promise<ClaimedIdempotencyKey>;
+  /**
+   * Moves the key's record from attempt `from` to the next one, unless another request already
+   * did; returns the attempt stored afterwards (undefined when no record exists).
+   */
+  advanceIdempotencyAttempt(accountScope: string, userId: string, key: string, from: number): Promise<number | undefined>;
   /** Deletes idempotency records made before `before` (strictly); returns how many. */
   purgeIdempotencyKeys(before: Date): Promise<number>;
   /**

@@ -1,5 +1,11 @@
 import pg from 'pg';
-import { importOutcome, type CustomerMapping, type CustomerStore, type ImportResult } from './customer-store.js';
+import {
+  importOutcome,
+  type ClaimedIdempotencyKey,
+  type CustomerMapping,
+  type CustomerStore,
+  type ImportResult,
+} from './customer-store.js';
 import { migratePostgres } from './migrations/postgres.js';
 
 export interface PostgresStoreOptions {
@@ -32,10 +38,15 @@ const UPSERT_KEY = prepared('upsert-key', `
   INSERT INTO idempotency_keys (account_scope, user_id, idempotency_key, fingerprint, created_at)
   VALUES ($1, $2, $3, $4, $5)
   ON CONFLICT (account_scope, user_id, idempotency_key) DO UPDATE
-    SET fingerprint = excluded.fingerprint, created_at = excluded.created_at
+    SET fingerprint = excluded.fingerprint, created_at = excluded.created_at, attempt = 0
     WHERE idempotency_keys.created_at < $6
-  RETURNING fingerprint`);
-const FIND_KEY = prepared('find-key', 'SELECT fingerprint FROM idempotency_keys WHERE account_scope = $1 AND user_id = $2 AND idempotency_key = $3');
+  RETURNING fingerprint, attempt`);
+const FIND_KEY = prepared('find-key', 'SELECT fingerprint, attempt FROM idempotency_keys WHERE account_scope = $1 AND user_id = $2 AND idempotency_key = $3');
+const ADVANCE_KEY = prepared('advance-key', `
+  UPDATE idempotency_keys SET attempt = attempt + 1
+  WHERE account_scope = $1 AND user_id = $2 AND idempotency_key = $3 AND attempt = $4
+  RETURNING attempt`);
+const INSTALLATION = prepared('installation', 'SELECT id FROM installation');
 const PURGE_KEYS = prepared('purge-keys', 'DELETE FROM idempotency_keys WHERE created_at < $1');
 /** One statement: the mappings go and are remembered as forgotten together. */
 const FORGET_CUSTOMER = prepared('forget-customer', `
@@ -80,6 +91,12 @@ export class PostgresCustomerStore implements CustomerStore {
   }
 
   private constructor(private readonly pool: pg.Pool) {}
+
+  async installationId(): Promise<string> {
+    const { rows } = await this.pool.query<{ id: string }>(INSTALLATION([]));
+    if (!rows[0]) throw new Error('the database has no installation id; it was not migrated');
+    return rows[0].id;
+  }
 
   async findCustomer(accountScope: string, userId: string): Promise<string | undefined> {
     const { rows } = await this.pool.query<{ customer_id: string }>(FIND_MAPPING([accountScope, userId]));
@@ -150,16 +167,21 @@ export class PostgresCustomerStore implements CustomerStore {
     fingerprint: string,
     now: Date,
     notBefore: Date,
-  ): Promise<string> {
+  ): Promise<ClaimedIdempotencyKey> {
     const upsert = [accountScope, userId, key, fingerprint, now.getTime(), notBefore.getTime()];
     for (let attempt = 1; attempt <= KEY_CLAIM_ATTEMPTS; attempt++) {
       // Nothing returned: a live record stands (the upsert's WHERE refused); read it back in a
       // statement of its own, as in claimCustomer.
-      const written = await this.pool.query<{ fingerprint: string }>(UPSERT_KEY(upsert));
+      const written = await this.pool.query<ClaimedIdempotencyKey>(UPSERT_KEY(upsert));
       const stored = written.rows[0] ?? (await this.findKey(accountScope, userId, key));
-      if (stored) return stored.fingerprint;
+      if (stored) return { fingerprint: stored.fingerprint, attempt: stored.attempt };
     }
     throw new Error(`idempotency record was purged ${KEY_CLAIM_ATTEMPTS} times while being claimed`);
+  }
+
+  async advanceIdempotencyAttempt(accountScope: string, userId: string, key: string, from: number): Promise<number | undefined> {
+    const advanced = await this.pool.query<{ attempt: number }>(ADVANCE_KEY([accountScope, userId, key, from]));
+    return advanced.rows[0]?.attempt ?? (await this.findKey(accountScope, userId, key))?.attempt;
   }
 
   async purgeIdempotencyKeys(before: Date): Promise<number> {
@@ -201,6 +223,6 @@ export class PostgresCustomerStore implements CustomerStore {
   }
 
   private async findKey(accountScope: string, userId: string, key: string) {
-    return (await this.pool.query<{ fingerprint: string }>(FIND_KEY([accountScope, userId, key]))).rows[0];
+    return (await this.pool.query<ClaimedIdempotencyKey>(FIND_KEY([accountScope, userId, key]))).rows[0];
   }
 }

@@ -1,7 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { importOutcome, type CustomerMapping, type CustomerStore, type ImportResult } from './customer-store.js';
+import {
+  importOutcome,
+  type ClaimedIdempotencyKey,
+  type CustomerMapping,
+  type CustomerStore,
+  type ImportResult,
+} from './customer-store.js';
 import { migrateSqlite } from './migrations/sqlite.js';
 
 interface KeyClaim {
@@ -19,8 +25,9 @@ export class SqliteCustomerStore implements CustomerStore {
   private readonly findMapping: Database.Statement<[string, string], { customer_id: string }>;
   private readonly insertMapping: Database.Statement<[string, string, string], { customer_id: string }>;
   private readonly swapMapping: Database.Statement<[string, string, string, string], { customer_id: string }>;
-  private readonly upsertKey: Database.Statement<KeyClaim, { fingerprint: string }>;
-  private readonly findKey: Database.Statement<[string, string, string], { fingerprint: string }>;
+  private readonly upsertKey: Database.Statement<KeyClaim, ClaimedIdempotencyKey>;
+  private readonly findKey: Database.Statement<[string, string, string], ClaimedIdempotencyKey>;
+  private readonly advanceKey: Database.Statement<[string, string, string, number], { attempt: number }>;
   private readonly purgeKeys: Database.Statement<[number]>;
   private readonly deleteMappingsTo: Database.Statement<[string], { account_scope: string; user_id: string }>;
   private readonly insertForgotten: Database.Statement<[string, string, string, number]>;
@@ -31,7 +38,8 @@ export class SqliteCustomerStore implements CustomerStore {
   private readonly deleteEvent: Database.Statement<[string]>;
   private readonly purgeEvents: Database.Statement<[number]>;
   private readonly selectOne: Database.Statement<[]>;
-  private readonly claimKey: (claim: KeyClaim) => string;
+  private readonly selectInstallation: Database.Statement<[], { id: string }>;
+  private readonly claimKey: (claim: KeyClaim) => ClaimedIdempotencyKey;
   private readonly claimMapping: (accountScope: string, userId: string, customerId: string) => string;
   private readonly importBatch: (accountScope: string, mappings: readonly CustomerMapping[]) => ImportResult[];
 
@@ -61,12 +69,17 @@ export class SqliteCustomerStore implements CustomerStore {
       `INSERT INTO idempotency_keys (account_scope, user_id, idempotency_key, fingerprint, created_at)
        VALUES (@accountScope, @userId, @key, @fingerprint, @createdAt)
        ON CONFLICT (account_scope, user_id, idempotency_key) DO UPDATE
-         SET fingerprint = excluded.fingerprint, created_at = excluded.created_at
+         SET fingerprint = excluded.fingerprint, created_at = excluded.created_at, attempt = 0
          WHERE idempotency_keys.created_at < @notBefore
-       RETURNING fingerprint`,
+       RETURNING fingerprint, attempt`,
     );
     this.findKey = this.db.prepare(
-      'SELECT fingerprint FROM idempotency_keys WHERE account_scope = ? AND user_id = ? AND idempotency_key = ?',
+      'SELECT fingerprint, attempt FROM idempotency_keys WHERE account_scope = ? AND user_id = ? AND idempotency_key = ?',
+    );
+    this.advanceKey = this.db.prepare(
+      `UPDATE idempotency_keys SET attempt = attempt + 1
+       WHERE account_scope = ? AND user_id = ? AND idempotency_key = ? AND attempt = ?
+       RETURNING attempt`,
     );
     this.purgeKeys = this.db.prepare('DELETE FROM idempotency_keys WHERE created_at < ?');
     this.deleteMappingsTo = this.db.prepare(
@@ -92,6 +105,7 @@ export class SqliteCustomerStore implements CustomerStore {
     this.deleteEvent = this.db.prepare('DELETE FROM webhook_events WHERE event_id = ?');
     this.purgeEvents = this.db.prepare('DELETE FROM webhook_events WHERE received_at < ?');
     this.selectOne = this.db.prepare('SELECT 1');
+    this.selectInstallation = this.db.prepare('SELECT id FROM installation');
     // One transaction, so another process cannot delete the mapping (a customer.deleted event)
     // between the write and the read.
     this.claimMapping = this.db.transaction((accountScope: string, userId: string, customerId: string) => {
@@ -105,7 +119,7 @@ export class SqliteCustomerStore implements CustomerStore {
       const stored =
         this.upsertKey.get(claim) ?? this.findKey.get(claim.accountScope, claim.userId, claim.key);
       if (!stored) throw new Error('idempotency record vanished inside its own transaction');
-      return stored.fingerprint;
+      return { fingerprint: stored.fingerprint, attempt: stored.attempt };
     });
     const importBatch = this.db.transaction((accountScope: string, mappings: readonly CustomerMapping[]) =>
       mappings.map((row) =>
@@ -116,6 +130,12 @@ export class SqliteCustomerStore implements CustomerStore {
     );
     // IMMEDIATE: the write lock is taken before the first read, so no other process writes in between.
     this.importBatch = (accountScope, mappings) => importBatch.immediate(accountScope, mappings);
+  }
+
+  async installationId(): Promise<string> {
+    const row = this.selectInstallation.get();
+    if (!row) throw new Error('the database has no installation id; it was not migrated');
+    return row.id;
   }
 
   async findCustomer(accountScope: string, userId: string): Promise<string | undefined> {
@@ -156,7 +176,7 @@ export class SqliteCustomerStore implements CustomerStore {
     fingerprint: string,
     now: Date,
     notBefore: Date,
-  ): Promise<string> {
+  ): Promise<ClaimedIdempotencyKey> {
     return this.claimKey({
       accountScope,
       userId,
@@ -165,6 +185,12 @@ export class SqliteCustomerStore implements CustomerStore {
       createdAt: now.getTime(),
       notBefore: notBefore.getTime(),
     });
+  }
+
+  async advanceIdempotencyAttempt(accountScope: string, userId: string, key: string, from: number): Promise<number | undefined> {
+    return (
+      this.advanceKey.get(accountScope, userId, key, from)?.attempt ?? this.findKey.get(accountScope, userId, key)?.attempt
+    );
   }
 
   async purgeIdempotencyKeys(before: Date): Promise<number> {

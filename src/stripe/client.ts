@@ -1,6 +1,7 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import Stripe from 'stripe';
+import { DeadlineHttpClient } from './deadline-http-client.js';
 
 export interface StripeClientOptions {
   secretKey: string;
@@ -27,7 +28,9 @@ export function createStripeClient({ secretKey, timeoutMs, apiBase }: StripeClie
     maxNetworkRetries: STRIPE_MAX_NETWORK_RETRIES,
     timeout: timeoutMs,
     telemetry: false,
-    httpAgent: protocol === 'http' ? new HttpAgent(agentOptions) : new HttpsAgent(agentOptions),
+    httpClient: new DeadlineHttpClient(
+      Stripe.createNodeHttpClient(protocol === 'http' ? new HttpAgent(agentOptions) : new HttpsAgent(agentOptions)),
+    ),
     appInfo: { name: 'stripe-setup-gateway' },
     ...(apiBase && {
       host: apiBase.hostname,
@@ -48,7 +51,14 @@ export function createStripeClient({ secretKey, timeoutMs, apiBase }: StripeClie
  * `_makeRequest` is the SDK's own; should a release rename it, nothing breaks, the saving goes.
  */
 function skipCallSiteStacks(stripe: Stripe): void {
-  for (const resource of [stripe.customers, stripe.ephemeralKeys, stripe.setupIntents, stripe.accounts]) {
+  for (const resource of [
+    stripe.customers,
+    stripe.ephemeralKeys,
+    stripe.setupIntents,
+    stripe.accounts,
+    stripe.customerSessions,
+    stripe.paymentMethods,
+  ]) {
     const target = resource as unknown as { _makeRequest?: (...args: unknown[]) => unknown };
     const makeRequest = target._makeRequest;
     if (typeof makeRequest !== 'function') continue;

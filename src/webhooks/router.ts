@@ -53,7 +53,7 @@ export function webhooksRouter(services: GatewayServices, config: WebhookConfig)
       return;
     }
     try {
-      const outcome = await withinDeadline(handle(services, config), services.requestDeadlineMs);
+      const outcome = await withinDeadline(() => handle(services, config), services.requestDeadlineMs);
       logger.info({ eventId: event.id, type: event.type, outcome }, 'webhook event handled');
       send(res, 200, { received: true });
     } catch (error) {

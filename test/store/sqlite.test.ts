@@ -41,7 +41,7 @@ describe('SQLite migrations', () => {
   }
 
   const SCHEMA = {
-    version: 3,
+    version: 5,
     objects: [
       { type: 'table', name: 'customer_mappings' },
       { type: 'index', name: 'customer_mappings_customer_id' },
@@ -49,6 +49,7 @@ describe('SQLite migrations', () => {
       { type: 'index', name: 'forgotten_customers_forgotten_at' },
       { type: 'table', name: 'idempotency_keys' },
       { type: 'index', name: 'idempotency_keys_created_at' },
+      { type: 'table', name: 'installation' },
       { type: 'table', name: 'webhook_events' },
       { type: 'index', name: 'webhook_events_received_at' },
     ],
@@ -94,7 +95,8 @@ describe('SQLite migrations', () => {
 
     const store = await openStore(`sqlite:${path}`);
     expect(await store.findCustomer('acct_1:test', 'u1')).toBe('cus_old');
-    expect(await store.claimIdempotencyKey('acct_1:test', 'u1', 'key_1', 'fp', new Date(1), new Date(0))).toBe('fp');
+    expect(await store.installationId()).toMatch(/^[0-9a-f]{32}$/);
+    expect((await store.claimIdempotencyKey('acct_1:test', 'u1', 'key_1', 'fp', new Date(1), new Date(0))).fingerprint).toBe('fp');
     await store.close();
     expect(inspect()).toEqual(SCHEMA);
   });
