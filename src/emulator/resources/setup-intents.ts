@@ -126,5 +126,6 @@ export function cancelSetupIntent(ctx: RequestContext): Stripe.SetupIntent {
   }
   intent.status = 'canceled';
   intent.cancellation_reason = reason ?? null;
+  ctx.events.push({ type: 'setup_intent.canceled', object: structuredClone(intent) });
   return render(ctx, intent, expand);
 }
