@@ -58,6 +58,7 @@ export async function buildApp(config: GatewayConfig, logger: Logger): Promise<G
     store,
     accountScope,
     installationId: await store.installationId(),
+    publishableKey: config.stripe.publishableKey,
     ephemeralKeyVersion,
     allowGuests: config.auth.allowGuests,
     callBudgets,

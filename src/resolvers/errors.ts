@@ -51,6 +51,12 @@ export class RateLimitedError extends Error {
   }
 }
 
+/** The typed errors a mutation answers with, by name; anything else is `unexpected` (for metrics). */
+export function outcomeOf(error: unknown): string {
+  const typed = [ValidationError, PaymentProviderError, AuthenticationRequiredError, RateLimitedError, NotFoundError];
+  return typed.find((type) => error instanceof type)?.name ?? 'unexpected';
+}
+
 /** A bearer token that is present but invalid, expired or not verifiable. Never a guest. */
 export class UnauthenticatedError extends Error {
   override name = 'UnauthenticatedError';
