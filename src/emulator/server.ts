@@ -66,7 +66,11 @@ class EmulatorServer implements StripeEmulator {
     this.accountId = options.accountId ?? newId('acct', 16);
     const ttl = options.ephemeralKeyTtlSeconds ?? 3600;
     if (!(Number.isInteger(ttl) && ttl > 0)) throw new RangeError(`ephemeralKeyTtlSeconds must be a positive integer, got ${ttl}`);
-    this.state = new EmulatorState(ttl);
+    const sessionTtl = options.customerSessionTtlSeconds ?? 1800;
+    if (!(Number.isInteger(sessionTtl) && sessionTtl > 0)) {
+      throw new RangeError(`customerSessionTtlSeconds must be a positive integer, got ${sessionTtl}`);
+    }
+    this.state = new EmulatorState(ttl, sessionTtl);
     this.setLatency(options.latencyMs ?? 0);
     // Every delayed answer listens on this signal; the benchmark holds hundreds at once.
     setMaxListeners(0, this.closing.signal);

@@ -17,6 +17,8 @@ export interface StripeEmulatorOptions {
   accountId?: string;
   /** Lifetime of new ephemeral keys (their `expires`), seconds. Default 3600, as on Stripe. */
   ephemeralKeyTtlSeconds?: number;
+  /** Lifetime of new customer sessions (their `expires_at`), seconds. Default 1800, as on Stripe. */
+  customerSessionTtlSeconds?: number;
   /** Publishable keys accepted where Stripe accepts them (confirming a SetupIntent with its client_secret). Default: [DEFAULT_EMULATOR_PUBLISHABLE_KEY]. */
   publishableKeys?: string[];
   /** Signed event delivery; endpoints can also be added later with addWebhookEndpoint(). */

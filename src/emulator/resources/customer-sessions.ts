@@ -6,8 +6,6 @@ import { randomAlphanumeric, unixSeconds } from '../ids.js';
 import { assertKnownParams, readBoolean, readEnum, readHash, readList, readString } from '../params.js';
 import { requireActiveCustomer } from './customers.js';
 
-/** Stripe's customer sessions expire 30 minutes after creation. */
-const SESSION_LIFETIME_SECONDS = 30 * 60;
 const REDISPLAY = ['always', 'limited', 'unspecified'] as const;
 const SWITCH = ['disabled', 'enabled'] as const;
 type Switch = (typeof SWITCH)[number];
@@ -151,7 +149,7 @@ export function createCustomerSession(ctx: RequestContext): Stripe.CustomerSessi
     created,
     customer: customerId,
     customer_account: null,
-    expires_at: created + SESSION_LIFETIME_SECONDS,
+    expires_at: created + ctx.state.customerSessionTtlSeconds,
     livemode: ctx.livemode,
   };
   ctx.state.customerSessions.set(session.client_secret, session);
