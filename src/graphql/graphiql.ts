@@ -4,6 +4,7 @@ import {
   GRAPHIQL_VIEWER_DOCUMENT,
   graphiqlDefaultHeaders,
   graphiqlMutationDocument,
+  graphiqlSessionDocument,
 } from './graphiql-document.js';
 
 export interface GraphiQLPageOptions {
@@ -17,7 +18,7 @@ export interface GraphiQLPageOptions {
  */
 type YogaGraphiQLOptions = GraphiQLOptions & { query?: string };
 
-/** The GraphiQL page's options: the mutation tab first (▶ runs it), then the viewer and saved-card tabs. */
+/** The GraphiQL page's options: the mutation tab first (▶ runs it), then the session, viewer and saved-card tabs. */
 export function graphiqlOptions({ sandbox }: GraphiQLPageOptions): YogaGraphiQLOptions {
   const mutation = graphiqlMutationDocument(sandbox);
   const headers = graphiqlDefaultHeaders(sandbox);
@@ -28,6 +29,7 @@ export function graphiqlOptions({ sandbox }: GraphiQLPageOptions): YogaGraphiQLO
     defaultHeaders: headers,
     defaultTabs: [
       { query: mutation, headers },
+      { query: graphiqlSessionDocument(sandbox), headers },
       { query: GRAPHIQL_VIEWER_DOCUMENT, headers },
       { query: GRAPHIQL_PAYMENT_METHODS_DOCUMENT, headers },
     ],

@@ -23,7 +23,7 @@ const EXTERNAL_RESOURCE = [
 ];
 
 const tabs = graphiqlOptions({ sandbox: false }).defaultTabs ?? [];
-const [mutationTab, viewerTab, cardsTab] = tabs;
+const [mutationTab, sessionTab, viewerTab, cardsTab] = tabs;
 
 function inlineFragmentTypes(selectionSet: SelectionSetNode): string[] {
   return selectionSet.selections.flatMap((selection) =>
@@ -53,16 +53,17 @@ describe('the GraphiQL page', () => {
     expect(html).not.toContain('npm run token');
   });
 
-  it('opens with three tabs, each one operation, so ▶ runs it: the mutation first, then viewer, then saved cards', () => {
-    expect(tabs).toHaveLength(3);
+  it('opens with four tabs, each one operation, so ▶ runs it: the mutation first, then the session, viewer and saved cards', () => {
+    expect(tabs).toHaveLength(4);
     const documents = tabs.map((tab) => parse(tab.query ?? ''));
     for (const document of documents) {
       expect(validate(schema, document)).toEqual([]);
       expect(operations(document)).toHaveLength(1);
     }
     expect(operations(documents[0]!)[0]).toMatchObject({ operation: 'mutation', name: { value: 'SaveCard' } });
-    expect(operations(documents[1]!)[0]).toMatchObject({ operation: 'query', name: { value: 'Me' } });
-    expect(operations(documents[2]!)[0]).toMatchObject({ operation: 'query', name: { value: 'SavedCards' } });
+    expect(operations(documents[1]!)[0]).toMatchObject({ operation: 'mutation', name: { value: 'CustomerSession' } });
+    expect(operations(documents[2]!)[0]).toMatchObject({ operation: 'query', name: { value: 'Me' } });
+    expect(operations(documents[3]!)[0]).toMatchObject({ operation: 'query', name: { value: 'SavedCards' } });
   });
 
   it('asks for every member of the mutation’s result union, every field of the viewer, and of a saved card', () => {
@@ -73,6 +74,14 @@ describe('the GraphiQL page', () => {
     if (field?.kind !== Kind.FIELD || !field.selectionSet) throw new Error('no createStripeSetupIntent selection');
     expect(field.name.value).toBe('createStripeSetupIntent');
     expect(inlineFragmentTypes(field.selectionSet).sort()).toEqual(union.getTypes().map((type) => type.name).sort());
+
+    const sessionUnion = schema.getType('CreateStripeCustomerSessionResult');
+    if (!isUnionType(sessionUnion)) throw new Error('CreateStripeCustomerSessionResult is not a union');
+    const [session] = operations(parse(sessionTab?.query ?? ''));
+    const sessionField = session?.selectionSet.selections[0];
+    if (sessionField?.kind !== Kind.FIELD || !sessionField.selectionSet) throw new Error('no createStripeCustomerSession selection');
+    expect(sessionField.name.value).toBe('createStripeCustomerSession');
+    expect(inlineFragmentTypes(sessionField.selectionSet).sort()).toEqual(sessionUnion.getTypes().map((type) => type.name).sort());
 
     const viewerType = schema.getType('Viewer');
     if (!isObjectType(viewerType)) throw new Error('Viewer is not an object type');
@@ -106,7 +115,14 @@ describe('the GraphiQL page', () => {
       __typename: 'StripeSetupIntent',
       customerId: expect.stringMatching(/^cus_/),
       ephemeralKeySecret: expect.stringMatching(/^ek_test_/),
+      ephemeralKeyExpiresAt: expect.stringMatching(/Z$/),
       setupIntentClientSecret: expect.stringMatching(/^seti_\w+_secret_\w+$/),
+      publishableKey: null,
+    });
+    const session = await callGraphQL(world().gateway.url, sessionTab?.query ?? '');
+    expect(session.body.data.createStripeCustomerSession).toMatchObject({
+      __typename: 'StripeCustomerSession',
+      customerSessionClientSecret: expect.stringMatching(/^cuss_/),
     });
     const me = await callGraphQL(world().gateway.url, viewerTab?.query ?? '', { token: await tokenFor({ sub: 'user_3' }) });
     expect(me.body.data.viewer).toMatchObject({ signedIn: true, userId: 'user_3' });
