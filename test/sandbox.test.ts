@@ -42,7 +42,7 @@ describe('sandbox mode (no STRIPE_SECRET_KEY), as `npm start` runs it', () => {
     expect(viewer.body.data.viewer.email).toBe('a@example.com');
   });
 
-  it('closes the loop with no Stripe account: a saved card is listed, its duplicate detached by the webhook, then removed', async () => {
+  it('closes the loop with no Stripe account: a card saved through a customer session is listed, its duplicate detached by the webhook, then removed', async () => {
     const sandboxLine = logs.find((line) => String(line.msg).startsWith('SANDBOX MODE: no STRIPE_SECRET_KEY'))!;
     const apiBase = new URL(String(sandboxLine.stripeApiBase));
     // What a mobile or web client does, with the publishable key the log names.
@@ -54,7 +54,13 @@ describe('sandbox mode (no STRIPE_SECRET_KEY), as `npm start` runs it', () => {
     });
     const token = (await exitOf(runTs('scripts/token.ts', ['--sub', 'loop_user'], {}))).stdout.trim();
     const save = async () => {
-      const { setup_intent_client_secret: secret } = (await callRest(url, { token })).body;
+      const session = await callGraphQL(
+        url,
+        'mutation { createStripeCustomerSession(input: { component: MOBILE_PAYMENT_ELEMENT }) { ... on StripeCustomerSession { setupIntentClientSecret publishableKey } } }',
+        { token },
+      );
+      const { setupIntentClientSecret: secret, publishableKey } = session.body.data.createStripeCustomerSession;
+      expect(publishableKey).toBe(sandboxLine.publishableKey);
       return client.setupIntents.confirm(secret.split('_secret_')[0], {
         payment_method: 'pm_card_visa',
         client_secret: secret,
