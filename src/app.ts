@@ -18,6 +18,7 @@ import { sendJsonApi } from './rest/json-api.js';
 import { openapiRouter } from './rest/openapi.js';
 import { setupIntentsRouter } from './rest/setup-intents.js';
 import type { CustomerStore } from './store/customer-store.js';
+import type { StoreHealthWatcher } from './store/guarded-store.js';
 import { openStore } from './store/open-store.js';
 import { accountScopeResolver } from './stripe/account-scope.js';
 import { createStripeClient } from './stripe/client.js';
@@ -36,11 +37,13 @@ export async function buildApp(config: GatewayConfig, logger: Logger): Promise<G
   const { secretKey, apiBase, ephemeralKeyVersion, timeoutMs } = config.stripe;
   if (!secretKey) throw new ConfigError('STRIPE_SECRET_KEY', 'required outside sandbox mode');
   const stripe = createStripeClient({ secretKey, timeoutMs, apiBase });
+  const metrics = new GatewayMetrics();
   const store = await openStore(config.databaseUrl, {
     poolSize: config.databasePoolSize,
+    timeoutMs: config.databaseTimeoutMs,
     onIdleError: (error) => logger.warn({ err: error }, 'an idle database connection failed; the pool replaces it'),
+    health: storeHealthLog(logger, metrics),
   });
-  const metrics = new GatewayMetrics();
   metrics.watchStripe(stripe);
   const accountScope = accountScopeResolver(stripe, secretKey);
   const callBudgets = await createCallBudgets({
@@ -108,6 +111,20 @@ export async function buildApp(config: GatewayConfig, logger: Logger): Promise<G
       clearInterval(webhookSweep);
       callBudgets.close();
       await store.close();
+    },
+  };
+}
+
+/** A database outage: one line when calls start failing, one when it answers again; every failure counted. */
+function storeHealthLog(logger: Logger, metrics: GatewayMetrics): StoreHealthWatcher {
+  return {
+    failed: (cause, changed) => {
+      metrics.storeFailed();
+      if (changed) logger.error({ err: cause }, 'the database cannot answer: calls that need it are answered 503 until it does');
+    },
+    recovered: () => {
+      metrics.storeRecovered();
+      logger.info('the database answers again');
     },
   };
 }

@@ -19,7 +19,9 @@ async function main(argv: string[]): Promise<number> {
   const accountScope = await accountScopeResolver(stripe, secretKey)().catch((error: unknown) => {
     throw new ImportError(`Stripe could not name the account of STRIPE_SECRET_KEY: ${(error as Error).message}`);
   });
-  const store = await openImportStore(config.databaseUrl, request.dryRun);
+  // The account and mode the mappings go under, for the operator to check against the gateway's.
+  console.error(`Stripe account scope: ${accountScope}`);
+  const store = await openImportStore(config.databaseUrl, config.databaseTimeoutMs, request.dryRun);
   const report = createReport(process.stderr);
   let summary;
   try {
@@ -36,7 +38,7 @@ async function main(argv: string[]): Promise<number> {
 type ImportStore = ImportServices['store'] & { close(): Promise<void> };
 
 /** The gateway's store (migrated, so a new database gets its tables); a dry run creates no SQLite file. */
-async function openImportStore(databaseUrl: string, dryRun: boolean): Promise<ImportStore> {
+async function openImportStore(databaseUrl: string, timeoutMs: number, dryRun: boolean): Promise<ImportStore> {
   if (dryRun && databaseUrl.startsWith('sqlite:') && !existsSync(databaseUrl.slice('sqlite:'.length))) {
     return {
       findCustomers: async () => new Map(),
@@ -46,7 +48,12 @@ async function openImportStore(databaseUrl: string, dryRun: boolean): Promise<Im
       close: async () => {},
     };
   }
-  return openStore(databaseUrl, { poolSize: 2 });
+  try {
+    return await openStore(databaseUrl, { poolSize: 2, timeoutMs });
+  } catch (error) {
+    // Never the URL itself: it may carry a password.
+    throw new ImportError(`DATABASE_URL: the database cannot be opened: ${(error as Error).message}`, { cause: error });
+  }
 }
 
 main(process.argv.slice(2)).then(

@@ -135,17 +135,27 @@ describe('the JWKS key set under outages (contract 6.12)', () => {
     expect(jwks.stats.fetches - 1).toBeLessThanOrEqual(Math.ceil((Date.now() - started) / 400) + 1);
   });
 
-  it('refuses an unknown kid with 401 while the key set was just fetched, and picks up a rotation after the cooldown', async () => {
+  it('answers a kid published just after a fetch with 503 until the cooldown allows a fetch, then verifies it', async () => {
     const authenticate = keyed({ jwksCooldownMs: 300 });
     const first = await jwks.addKey('first', 'ES256');
     expect(await authenticate(`Bearer ${await signWith(first, { sub: 'u1' })}`)).toMatchObject({ userId: 'u1' });
     const rotated = await jwks.addKey('rotated', 'ES256');
     const token = await signWith(rotated, { sub: 'u1' });
-    await expect(authenticate(`Bearer ${token}`)).rejects.toBeInstanceOf(UnauthenticatedError);
+    const early = await authenticate(`Bearer ${token}`).catch((error: unknown) => error);
+    expect(early).toBeInstanceOf(AuthUnavailableError);
+    expect((early as AuthUnavailableError).retryAfterSeconds).toBe(1);
     expect(jwks.stats.fetches).toBe(1);
     await sleep(350);
     expect(await authenticate(`Bearer ${token}`)).toMatchObject({ userId: 'u1' });
     expect(jwks.stats.fetches).toBe(2);
+  });
+
+  it('refuses a kid that a fresh key set does not hold with 401', async () => {
+    const authenticate = keyed({ jwksCooldownMs: 300 });
+    await jwks.addKey('published', 'ES256');
+    const stranger = await jwks.addKey('stranger', 'ES256', false);
+    await expect(authenticate(`Bearer ${await signWith(stranger, { sub: 'u1' })}`)).rejects.toBeInstanceOf(UnauthenticatedError);
+    expect(jwks.stats.fetches).toBe(1);
   });
 
   it('shares one fetch among simultaneous first tokens', async () => {

@@ -1,11 +1,17 @@
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
+import Database from 'better-sqlite3';
+import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_EMULATOR_SECRET_KEY, startStripeEmulator, type StripeEmulator } from '../src/emulator/index.js';
 import { callGraphQL, callRest, SETUP_INTENT_MUTATION, tokenFor } from './support/clients.js';
 import { BACKENDS, type TestBackend } from './support/databases.js';
-import { startGateway } from './support/gateway.js';
+import { SignJWT } from 'jose';
+import { startGateway, TEST_JWT_SECRET } from './support/gateway.js';
+import { startSpreeStandIn } from './support/spree-stand-in.js';
 import type { TestDatabase } from './support/postgres.js';
 import { exitOf, runTs, type Exit } from './support/process.js';
 
@@ -57,6 +63,26 @@ function runImport(databaseUrl: string, args: string[], env: Record<string, stri
   );
 }
 
+/** Runs SQL on the test database beside the command, as an operator's console would. */
+async function execSql(databaseUrl: string, sql: string): Promise<void> {
+  if (databaseUrl.startsWith('sqlite:')) {
+    const db = new Database(databaseUrl.slice('sqlite:'.length));
+    try {
+      db.exec(sql);
+    } finally {
+      db.close();
+    }
+    return;
+  }
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
 /** The lines the command reported about rows (stderr), without progress or notes. */
 const rowLines = (exit: Exit) => exit.stderr.split('\n').filter((line) => line.startsWith('line '));
 
@@ -87,8 +113,12 @@ describe.each(BACKENDS)('npm run import-customers on $name', (backend) => {
         `user@example.com,3,${third},\r\n`,
     );
     const imported = await runImport(database().url, [file]);
-    expect(imported, imported.stderr).toMatchObject({ code: 0, stdout: summary(3, 0, 0, 0, 0) });
-    expect(rowLines(imported)).toEqual([]);
+    // Not a terminal: no progress bars, and no row to report; only the account the mappings went under.
+    expect(imported).toMatchObject({
+      code: 0,
+      stdout: summary(3, 0, 0, 0, 0),
+      stderr: `Stripe account scope: ${emulator.accountId}:test\n`,
+    });
 
     const again = await runImport(database().url, [file]);
     expect(again, again.stderr).toMatchObject({ code: 0, stdout: summary(0, 3, 0, 0, 0) });
@@ -106,6 +136,45 @@ describe.each(BACKENDS)('npm run import-customers on $name', (backend) => {
       expect(byEmail.body.customer_id).toBe(third);
     } finally {
       await gateway.close();
+    }
+    expect(emulator.customers()).toHaveLength(customersBefore);
+  });
+
+  it("migrates a Spree shop: its OAuth and Spree 5 JWT users get their imported customers, creating none", async () => {
+    const [adaCustomer, graceCustomer] = await createCustomers(2);
+    // As README "Migrating from Spree" exports spree_gateway_customers (an extra column is fine).
+    const file = csv(`user_id,customer_id,payment_method_id\n1001,${adaCustomer},1\n1002,${graceCustomer},1\n`);
+    expect((await runImport(database().url, [file, '--verify'])).stdout).toBe(summary(2, 0, 0, 0, 0));
+
+    const spree = await startSpreeStandIn();
+    const gateway = await startGateway(emulator, database().url, {
+      AUTH_SPREE_URL: spree.url,
+      AUTH_JWT_USER_CLAIM: 'user_id',
+      AUTH_JWT_ISSUER: 'spree',
+      AUTH_JWT_AUDIENCE: 'store_api',
+    });
+    const customersBefore = emulator.customers().length;
+    try {
+      // Spree 4.x: an opaque Doorkeeper token, resolved through the store's account endpoint (data.id "1001").
+      const oauthToken = spree.signIn({ id: 1001, email: 'ada@spree.example', firstName: 'Ada', lastName: 'Lovelace' });
+      expect((await callRest(gateway.url, { token: oauthToken })).body.customer_id).toBe(adaCustomer);
+      const oauthGraphql = await callGraphQL(gateway.url, SETUP_INTENT_MUTATION, { token: oauthToken });
+      expect(oauthGraphql.body.data.createStripeSetupIntent.customerId).toBe(adaCustomer);
+
+      // Spree 5: the Store API's own JWT, the user id a number in user_id.
+      const storeApiToken = await new SignJWT({ user_id: 1002 })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setIssuer('spree')
+        .setAudience('store_api')
+        .setIssuedAt()
+        .setExpirationTime('1h')
+        .sign(new TextEncoder().encode(TEST_JWT_SECRET));
+      expect((await callRest(gateway.url, { token: storeApiToken })).body.customer_id).toBe(graceCustomer);
+      const jwtGraphql = await callGraphQL(gateway.url, SETUP_INTENT_MUTATION, { token: storeApiToken });
+      expect(jwtGraphql.body.data.createStripeSetupIntent.customerId).toBe(graceCustomer);
+    } finally {
+      await gateway.close();
+      await spree.close();
     }
     expect(emulator.customers()).toHaveLength(customersBefore);
   });
@@ -225,6 +294,31 @@ describe.each(BACKENDS)('npm run import-customers on $name', (backend) => {
     expect(again, again.stderr).toMatchObject({ code: 0, stdout: summary(0, 5_000, 0, 0, 0) });
   }, 60_000);
 
+  it('a database failing mid-way keeps whole batches only; running again finishes the import', async () => {
+    // The first run on a new database creates the tables; then the database starts refusing one user.
+    expect((await runImport(database().url, [csv('user_id,customer_id\n')])).stdout).toBe(summary(0, 0, 0, 0, 0));
+    const refuse =
+      backend.name === 'SQLite'
+        ? `CREATE TRIGGER refuse BEFORE INSERT ON customer_mappings WHEN NEW.user_id = 'u1500'
+           BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;`
+        : `CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+           BEGIN IF NEW.user_id = 'u1500' THEN RAISE EXCEPTION 'refused by the test'; END IF; RETURN NEW; END $$;
+           CREATE TRIGGER refuse BEFORE INSERT ON customer_mappings FOR EACH ROW EXECUTE FUNCTION refuse();`;
+    await execSql(database().url, refuse);
+    const rows = Array.from({ length: 2_500 }, (_, index) => `u${index},cus_Batch${index}`);
+    const file = csv(`user_id,customer_id\n${rows.join('\n')}\n`);
+
+    const failed = await runImport(database().url, [file]);
+    expect(failed).toMatchObject({ code: 2, stdout: '' });
+    expect(failed.stderr).toContain('the database failed after 1000 of 2500 rows were written');
+    expect(failed.stderr).toContain('refused by the test');
+
+    await execSql(database().url, 'DROP TRIGGER refuse' + (backend.name === 'SQLite' ? '' : ' ON customer_mappings'));
+    // Rows 1-1000 are in; of the failed batch (1001-2000) not one row is.
+    const finished = await runImport(database().url, [file]);
+    expect(finished, finished.stderr).toMatchObject({ code: 0, stdout: summary(1_500, 1_000, 0, 0, 0) });
+  }, 60_000);
+
   it.runIf(process.env.IMPORT_100K === '1')(
     'imports 100,000 rows well under a minute, and re-running answers every one unchanged',
     async () => {
@@ -293,11 +387,40 @@ describe('npm run import-customers refusing to start', () => {
     expect(check.stdout).toBe(summary(1, 0, 0, 0, 0));
   });
 
+  it('a database that cannot be opened is one clear line, exit 2', async () => {
+    const run = await runImport(`sqlite:${csv('not a directory')}/gateway.sqlite`, [csv('user_id,customer_id\n1,cus_1\n')]);
+    expect(run).toMatchObject({ code: 2, stdout: '' });
+    expect(run.stderr).toMatch(/^import-customers: DATABASE_URL: the database cannot be opened: .+$/m);
+    expect(run.stderr).not.toContain('    at ');
+  });
+
   it('a dry run against a SQLite file that does not exist creates nothing', async () => {
     const path = join(dir, 'never-created', 'gateway.sqlite');
     const run = await runImport(`sqlite:${path}`, [csv('user_id,customer_id\n1,cus_1\n'), '--dry-run']);
     expect(run, run.stderr).toMatchObject({ code: 0, stdout: summary(1, 0, 0, 0, 0) });
     expect(existsSync(join(dir, 'never-created'))).toBe(false);
+  });
+});
+
+describe('npm run import-customers reading a file', () => {
+  const database = useDatabase(BACKENDS[0] as TestBackend);
+
+  it('numbers lines as an editor does in a CRLF file whose quoted fields hold line breaks', async () => {
+    const file = csv(
+      'user_id,customer_id,note\r\n' +
+        'u1,cus_Lines1,"two\r\nlines"\r\n' +
+        'u2,nope,\r\n' +
+        '"u3\r\nbroken",cus_Lines3,\r\n' +
+        'u4,,\r\n',
+    );
+    const run = await runImport(database().url, [file]);
+    expect(run.stdout).toBe(summary(1, 0, 0, 0, 3));
+    // A row's number is the line it ends on.
+    expect(rowLines(run)).toEqual([
+      'line 4: invalid: customer_id "nope" is not a Stripe customer id (cus_…)',
+      'line 6: invalid: user_id "u3\\nbroken" contains control characters',
+      'line 7: invalid: customer_id is missing',
+    ]);
   });
 });
 
@@ -340,5 +463,59 @@ describe('npm run import-customers --verify against a rate-limiting Stripe', () 
     emulator.clearFaults();
     const check = await runImport(database().url, [file, '--dry-run']);
     expect(check.stdout).toBe(summary(1, 0, 0, 0, 0));
+  });
+});
+
+describe('npm run import-customers on a terminal', () => {
+  const database = useDatabase(BACKENDS[0] as TestBackend);
+  const ROOT = new URL('..', import.meta.url).pathname;
+
+  // script(1) runs the command on a pseudo-terminal, as an operator's shell would.
+  it.runIf(existsSync('/usr/bin/script'))('shows a progress bar per step and the report lines above them', async () => {
+    const rows = Array.from({ length: 20 }, (_, index) => `u${index},cus_Terminal${index}`);
+    const file = csv(`user_id,customer_id\n${rows.join('\n')}\nbad,nope\n`);
+    const child = spawn('/usr/bin/script', ['-qec', `node_modules/.bin/tsx src/import-customers.ts ${file}`, '/dev/null'], {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH ?? '',
+        STRIPE_SECRET_KEY: DEFAULT_EMULATOR_SECRET_KEY,
+        STRIPE_API_BASE: emulator.url,
+        DATABASE_URL: database().url,
+      },
+    });
+    child.stdin.end();
+    const exit = await exitOf(child);
+    const screen = exit.stdout.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, '\n');
+    expect(exit.code, screen).toBe(1);
+    expect(screen).toMatch(/reading +21 rows/);
+    expect(screen).toMatch(/writing +\[[^\]]+\] 100% \| 20\/20 rows/);
+    expect(screen).toContain('line 22: invalid: customer_id "nope" is not a Stripe customer id (cus_…)');
+    expect(screen).toContain(summary(20, 0, 0, 0, 1).trim());
+  });
+});
+
+describe('the built command', () => {
+  const database = useDatabase(BACKENDS[0] as TestBackend);
+  const ROOT = new URL('..', import.meta.url).pathname;
+  let outDir: string;
+  beforeAll(async () => {
+    // Inside the repository, so the compiled files find node_modules as dist/ does.
+    outDir = join(ROOT, 'test-artifacts', `import-build-${process.pid}`);
+    await promisify(execFile)(join(ROOT, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.build.json', '--outDir', outDir], { cwd: ROOT });
+  }, 120_000);
+  afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+
+  it('runs with node alone, as `node dist/import-customers.js` does in an image without dev dependencies', async () => {
+    const [customer] = await createCustomers(1);
+    const file = csv(`user_id,customer_id\nu1,${customer}\n`);
+    const run = () =>
+      exitOf(
+        spawn(process.execPath, [join(outDir, 'import-customers.js'), file, '--verify'], {
+          cwd: ROOT,
+          env: { PATH: process.env.PATH ?? '', STRIPE_SECRET_KEY: DEFAULT_EMULATOR_SECRET_KEY, STRIPE_API_BASE: emulator.url, DATABASE_URL: database().url },
+        }),
+      );
+    expect(await run()).toMatchObject({ code: 0, stdout: summary(1, 0, 0, 0, 0) });
+    expect(await run()).toMatchObject({ code: 0, stdout: summary(0, 1, 0, 0, 0) });
   });
 });

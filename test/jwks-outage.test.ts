@@ -68,6 +68,21 @@ describe('signing in with a JWKS that fails, hangs or answers too much (issue 9,
     expect(metrics).toMatch(/gateway_auth_unavailable_total\{provider="jwks"\} 20/);
   });
 
+  it('answers 503 to a new kid once the JWKS went down after a good fetch, known keys still verifying', async () => {
+    const known = await jwks.addKey('known', 'ES256');
+    expect((await callRest(world.gateway.url, { token: await signWith(known, { sub: 'shopper' }) })).status).toBe(200);
+    jwks.setMode('fail');
+    for (let i = 0; i < 5; i += 1) {
+      const rotated = await jwks.addKey(`rotated-${i}`, 'ES256');
+      const answers = await bothSurfaces(await signWith(rotated, { sub: 'shopper' }));
+      expectUnavailable(answers);
+      expect(answers.elapsedMs).toBeLessThan(DEADLINE_MS + SLACK_MS);
+      expect((await callRest(world.gateway.url, { token: await signWith(known, { sub: 'shopper' }) })).status).toBe(200);
+    }
+    // Within the 30 s cooldown of the good fetch: no second fetch at all.
+    expect(jwks.stats.fetches).toBe(1);
+  });
+
   it('answers 503 within the deadline when the JWKS hangs', async () => {
     jwks.setMode('hang');
     const key = await jwks.addKey('key-1');

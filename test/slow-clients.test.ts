@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_EMULATOR_SECRET_KEY, startStripeEmulator } from '../src/emulator/index.js';
-import { SETUP_INTENTS } from './support/clients.js';
+import { callRest, SETUP_INTENTS } from './support/clients.js';
 import { TEST_JWT_SECRET, useWorld } from './support/gateway.js';
 import { exitOf, runTs, waitForLog } from './support/process.js';
 
@@ -98,6 +98,15 @@ describe('slow clients', () => {
   it('still serves a client that sends its request at a normal pace', async () => {
     const response = await fetch(`${world().gateway.url}/health`);
     expect(response.status).toBe(200);
+  });
+
+  it('never cuts off a call whose answer takes longer than HTTP_REQUEST_TIMEOUT_MS: the limit is on receiving', async () => {
+    world().emulator.setLatency(REQUEST_TIMEOUT_MS / 2 + 100);
+    const started = Date.now();
+    const answer = await callRest(world().gateway.url, { body: { stripe_version: '2024-06-20' } });
+    expect(Date.now() - started).toBeGreaterThan(REQUEST_TIMEOUT_MS);
+    expect(answer.status).toBe(200);
+    expect(answer.body.customer_id).toMatch(/^cus_/);
   });
 });
 

@@ -1,9 +1,13 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config/config.js';
+import { DEFAULT_EMULATOR_SECRET_KEY } from '../src/emulator/index.js';
 import { createLogger } from '../src/http/logger.js';
 import { callGraphQL, callRest, SETUP_INTENT_MUTATION, tokenFor, type HttpAnswer } from './support/clients.js';
 import { startWorld, type World } from './support/gateway.js';
+import { exitOf, runTs } from './support/process.js';
 import { INTROSPECTION_CLIENT, INTROSPECTION_PATH, startSpreeStandIn, TOKEN_PATH, type SpreeStandIn } from './support/spree-stand-in.js';
 
 const DEADLINE_MS = 3000;
@@ -84,6 +88,28 @@ describe.each(['account', 'introspection'] as const)("Spree's own tokens through
     expect(world.emulator.customers().map((customer) => customer.id)).toEqual([existing.id]);
   });
 
+  it('serves a migrated shop: customers imported with npm run import-customers, shoppers signing in with Spree', async () => {
+    const { spree, world } = await start();
+    const { stripe } = world.gateway.app.services;
+    const imported = await stripe.customers.create({ email: GRACE.email });
+    const file = join(world.databasePath, '..', 'spree_gateway_customers.csv');
+    writeFileSync(file, `id,user_id,payment_method_id,customer_id\n1,${GRACE.id},3,${imported.id}\n`);
+    const run = await exitOf(
+      runTs('src/import-customers.ts', [file], {
+        STRIPE_SECRET_KEY: DEFAULT_EMULATOR_SECRET_KEY,
+        STRIPE_API_BASE: world.emulator.url,
+        DATABASE_URL: `sqlite:${world.databasePath}`,
+      }),
+    );
+    expect(run.stdout).toContain('imported 1, unchanged 0, conflicts 0, missing 0, invalid 0');
+    expect(run.code).toBe(0);
+
+    const { rest, graphql } = await bothSurfaces(world.gateway.url, spree.signIn(GRACE));
+    expect(rest.body.customer_id).toBe(imported.id);
+    expect(customerOf(graphql)).toBe(imported.id);
+    expect(world.emulator.customers()).toHaveLength(1);
+  });
+
   it('puts the email and name Spree holds on a new customer', async () => {
     const { spree, world } = await start();
     const { rest } = await bothSurfaces(world.gateway.url, spree.signIn(GRACE));
@@ -155,6 +181,9 @@ describe.each(['account', 'introspection'] as const)("Spree's own tokens through
     ['slower than the deadline allows', 'slow', 60_000],
   ] as const)('answers 503 AUTH_UNAVAILABLE within the deadline while Spree is %s, never 401 or guest', async (_name, mode, delay) => {
     const { spree, world, log } = await start();
+    const provider = kind === 'account' ? 'spree' : 'introspection';
+    const metricsText = async () => (await fetch(`${world.gateway.url}/metrics`)).text();
+    expect(await metricsText()).toContain(`gateway_identity_provider_up{provider="${provider}"} 1`);
     const token = spree.signIn(ADA);
     spree.setMode(mode, delay);
     const { rest, graphql, elapsedMs } = await bothSurfaces(world.gateway.url, token);
@@ -171,9 +200,22 @@ describe.each(['account', 'introspection'] as const)("Spree's own tokens through
 
     const lines = log().split('\n').filter((line) => line.includes('identity provider'));
     expect(lines).toHaveLength(1);
-    expect(JSON.parse(lines[0]!)).toMatchObject({ level: 40, provider: kind === 'account' ? 'spree' : 'introspection' });
-    const metrics = await (await fetch(`${world.gateway.url}/metrics`)).text();
-    expect(metrics).toContain(`gateway_identity_provider_up{provider="${kind === 'account' ? 'spree' : 'introspection'}"} 0`);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ level: 40, provider });
+    const metrics = await metricsText();
+    expect(metrics).toContain(`gateway_identity_provider_up{provider="${provider}"} 0`);
+    expect(metrics).toContain(`gateway_auth_unavailable_total{provider="${provider}"} 12`);
+  });
+
+  it('counts the time spent asking Spree against the call’s deadline', async () => {
+    const { spree, world } = await start({ REQUEST_DEADLINE_MS: '4000' });
+    spree.setMode('slow', 1500);
+    world.emulator.injectFault({ kind: 'hang', match: { method: 'POST' } });
+    const started = Date.now();
+    const rest = await callRest(world.gateway.url, { token: spree.signIn(ADA) });
+    expect(rest.status).toBe(422);
+    expect(rest.body.retryable).toBe(true);
+    // Without it: 1.5 s for Spree, then the whole 4 s again for Stripe.
+    expect(Date.now() - started).toBeLessThan(4000 + 1000);
   });
 
   it('serves the same token again once Spree is back and the cooldown is over, and says so in the log', async () => {
@@ -230,6 +272,17 @@ describe('RFC 7662 introspection specifics', () => {
     const [line] = log().split('\n').filter((entry) => entry.includes('identity provider'));
     expect(JSON.parse(line!).reason).toMatch(/client credentials/);
     expect(log()).not.toContain('a-wrong-secret');
+  });
+
+  it("never reuses an answer past the token's exp, whatever AUTH_TOKEN_CACHE_SECONDS says", async () => {
+    const { spree, world } = await start();
+    const token = spree.signIn(ADA, 2500);
+    expect((await callRest(world.gateway.url, { token })).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 2600));
+    const { rest, graphql } = await bothSurfaces(world.gateway.url, token);
+    expect(rest.status).toBe(401);
+    expect(graphql.status).toBe(401);
+    expect(spree.calls.introspection).toBe(2);
   });
 
   it('reads the user from AUTH_JWT_USER_CLAIM, a number counting as its decimal string', async () => {

@@ -62,6 +62,25 @@ describe('a Stripe failure', () => {
   });
 });
 
+describe('a repeat of a call that replaced a customer deleted in Stripe', () => {
+  const world = useWorld();
+
+  it('gets the same answer and no new Stripe objects', async () => {
+    const token = await tokenFor({ sub: 'returning_user' });
+    const before = await callRest(world().gateway.url, { token });
+    world().emulator.deleteCustomer(before.body.customer_id);
+    const headers = { 'idempotency-key': 'after-deletion' };
+    const first = await callRest(world().gateway.url, { token, headers });
+    expect(first.status).toBe(200);
+    expect(first.body.customer_id).not.toBe(before.body.customer_id);
+    const objects = () => [world().emulator.ephemeralKeys().length, world().emulator.setupIntents().length];
+    const created = objects();
+    const repeated = await callRest(world().gateway.url, { token, headers });
+    expect(repeated.body).toEqual(first.body);
+    expect(objects()).toEqual(created);
+  });
+});
+
 describe('a repeat after the original ephemeral key expired', () => {
   it('gets the same customer and SetupIntent with a fresh ephemeral key, never the expired one', async () => {
     const emulator = await startStripeEmulator({ ephemeralKeyTtlSeconds: 2 });

@@ -67,6 +67,9 @@ function reasonOf(error: unknown): string {
       ? `answered HTTP ${error.status}: it refuses the gateway's client credentials (AUTH_INTROSPECTION_CLIENT_ID/SECRET)`
       : `answered HTTP ${error.status}${code ? ` (${code})` : ''}`;
   }
-  if (error instanceof oauth.OperationProcessingError) return `answered something that is not an introspection result (${error.code})`;
+  if (error instanceof oauth.OperationProcessingError) {
+    const status = error.cause instanceof Response ? `HTTP ${error.cause.status}: ` : '';
+    return `answered ${status}something that is not an introspection result (${error.code})`;
+  }
   return describeFailure(error);
 }

@@ -38,7 +38,7 @@ export class JwksKeySet {
     this.maxAgeMs = options.maxAgeMs ?? DEFAULT_JWKS_MAX_AGE_MS;
   }
 
-  /** Whether a token naming `kid` may cause a fetch: before the first load, or a kid never seen. */
+  /** Whether the keys at hand can check a token naming `kid`; if not (none loaded, a kid never seen), a fetch may be due. */
   knows(kid: string | undefined): boolean {
     return this.keys !== undefined && (kid === undefined || this.kids.has(kid));
   }
@@ -46,21 +46,23 @@ export class JwksKeySet {
   /** jose's key lookup for jwtVerify. */
   readonly getKey = async (header: JWSHeaderParameters, token: FlattenedJWSInput) => {
     if (this.knows(header.kid)) {
-      if (Date.now() - this.lastFetchedAt > this.maxAgeMs) this.refresh().catch(() => undefined);
+      if (Date.now() - this.lastFetchedAt > this.maxAgeMs) this.refresh(false).catch(() => undefined);
     } else {
-      // A rotation, or a forgery naming a made-up kid: either way at most one fetch per cooldown.
-      await this.refresh();
+      // A rotation, or a forgery naming a made-up kid. Only a fresh key set can say the kid is not
+      // the provider's (401); within the cooldown there is none to be had, so no verdict (503, retry
+      // later), which keeps a shopper signed in across a rotation that came just after a fetch.
+      await this.refresh(true);
     }
     if (!this.keys) throw this.options.health.unavailable(this.cooldownMs);
     return this.keys(header, token);
   };
 
-  private refresh(): Promise<void> {
+  /** Fetches the key set unless one fetch is in flight (joined) or the cooldown forbids it. */
+  private refresh(mustBeFresh: boolean): Promise<void> {
     if (this.inFlight) return this.inFlight;
     const sinceLastAttempt = Date.now() - this.lastAttemptAt;
     if (sinceLastAttempt < this.cooldownMs) {
-      // Recently fetched: the keys are as current as they get. Recently failed: still down.
-      if (!this.lastFailed) return Promise.resolve();
+      if (!mustBeFresh && !this.lastFailed) return Promise.resolve();
       return Promise.reject(this.options.health.unavailable(this.cooldownMs - sinceLastAttempt));
     }
     this.lastAttemptAt = Date.now();

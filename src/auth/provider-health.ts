@@ -16,7 +16,9 @@ export class ProviderHealth {
     private readonly metrics: GatewayMetrics,
     /** What a failure tells clients to wait: the cooldown before the provider is asked again. */
     readonly retryAfterSeconds: number,
-  ) {}
+  ) {
+    metrics.watchIdentityProvider(provider);
+  }
 
   /** The provider gave a verdict: `ok` for an identity or key set, `invalid` against the token. */
   answered(outcome: 'ok' | 'invalid'): void {
@@ -49,7 +51,8 @@ export class ProviderHealth {
 export function describeFailure(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   if (error.name === 'TimeoutError' || error.name === 'AbortError') return 'no answer in time';
-  const cause = error.cause as { code?: unknown } | undefined;
+  const cause = error.cause as { code?: unknown; message?: unknown } | undefined;
   if (typeof cause?.code === 'string') return `${error.message} (${cause.code})`;
+  if (typeof cause?.message === 'string') return `${error.message}: ${cause.message}`;
   return error.message;
 }

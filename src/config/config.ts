@@ -39,6 +39,8 @@ export interface GatewayConfig {
   databaseUrl: string;
   /** Connections per instance; PostgreSQL only (SQLite has one). */
   databasePoolSize: number;
+  /** The most one database call may take, a lock waited for included; then the call fails with 503. */
+  databaseTimeoutMs: number;
   stripe: {
     /** Unset: sandbox mode (the built-in emulator). */
     secretKey: string | undefined;
@@ -85,6 +87,7 @@ export class ConfigError extends Error {
 
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/gateway.sqlite';
 export const DEFAULT_DATABASE_POOL_SIZE = 10;
+export const DEFAULT_DATABASE_TIMEOUT_MS = 5_000;
 const STRIPE_KEY_PATTERN = /^(sk|rk)_(test|live)_[A-Za-z0-9_]+$/;
 const PUBLISHABLE_KEY_PATTERN = /^pk_(test|live)_[A-Za-z0-9_]+$/;
 const WEBHOOK_SECRET_PATTERN = /^whsec_[A-Za-z0-9+/=_-]+$/;
@@ -124,6 +127,16 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
   if (requestTimeoutMs < headersTimeoutMs) {
     throw new ConfigError('HTTP_REQUEST_TIMEOUT_MS', 'must be at least HTTP_HEADERS_TIMEOUT_MS (headers are part of the request)');
   }
+  const requestDeadlineMs = parseInteger('REQUEST_DEADLINE_MS', read('REQUEST_DEADLINE_MS'), 25_000, 1, 600_000);
+  // Below the request deadline by default, so a database that cannot answer is reported as such
+  // rather than as the whole call running out of time.
+  const databaseTimeoutMs = parseInteger(
+    'DATABASE_TIMEOUT_MS',
+    read('DATABASE_TIMEOUT_MS'),
+    Math.max(1, Math.min(DEFAULT_DATABASE_TIMEOUT_MS, Math.floor(requestDeadlineMs / 2))),
+    1,
+    600_000,
+  );
   return {
     port: parseInteger('PORT', read('PORT'), 4000, 0, 65535),
     host: read('HOST') ?? '0.0.0.0',
@@ -152,7 +165,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       ),
       redisUrl: parseRedisUrl(read('REDIS_URL')),
       redisKeyPrefix: read('REDIS_KEY_PREFIX') ?? 'stripe-setup-gateway',
-      requestDeadlineMs: parseInteger('REQUEST_DEADLINE_MS', read('REQUEST_DEADLINE_MS'), 25_000, 1, 600_000),
+      requestDeadlineMs,
     },
     http: {
       headersTimeoutMs,
@@ -163,6 +176,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     shutdownGraceMs: parseInteger('SHUTDOWN_GRACE_MS', read('SHUTDOWN_GRACE_MS'), 30_000, 0, 600_000),
     databaseUrl,
     databasePoolSize: parseInteger('DATABASE_POOL_SIZE', read('DATABASE_POOL_SIZE'), DEFAULT_DATABASE_POOL_SIZE, 1, 1000),
+    databaseTimeoutMs,
     stripe: {
       secretKey,
       apiBase: parseUrl('STRIPE_API_BASE', read('STRIPE_API_BASE')),

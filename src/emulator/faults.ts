@@ -100,6 +100,12 @@ function validate(spec: FaultSpec): void {
     throw new RangeError(`error fault status must be 400..599, got ${spec.status}`);
   }
   if (spec.kind === 'latency' && !(spec.ms >= 0)) throw new RangeError(`latency fault ms must be >= 0, got ${spec.ms}`);
+  if (spec.kind === 'error' && spec.stage !== undefined && spec.stage !== 'edge' && spec.stage !== 'execution') {
+    throw new RangeError(`error fault stage must be 'edge' or 'execution', got ${String(spec.stage)}`);
+  }
+  if (spec.kind === 'rate-limit' && spec.reason !== undefined && spec.reason !== 'rate_limit' && spec.reason !== 'lock_timeout') {
+    throw new RangeError(`rate-limit fault reason must be 'rate_limit' or 'lock_timeout', got ${String(spec.reason)}`);
+  }
 }
 
 function matches(match: FaultMatch | undefined, method: string, path: string): boolean {

@@ -8,6 +8,7 @@ import type { GatewayServices } from '../resolvers/services.js';
 import { clientAddressOf } from '../http/client-address.js';
 import { abuseLimits } from './abuse-limits.js';
 import { exposurePlugins } from './exposure.js';
+import { maskGatewayError } from './mask-error.js';
 import type { GraphQLContext } from '../schema/context.js';
 import { schema } from '../schema/index.js';
 import { graphiqlOptions, renderSelfHostedGraphiQL } from './graphiql.js';
@@ -41,7 +42,7 @@ export function createGraphQLServer({ services, authenticate, graphiql, introspe
     // Self-hosted: the page needs nothing from a CDN (yoga's default loads GraphiQL from unpkg).
     renderGraphiQL: renderSelfHostedGraphiQL,
     // Masked in every mode: yoga's development mode would add messages and stacks to answers.
-    maskedErrors: { isDev: false },
+    maskedErrors: { isDev: false, maskError: maskGatewayError },
     logging: {
       debug: (...args) => logger.isLevelEnabled('debug') && logger.debug(args.map(String).join(' ')),
       info: (...args) => logger.info(args.map(String).join(' ')),
@@ -54,6 +55,8 @@ export function createGraphQLServer({ services, authenticate, graphiql, introspe
     context: async ({ request, req }) => ({
       services,
       caller: {
+        // Read before signing in: the call's deadline counts the identity provider's time too.
+        receivedAt: performance.now(),
         viewer: await viewerOrUnauthenticated(authenticate, request),
         clientAddress: clientAddressOf(req),
         surface: 'graphql' as const,

@@ -20,7 +20,7 @@ export const DEFAULT_HTTP_LIMITS: HttpServerLimits = {
   maxHeaderBytes: 16 * 1024,
 };
 
-/** Headers a request may carry: a browser sends ~20; more is answered 431 with the rest ignored. */
+/** Headers read from a request: a browser sends ~20; Node drops any beyond this. */
 const MAX_HEADERS_COUNT = 100;
 /** Node checks expired headers and requests on this tick (its default, 30 s, would stretch every limit). */
 const TIMEOUT_CHECK_INTERVAL_MS = 1_000;

@@ -78,8 +78,25 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  private readonly storeUp = new Gauge({
+    name: 'gateway_store_up',
+    help: '1 while the database answers; 0 from a call it could not answer within DATABASE_TIMEOUT_MS until one it answers.',
+    registers: [this.registry],
+  });
+  private readonly storeUnavailable = new Counter({
+    name: 'gateway_store_unavailable_total',
+    help: 'Database calls that failed as unavailable (locked, down, timed out, not migrated): answered 503.',
+    registers: [this.registry],
+  });
+
   constructor() {
+    this.storeUp.set(1);
     collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** A configured identity provider is presumed up until a request to it fails. */
+  watchIdentityProvider(provider: string): void {
+    this.identityProviderUp.set({ provider }, 1);
   }
 
   /** One request to an identity provider; `unavailable` also marks it down until it answers again. */
@@ -111,6 +128,15 @@ export class GatewayMetrics {
 
   countWebhookEvent(type: string, outcome: 'handled' | 'ignored' | 'duplicate' | 'failed'): void {
     this.webhookEvents.inc({ type, outcome });
+  }
+
+  storeFailed(): void {
+    this.storeUnavailable.inc();
+    this.storeUp.set(0);
+  }
+
+  storeRecovered(): void {
+    this.storeUp.set(1);
   }
 
   rateLimitFellBack(): void {

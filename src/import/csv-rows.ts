@@ -85,22 +85,33 @@ function asImportError(path: string, error: unknown): ImportError {
   return new ImportError(`${path} cannot be read: ${error instanceof Error ? error.message : String(error)}`);
 }
 
-/** Bytes to text, refusing what is not UTF-8 rather than reading it as U+FFFD (another user id). */
+/**
+ * Bytes to text, refusing what is not UTF-8 rather than reading it as U+FFFD (another user id),
+ * with CRLF turned into LF: csv-parse counts the CR and the LF of a line break inside a quoted
+ * field as two lines, which would shift the line numbers of every later row.
+ */
 function utf8Decoder(): Transform {
   const decoder = new TextDecoder('utf-8', { fatal: true });
+  // A chunk may end between the CR and the LF of one line break.
+  let heldCr = '';
+  const normalise = (text: string, last: boolean) => {
+    let joined = heldCr + text;
+    heldCr = !last && joined.endsWith('\r') ? '\r' : '';
+    if (heldCr) joined = joined.slice(0, -1);
+    return joined.replace(/\r\n/g, '\n');
+  };
   return new Transform({
-    readableObjectMode: false,
     decodeStrings: true,
     transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback) {
       try {
-        callback(null, decoder.decode(chunk, { stream: true }));
+        callback(null, normalise(decoder.decode(chunk, { stream: true }), false));
       } catch (error) {
         callback(error as Error);
       }
     },
     flush(callback: TransformCallback) {
       try {
-        callback(null, decoder.decode());
+        callback(null, normalise(decoder.decode(), true));
       } catch (error) {
         callback(error as Error);
       }

@@ -59,17 +59,16 @@ export async function importCustomers(request: ImportRequest, services: ImportSe
     try {
       results = await write(batch);
     } catch (error) {
-      if (request.dryRun) throw new ImportError(`the database failed: ${(error as Error).message}`, { cause: error });
+      if (request.dryRun) throw new ImportError(`the database failed: ${describeFailure(error)}`, { cause: error });
       throw new ImportError(
         `the database failed after ${start} of ${present.length} rows were written (whole batches only): ` +
-          `${(error as Error).message}; running the import again finishes it, the rows already written count as unchanged`,
+          `${describeFailure(error)}; running the import again finishes it, the rows already written count as unchanged`,
         { cause: error },
       );
     }
     for (const [index, row] of batch.entries()) count(row, results[index] as ImportResult, summary, services.report);
     services.report.advance(batch.length);
   }
-  services.report.done();
   return summary;
 }
 
@@ -124,4 +123,11 @@ function count(row: FileRow, result: ImportResult, summary: ImportSummary, repor
     summary.conflicts++;
     report.row(row.line, 'conflict', `user ${JSON.stringify(row.userId)} keeps customer ${result.customerId}, not ${row.customerId}`);
   }
+}
+
+/** The store's own message, and what it wraps (StoreUnavailableError says only "cannot answer"). */
+function describeFailure(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : undefined;
+  return cause && cause !== message ? `${message} (${cause})` : message;
 }

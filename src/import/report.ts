@@ -31,7 +31,9 @@ export function createReport(stream: NodeJS.WriteStream): ImportReport {
       done: () => {},
     };
   }
-  const bars = new MultiBar({ stream, format: BAR_FORMAT, hideCursor: true, fps: 10 }, Presets.shades_classic);
+  // The cursor stays visible: hiding it would need a SIGINT handler to show it again, and such a
+  // handler would keep Ctrl-C from ending the import.
+  const bars = new MultiBar({ stream, format: BAR_FORMAT, fps: 10 }, Presets.shades_classic);
   let bar: SingleBar | undefined;
   return {
     phase: (name, unit, total) => {

@@ -1,5 +1,6 @@
 import type Stripe from 'stripe';
 import type { CustomerCall } from './customer-call.js';
+import { callDeadline } from './deadline.js';
 import type { GatewayServices } from './services.js';
 
 /** What a mutation creates beside the SetupIntent: an ephemeral key, a customer session. */
@@ -25,6 +26,10 @@ export async function createBesideSetupIntent<C>(
   if (made.status === 'fulfilled' && intent.status === 'fulfilled') {
     return { companion: made.value, setupIntent: intent.value };
   }
+  const failure = made.status === 'rejected' ? made.reason : (intent as PromiseRejectedResult).reason;
+  // Answered at the deadline already: what Stripe began stays under this attempt's keys, for the
+  // client's repeat to pick up; nothing more is done for this call.
+  if (callDeadline()?.signal.aborted) throw failure;
   const takeBack: Promise<void>[] = [];
   if (intent.status === 'fulfilled') {
     takeBack.push(cancelSetupIntent(services, call, intent.value));
@@ -39,7 +44,7 @@ export async function createBesideSetupIntent<C>(
   await Promise.all(takeBack);
   // What this attempt's keys would replay was taken back: a repeat must create afresh.
   if (takeBack.length > 0) await call.abandonAttempt();
-  throw made.status === 'rejected' ? made.reason : (intent as PromiseRejectedResult).reason;
+  throw failure;
 }
 
 export function createSetupIntent(services: GatewayServices, call: CustomerCall): Promise<Stripe.SetupIntent> {

@@ -4,7 +4,7 @@ import { derivedIdempotencyKey } from '../stripe/idempotency-keys.js';
 import { translateStripeError } from '../stripe/translate-error.js';
 import type { Caller } from './caller.js';
 import { customerFor, replaceStaleCustomer } from './customers.js';
-import { withinDeadline } from './deadline.js';
+import { callDeadline, withinDeadline } from './deadline.js';
 import { AuthenticationRequiredError } from './errors.js';
 import { claimClientIdempotencyKey, requestFingerprint } from './idempotency.js';
 import { validateInput, type CreateStripeSetupIntentInput, type SetupIntentUsage } from './input.js';
@@ -37,13 +37,13 @@ export interface CallKind {
 }
 
 /**
- * The steps every customer-scoped mutation shares, in order: input validation, the guest gate
- * and budget, then under the request deadline: the client idempotency claim, the customer (a
- * stored one deleted in Stripe is replaced once), `work`, and Stripe's errors translated.
+ * The steps every customer-scoped mutation shares, in order: input validation, the guest gate,
+ * then under the request deadline: the caller's rate budget, the client idempotency claim, the
+ * customer (a stored one deleted in Stripe is replaced once), `work`, and Stripe's errors translated.
  */
 export async function runCustomerCall<T>(
   services: GatewayServices,
-  { viewer, clientAddress }: Caller,
+  { viewer, clientAddress, receivedAt = performance.now() }: Caller,
   kind: CallKind,
   input: CreateStripeSetupIntentInput,
   work: (call: CustomerCall) => Promise<T>,
@@ -55,10 +55,11 @@ export async function runCustomerCall<T>(
     // Before the idempotency key is claimed: a refused call leaves no record behind.
     await services.callBudgets.spend(viewer, clientAddress);
     // Guests' keys are ignored: a guest cannot be told apart from another guest.
-    const clientKey =
+    const claim = async () =>
       viewer.kind === 'user' && idempotencyKey !== undefined
-        ? await claimClientIdempotencyKey(services, viewer, idempotencyKey, fingerprint)
+        ? claimClientIdempotencyKey(services, viewer, idempotencyKey, fingerprint)
         : undefined;
+    let clientKey = await claim();
     let abandoned: Promise<void> | undefined;
     const abandonAttempt = () =>
       (abandoned ??= (clientKey?.abandon() ?? Promise.resolve()).catch((error: unknown) => {
@@ -79,7 +80,11 @@ export async function runCustomerCall<T>(
       try {
         return await work(callFor(customerId));
       } catch (error) {
-        if (isSavedUnderKey(error)) await abandonAttempt();
+        // A missing customer is retried below with another; once the call was answered its
+        // attempt stands: a repeat picks up what Stripe finished.
+        if (isSavedUnderKey(error) && !isMissingCustomer(error) && !callDeadline()?.signal.aborted) {
+          await abandonAttempt();
+        }
         throw error;
       }
     };
@@ -88,11 +93,18 @@ export async function runCustomerCall<T>(
       return await attempt(customerId);
     } catch (error) {
       if (viewer.kind === 'guest' || !isMissingCustomer(error)) throw error;
-      return await attempt(await replaceStaleCustomer(services, viewer, customerId));
+      const replacement = await replaceStaleCustomer(services, viewer, customerId);
+      if (abandoned) {
+        // The first try took back what it created: the retry and any repeat use the next attempt.
+        await abandoned;
+        abandoned = undefined;
+        clientKey = await claim();
+      }
+      return await attempt(replacement);
     }
   };
   try {
-    return await withinDeadline(run, services.requestDeadlineMs);
+    return await withinDeadline(run, Math.max(0, services.requestDeadlineMs - (performance.now() - receivedAt)));
   } catch (error) {
     throw translateStripeError(error);
   }

@@ -1,4 +1,5 @@
 /** The expected failures of the resolver: each is a typed GraphQL error and a REST status. */
+import { StoreUnavailableError } from '../store/store-unavailable.js';
 
 export interface FieldError {
   /** The GraphQL input field: `stripeVersion`, `idempotencyKey`. */
@@ -53,7 +54,7 @@ export class RateLimitedError extends Error {
 
 /** The typed errors a mutation answers with, by name; anything else is `unexpected` (for metrics). */
 export function outcomeOf(error: unknown): string {
-  const typed = [ValidationError, PaymentProviderError, AuthenticationRequiredError, RateLimitedError, NotFoundError];
+  const typed = [ValidationError, PaymentProviderError, AuthenticationRequiredError, RateLimitedError, NotFoundError, StoreUnavailableError];
   return typed.find((type) => error instanceof type)?.name ?? 'unexpected';
 }
 

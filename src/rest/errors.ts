@@ -7,6 +7,7 @@ import {
   UnauthenticatedError,
   ValidationError,
 } from '../resolvers/errors.js';
+import { StoreUnavailableError } from '../store/store-unavailable.js';
 import { sendJsonApi } from './json-api.js';
 
 /** The spec's `Error` schema: `error`, plus `errors` keyed by body field where fields are at fault. */
@@ -67,6 +68,9 @@ export function restErrorResponse(error: unknown): { status: number; body: Error
   if (error instanceof RateLimitedError) {
     return { status: 429, body: { error: error.message }, headers: { 'Retry-After': String(error.retryAfterSeconds) } };
   }
+  if (error instanceof StoreUnavailableError) {
+    return { status: 503, body: { error: error.message }, headers: { 'Retry-After': String(error.retryAfterSeconds) } };
+  }
   if (error instanceof RestRequestError) return { status: error.status, body: { error: error.message } };
   const bodyError = bodyParserError(error);
   if (bodyError) return bodyError;
@@ -76,8 +80,9 @@ export function restErrorResponse(error: unknown): { status: number; body: Error
 /** Every REST failure as JSON in the spec's shape; only unexpected ones are logged in full. */
 export const restErrorHandler: ErrorRequestHandler = (error, _req, res, _next) => {
   const { status, body, headers } = restErrorResponse(error);
-  // An identity provider outage is logged where it is seen, once per change of state.
-  if (status >= 500 && !(error instanceof AuthUnavailableError)) res.locals.logger.error({ err: error }, 'unexpected error on the REST path');
+  // An identity provider or database outage is logged where it is seen, once per change of state.
+  const outage = error instanceof AuthUnavailableError || error instanceof StoreUnavailableError;
+  if (status >= 500 && !outage) res.locals.logger.error({ err: error }, 'unexpected error on the REST path');
   sendJsonApi(res, status, body, headers);
 };
 

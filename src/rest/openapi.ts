@@ -95,6 +95,7 @@ export const OPENAPI_DOCUMENT: OpenAPIV3_1.Document = {
           '422': ref('responses', '422UnprocessableEntity'),
           '429': ref('responses', '429TooManyRequests'),
           '500': ref('responses', '500InternalServerError'),
+          '503': ref('responses', '503ServiceUnavailable'),
         },
       },
     },
@@ -244,6 +245,23 @@ export const OPENAPI_DOCUMENT: OpenAPIV3_1.Document = {
           },
         },
       ),
+      '503ServiceUnavailable': errorResponse(
+        '503 Service Unavailable - the identity provider that must vouch for the bearer token (the JWKS, the Spree ' +
+          'store, the introspection endpoint) cannot be reached. No verdict on the token: sign nobody out; retry later.',
+        'ErrorMessage',
+        {
+          'Provider down': {
+            error: 'The identity provider cannot be reached to check the bearer token; try again in 5 s.',
+          },
+        },
+        {
+          'Retry-After': {
+            description: 'Seconds before the gateway asks the identity provider again.',
+            required: true,
+            schema: { type: 'integer', minimum: 1 },
+          },
+        },
+      ),
       '500InternalServerError': errorResponse(
         '500 Internal Server Error - anything unexpected; the details are only in the server log.',
         'ErrorMessage',
@@ -258,7 +276,8 @@ export const OPENAPI_DOCUMENT: OpenAPIV3_1.Document = {
             type: 'string',
             description:
               'The client SDK’s Stripe API version, used for the ephemeral key (default: the gateway’s ' +
-              '`STRIPE_EPHEMERAL_KEY_VERSION`). Anything else is answered 422.',
+              '`STRIPE_EPHEMERAL_KEY_VERSION`). A version Stripe never released is answered 422 ' +
+              '(a date after the newest the gateway knows is left to Stripe, whose refusal is the same 422).',
             pattern: '^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])(\\.[a-z][a-z0-9_]*)?$',
             examples: ['2024-06-20', '2026-10-28.endive'],
           },

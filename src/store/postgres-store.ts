@@ -6,11 +6,18 @@ import {
   type CustomerStore,
   type ImportResult,
 } from './customer-store.js';
-import { migratePostgres } from './migrations/postgres.js';
+import type { StoreGuard } from './guarded-store.js';
+import { migratePostgres, POSTGRES_SCHEMA_VERSION } from './migrations/postgres.js';
+import { StoreUnavailableError } from './store-unavailable.js';
 
 export interface PostgresStoreOptions {
   /** Most connections this instance holds. */
   poolSize: number;
+  /**
+   * The most one statement may take, waiting for a lock or a pooled connection included
+   * (statement_timeout, lock_timeout, and pg's own timeouts for a server that does not answer).
+   */
+  timeoutMs: number;
   /** A pooled connection failed while idle (server restart, dropped socket); the pool has already discarded it. */
   onIdleError?: (error: Error) => void;
 }
@@ -47,6 +54,7 @@ const ADVANCE_KEY = prepared('advance-key', `
   WHERE account_scope = $1 AND user_id = $2 AND idempotency_key = $3 AND attempt = $4
   RETURNING attempt`);
 const INSTALLATION = prepared('installation', 'SELECT id FROM installation');
+const SCHEMA_VERSION = prepared('schema-version', 'SELECT coalesce(max(version), 0)::int AS version FROM schema_migrations');
 const PURGE_KEYS = prepared('purge-keys', 'DELETE FROM idempotency_keys WHERE created_at < $1');
 /** One statement: the mappings go and are remembered as forgotten together. */
 const FORGET_CUSTOMER = prepared('forget-customer', `
@@ -68,6 +76,9 @@ function prepared(name: string, text: string) {
   return (values: unknown[]): pg.QueryConfig => ({ name, text, values });
 }
 
+/** pg's client-side timeout trails the server's statement_timeout, which names what timed out. */
+const QUERY_TIMEOUT_MARGIN_MS = 1_000;
+
 /**
  * Claims that meet a row deleted between their two statements (a concurrent purge, or a
  * customer.deleted event) try again.
@@ -78,15 +89,27 @@ const KEY_CLAIM_ATTEMPTS = 3;
 export class PostgresCustomerStore implements CustomerStore {
   /** Connects, migrates (see `migratePostgres`), and only then hands out the store. */
   static async open(connectionString: string, options: PostgresStoreOptions): Promise<PostgresCustomerStore> {
-    const pool = new pg.Pool({ connectionString, max: options.poolSize, connectionTimeoutMillis: 10_000 });
+    // Migrations get a connection of their own without the serving timeouts: a migration may
+    // wait for another instance's, or rewrite a large table, for longer than one call may take.
+    const migrator = new pg.Pool({ connectionString, max: 1, connectionTimeoutMillis: 10_000 });
+    migrator.on('error', options.onIdleError ?? (() => {}));
+    try {
+      await migratePostgres(migrator);
+    } finally {
+      await migrator.end();
+    }
+    const { timeoutMs } = options;
+    const pool = new pg.Pool({
+      connectionString,
+      max: options.poolSize,
+      connectionTimeoutMillis: timeoutMs,
+      statement_timeout: timeoutMs,
+      lock_timeout: timeoutMs,
+      // A server that stops answering (frozen, a dead network path) never cancels anything itself.
+      query_timeout: timeoutMs + QUERY_TIMEOUT_MARGIN_MS,
+    });
     // Without a listener an idle client's error is an unhandled 'error' event and ends the process.
     pool.on('error', options.onIdleError ?? (() => {}));
-    try {
-      await migratePostgres(pool);
-    } catch (error) {
-      await pool.end();
-      throw error;
-    }
     return new PostgresCustomerStore(pool);
   }
 
@@ -214,8 +237,13 @@ export class PostgresCustomerStore implements CustomerStore {
     return (await this.pool.query(PURGE_EVENTS([before.getTime()]))).rowCount ?? 0;
   }
 
+  /** Reachable and migrated: a database recreated empty under a running gateway cannot serve. */
   async ping(): Promise<void> {
-    await this.pool.query('SELECT 1');
+    const { rows } = await this.pool.query<{ version: number }>(SCHEMA_VERSION([]));
+    const version = rows[0]?.version ?? 0;
+    if (version < POSTGRES_SCHEMA_VERSION) {
+      throw new StoreUnavailableError({ cause: new Error(`schema at version ${version}, expected ${POSTGRES_SCHEMA_VERSION}`) });
+    }
   }
 
   async close(): Promise<void> {
@@ -225,4 +253,41 @@ export class PostgresCustomerStore implements CustomerStore {
   private async findKey(accountScope: string, userId: string, key: string) {
     return (await this.pool.query<ClaimedIdempotencyKey>(FIND_KEY([accountScope, userId, key]))).rows[0];
   }
+}
+
+/**
+ * PostgreSQL's failures that say the database cannot serve now, not that the call was wrong:
+ * SQLSTATE classes 08 (connection), 53 (resources), 57 (timeouts, shutdowns), 55P03 (lock
+ * timeout), 3D000/3F000/42P01 (the database, schema or a table is missing: not migrated),
+ * 25006 (a read-only standby), the network's errors and pg's own timeouts. Deadlocks and
+ * serialization failures are tried again.
+ */
+export function postgresGuard(timeoutMs: number): StoreGuard {
+  return {
+    timeoutMs,
+    isBusy: (error) => ['40001', '40P01'].includes(codeOf(error) ?? ''),
+    isUnavailable: (error) => {
+      const code = codeOf(error);
+      if (code !== undefined) {
+        return /^(08|53|57)/.test(code) || UNAVAILABLE_STATES.includes(code) || NETWORK_ERRORS.includes(code);
+      }
+      return error instanceof Error && PG_CLIENT_FAILURES.some((pattern) => pattern.test(error.message));
+    },
+  };
+}
+
+const UNAVAILABLE_STATES = ['55P03', '3D000', '3F000', '42P01', '25006'];
+const NETWORK_ERRORS = ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'];
+/** pg raises these as plain Errors without a code. */
+const PG_CLIENT_FAILURES = [
+  /^Query read timeout$/,
+  /^timeout exceeded when trying to connect$/,
+  /^Connection terminated/,
+  /not queryable/,
+  /^Cannot use a pool after calling end/,
+];
+
+function codeOf(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
 }

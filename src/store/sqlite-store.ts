@@ -8,7 +8,9 @@ import {
   type CustomerStore,
   type ImportResult,
 } from './customer-store.js';
-import { migrateSqlite } from './migrations/sqlite.js';
+import type { StoreGuard } from './guarded-store.js';
+import { migrateSqlite, SQLITE_SCHEMA_VERSION } from './migrations/sqlite.js';
+import { StoreUnavailableError } from './store-unavailable.js';
 
 interface KeyClaim {
   accountScope: string;
@@ -38,6 +40,7 @@ export class SqliteCustomerStore implements CustomerStore {
   private readonly deleteEvent: Database.Statement<[string]>;
   private readonly purgeEvents: Database.Statement<[number]>;
   private readonly selectOne: Database.Statement<[]>;
+  private readonly schemaVersion: Database.Statement<[], { user_version: number }>;
   private readonly selectInstallation: Database.Statement<[], { id: string }>;
   private readonly claimKey: (claim: KeyClaim) => ClaimedIdempotencyKey;
   private readonly claimMapping: (accountScope: string, userId: string, customerId: string) => string;
@@ -51,6 +54,10 @@ export class SqliteCustomerStore implements CustomerStore {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     migrateSqlite(this.db);
+    // From here on a lock held by another process answers SQLITE_BUSY at once: better-sqlite3
+    // would wait out busy_timeout synchronously, freezing the event loop (every request, /health
+    // too). guardStore waits for it with timers instead (sqliteGuard below).
+    this.db.pragma('busy_timeout = 0');
 
     this.findMapping = this.db.prepare(
       'SELECT customer_id FROM customer_mappings WHERE account_scope = ? AND user_id = ?',
@@ -105,6 +112,7 @@ export class SqliteCustomerStore implements CustomerStore {
     this.deleteEvent = this.db.prepare('DELETE FROM webhook_events WHERE event_id = ?');
     this.purgeEvents = this.db.prepare('DELETE FROM webhook_events WHERE received_at < ?');
     this.selectOne = this.db.prepare('SELECT 1');
+    this.schemaVersion = this.db.prepare('PRAGMA user_version');
     this.selectInstallation = this.db.prepare('SELECT id FROM installation');
     // One transaction, so another process cannot delete the mapping (a customer.deleted event)
     // between the write and the read.
@@ -222,10 +230,34 @@ export class SqliteCustomerStore implements CustomerStore {
   }
 
   async ping(): Promise<void> {
-    this.selectOne.get();
+    const version = this.schemaVersion.get()?.user_version ?? 0;
+    if (version < SQLITE_SCHEMA_VERSION) {
+      throw new StoreUnavailableError({ cause: new Error(`schema at version ${version}, expected ${SQLITE_SCHEMA_VERSION}`) });
+    }
   }
 
   async close(): Promise<void> {
     this.db.close();
   }
+}
+
+/** SQLite's failures: another connection's lock is waited for; a file that cannot serve is an outage. */
+export function sqliteGuard(timeoutMs: number): StoreGuard {
+  return {
+    timeoutMs,
+    isBusy: (error) => sqliteCode(error)?.startsWith('SQLITE_BUSY') === true,
+    isUnavailable: (error) => {
+      const code = sqliteCode(error);
+      if (code === undefined) return false;
+      // A table missing under a running gateway (the file replaced or emptied): not migrated.
+      if (code === 'SQLITE_ERROR') return /^no such table/.test((error as Error).message);
+      return UNAVAILABLE_CODES.some((prefix) => code.startsWith(prefix));
+    },
+  };
+}
+
+const UNAVAILABLE_CODES = ['SQLITE_CANTOPEN', 'SQLITE_IOERR', 'SQLITE_FULL', 'SQLITE_READONLY', 'SQLITE_LOCKED'];
+
+function sqliteCode(error: unknown): string | undefined {
+  return error instanceof Database.SqliteError ? error.code : undefined;
 }

@@ -116,6 +116,8 @@ describe('emulator faults: error', () => {
     expect(() => t.emu.injectFault({ kind: 'reset', times: 0 })).toThrow(RangeError);
     expect(() => t.emu.injectFault({ kind: 'reset', probability: 1.5 })).toThrow(RangeError);
     expect(() => t.emu.injectFault({ kind: 'error', status: 200, type: 'api_error' })).toThrow(RangeError);
+    expect(() => t.emu.injectFault({ kind: 'error', status: 500, type: 'api_error', stage: 'later' as 'edge' })).toThrow(RangeError);
+    expect(() => t.emu.injectFault({ kind: 'rate-limit', reason: 'busy' as 'rate_limit' })).toThrow(RangeError);
   });
 });
 

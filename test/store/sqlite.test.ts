@@ -65,11 +65,13 @@ describe('SQLite migrations', () => {
 
     const results = await Promise.all(exits);
     for (const result of results) expect(result, result.stderr).toMatchObject({ code: 0 });
-    const winners = results.map((result) => {
+    const answers = results.map((result) => {
       const last = result.stdout.trim().split('\n').at(-1) ?? '';
-      return (JSON.parse(last) as { winner: string }).winner;
+      return JSON.parse(last) as { winner: string; installationId: string };
     });
+    const winners = answers.map((answer) => answer.winner);
     expect(new Set(winners).size).toBe(1);
+    expect(new Set(answers.map((answer) => answer.installationId)).size).toBe(1);
     expect(inspect()).toEqual(SCHEMA);
 
     // A second run of any migration would fail on its CREATE TABLE.

@@ -67,6 +67,9 @@ const MIGRATIONS: readonly { name: string; sql: string }[] = [
   },
 ];
 
+/** The version a database must be at to be served: every migration recorded in schema_migrations. */
+export const POSTGRES_SCHEMA_VERSION = MIGRATIONS.length;
+
 /**
  * Applies what is missing in one transaction under a transaction-scoped advisory lock, so
  * instances starting together queue up and each migration runs once; all of it or none.

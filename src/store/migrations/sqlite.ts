@@ -52,6 +52,9 @@ const MIGRATIONS = [
    CREATE INDEX forgotten_customers_forgotten_at ON forgotten_customers (forgotten_at)`,
 ];
 
+/** The version a file must be at to be served: `PRAGMA user_version` at least this. */
+export const SQLITE_SCHEMA_VERSION = MIGRATIONS.length;
+
 export function migrateSqlite(db: Database.Database): void {
   // IMMEDIATE takes the write lock before reading the version, so instances opening one file
   // together apply each migration once (the others wait on busy_timeout, then see it done).
