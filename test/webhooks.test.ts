@@ -1,3 +1,4 @@
+import type Stripe from 'stripe';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startStripeEmulator, type StripeEmulator } from '../src/emulator/index.js';
 import { callGraphQL, callRest, tokenFor } from './support/clients.js';
@@ -176,6 +177,24 @@ describe.each(BACKENDS)('POST /webhooks/stripe on $name', (backend) => {
     expect(attached.data.map((m) => m.id).sort()).toEqual([kept.payment_method, mastercard.payment_method].sort());
     const detached = emulator.paymentMethods().find((m) => m.id === duplicate.payment_method);
     expect(detached?.customer).toBeNull();
+  });
+
+  it('keeps the oldest copy whatever order and concurrency the events arrive in', async () => {
+    await start();
+    const token = await tokenFor({ sub: 'reorder_user' });
+    const stripe = stripeFor(emulator);
+    const customerId = (await callRest(gateway.url, { token })).body.customer_id;
+    // Three copies of one card, saved with no webhook reaching the gateway yet.
+    const intents: Stripe.SetupIntent[] = [];
+    for (let i = 0; i < 3; i++) {
+      const intent = await stripe.setupIntents.create({ customer: customerId });
+      intents.push(await stripe.setupIntents.confirm(intent.id, { payment_method: 'pm_card_visa' }));
+    }
+    const payloads = intents.map((intent) => eventPayload('setup_intent.succeeded', intent)).reverse();
+    const answers = await Promise.all(payloads.map((payload) => postWebhook(gateway.url, payload, signatureFor(payload))));
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200]);
+    const attached = (await stripe.customers.listPaymentMethods(customerId)).data.map((m) => m.id);
+    expect(attached).toEqual([intents[0]!.payment_method]);
   });
 
   it('keeps both copies with DEDUPLICATE_PAYMENT_METHODS=false', async () => {
