@@ -59,6 +59,23 @@ describe('emulator: confirming SetupIntents with test cards, and payment methods
     expect(method).toMatchObject({ allow_redisplay: 'always', customer: customer.id, card: { brand: 'mastercard' } });
   });
 
+  it('creates a payment method from a test token, unattached, and attaches it on confirmation', async () => {
+    const method = await t.stripe.paymentMethods.create({ type: 'card', card: { token: 'tok_amex' }, allow_redisplay: 'limited' });
+    expect(method).toMatchObject({ customer: null, allow_redisplay: 'limited', card: { brand: 'amex', last4: '0005' } });
+    const customer = await t.stripe.customers.create();
+    const intent = await t.stripe.setupIntents.create({ customer: customer.id });
+    const confirmed = await t.stripe.setupIntents.confirm(intent.id, { payment_method: method.id });
+    expect(confirmed.payment_method).toBe(method.id);
+    expect(await t.stripe.paymentMethods.retrieve(method.id)).toMatchObject({ customer: customer.id, allow_redisplay: 'limited' });
+    await expect(
+      t.stripe.paymentMethods.create({ type: 'card', card: { number: '4242424242424242', exp_month: 12, exp_year: 2040, cvc: '123' } }),
+    ).rejects.toMatchObject({ statusCode: 400, param: 'card', message: expect.stringMatching(/test cards only/) });
+    await expect(t.stripe.paymentMethods.create({ type: 'card', card: { token: 'tok_nope' } })).rejects.toMatchObject({
+      code: 'resource_missing',
+      param: 'card[token]',
+    });
+  });
+
   it('refuses a second confirmation and an unknown payment method', async () => {
     const customer = await t.stripe.customers.create();
     const { intent } = await saveCard(customer.id);
