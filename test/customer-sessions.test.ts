@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startStripeEmulator, type StripeEmulator, type StripeEmulatorOptions } from '../src/emulator/index.js';
+import { seededRandom, startStripeEmulator, type StripeEmulator, type StripeEmulatorOptions } from '../src/emulator/index.js';
 import { callGraphQL, callRest, SETUP_INTENT_MUTATION, tokenFor } from './support/clients.js';
 import { BACKENDS } from './support/databases.js';
 import { startGateway, type TestGateway } from './support/gateway.js';
@@ -288,3 +288,45 @@ describe('createStripeSetupIntent: ephemeralKeyExpiresAt, publishableKey and usa
 function intentUsage(emulator: StripeEmulator, clientSecret: string): string | undefined {
   return emulator.setupIntents().find((intent) => intent.client_secret === clientSecret)?.usage;
 }
+
+describe('createStripeCustomerSession while Stripe refuses a quarter of the requests', () => {
+  it('leaves a live SetupIntent for every session answered, and none for a failed call', async () => {
+    const emulator = await startStripeEmulator();
+    const database = await BACKENDS[0]!.create();
+    const gateway = await startGateway(emulator, database.url, { USER_RATE_LIMIT_PER_MINUTE: '1000' });
+    try {
+      const random = seededRandom(11);
+      for (const path of ['/v1/customer_sessions', '/v1/setup_intents']) {
+        emulator.injectFault({
+          match: { method: 'POST', path },
+          probability: 0.25,
+          random,
+          kind: 'error',
+          status: 400,
+          type: 'invalid_request_error',
+          message: `Refused ${path}.`,
+        });
+      }
+      const answers = [];
+      for (let i = 0; i < 40; i++) {
+        const token = await tokenFor({ sub: `faulty_${i % 8}` });
+        const { body } = await callGraphQL(gateway.url, SESSION_MUTATION, {
+          token,
+          variables: { input: { component: ['MOBILE_PAYMENT_ELEMENT', 'PAYMENT_ELEMENT', 'CUSTOMER_SHEET'][i % 3] } },
+        });
+        answers.push(body.data.createStripeCustomerSession);
+      }
+      const saved = answers.filter((answer) => answer.__typename === 'StripeCustomerSession');
+      const failed = answers.filter((answer) => answer.__typename === 'StripeError');
+      expect(saved.length + failed.length).toBe(40);
+      expect(failed.length).toBeGreaterThan(5); // the faults did bite
+      expect(saved.length).toBeGreaterThan(5);
+      const live = emulator.setupIntents().filter((intent) => intent.status !== 'canceled');
+      expect(live.map((intent) => intent.client_secret).sort()).toEqual(saved.map((answer) => answer.setupIntentClientSecret).sort());
+    } finally {
+      await gateway.close();
+      await emulator.close();
+      await database.drop();
+    }
+  }, 60_000);
+});
