@@ -4,6 +4,9 @@ import { listen } from './http/listen.js';
 import { createLogger } from './http/logger.js';
 import { enterSandboxMode } from './sandbox.js';
 
+/** Of SHUTDOWN_GRACE_MS, what closing the store and the sandbox emulator may take after the drain. */
+const CLOSE_RESERVE_MS = 1_000;
+
 /** The entry point: config from the environment, then listen until SIGTERM. */
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -29,7 +32,8 @@ async function main(): Promise<void> {
       logger.warn({ shutdownGraceMs }, 'shutdown grace expired; exiting');
       process.exit(0);
     }, shutdownGraceMs).unref();
-    await server.close(shutdownGraceMs);
+    // Requests get the grace but a moment kept for closing the store after them.
+    await server.close(shutdownGraceMs - Math.min(CLOSE_RESERVE_MS, Math.floor(shutdownGraceMs / 4)));
     await app.close();
     await sandbox?.emulator.close();
     logger.info('stopped');
