@@ -36,6 +36,7 @@ export interface WebhookOptions {
 const DEFAULT_RETRY_DELAYS_MS = [1_000, 5_000, 25_000, 125_000];
 const DEFAULT_ATTEMPT_TIMEOUT_MS = 10_000;
 const MAX_DELIVERIES_KEPT = 10_000;
+const MAX_EVENTS_KEPT = 10_000;
 
 /** `t=…,v1=…` exactly as Stripe signs: HMAC-SHA256 of `${t}.${payload}` with the endpoint secret, hex. */
 export function stripeSignatureHeader(payload: string, secret: string, timestamp: number): string {
@@ -74,6 +75,8 @@ export class WebhookSender {
   /** Sends a new event to every endpoint that subscribes to its type. */
   publish(event: Stripe.Event): void {
     this.events.set(event.id, event);
+    // A sandbox runs for days: the oldest events go, as Stripe keeps events for 30 days only.
+    if (this.events.size > MAX_EVENTS_KEPT) this.events.delete(this.events.keys().next().value!);
     for (const endpoint of this.endpoints) {
       if (subscribes(endpoint, event.type)) this.track(this.deliver(event, endpoint));
     }
