@@ -22,6 +22,8 @@ import type { StoreHealthWatcher } from './store/guarded-store.js';
 import { openStore } from './store/open-store.js';
 import { accountScopeResolver } from './stripe/account-scope.js';
 import { createStripeClient } from './stripe/client.js';
+import { webhooksRouter } from './webhooks/router.js';
+import { sweepWebhookEvents } from './webhooks/sweep.js';
 
 export interface GatewayApp {
   handler: Express;
@@ -59,6 +61,7 @@ export async function buildApp(config: GatewayConfig, logger: Logger): Promise<G
     store,
     accountScope,
     installationId: await store.installationId(),
+    publishableKey: config.stripe.publishableKey,
     ephemeralKeyVersion,
     allowGuests: config.auth.allowGuests,
     callBudgets,
@@ -67,6 +70,7 @@ export async function buildApp(config: GatewayConfig, logger: Logger): Promise<G
     logger,
   };
   const sweep = sweepExpiredIdempotencyKeys(store, logger);
+  const webhookSweep = sweepWebhookEvents(store, logger);
   const authenticate = buildAuthenticator(config.auth, { logger, metrics, requestDeadlineMs: config.limits.requestDeadlineMs });
   const yoga = createGraphQLServer({
     services,
@@ -91,6 +95,7 @@ export async function buildApp(config: GatewayConfig, logger: Logger): Promise<G
   if (config.corsOrigins.length > 0) app.use(corsPolicy(config.corsOrigins));
   app.use(healthRouter(store));
   if (config.metrics) app.use(metricsRouter(metrics));
+  if (config.webhooks.secrets.length > 0) app.use(webhooksRouter(services, config.webhooks));
   app.use(setupIntentsRouter(services, authenticate));
   app.use(openapiRouter());
   app.use(graphql);
@@ -103,6 +108,7 @@ export async function buildApp(config: GatewayConfig, logger: Logger): Promise<G
     services,
     close: async () => {
       clearInterval(sweep);
+      clearInterval(webhookSweep);
       callBudgets.close();
       await store.close();
     },

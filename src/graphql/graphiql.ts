@@ -1,8 +1,10 @@
 import type { GraphiQLOptions } from 'graphql-yoga';
 import {
+  GRAPHIQL_PAYMENT_METHODS_DOCUMENT,
   GRAPHIQL_VIEWER_DOCUMENT,
   graphiqlDefaultHeaders,
   graphiqlMutationDocument,
+  graphiqlSessionDocument,
 } from './graphiql-document.js';
 
 export interface GraphiQLPageOptions {
@@ -16,7 +18,7 @@ export interface GraphiQLPageOptions {
  */
 type YogaGraphiQLOptions = GraphiQLOptions & { query?: string };
 
-/** The GraphiQL page's options: the mutation tab first (▶ runs it), then the viewer tab. */
+/** The GraphiQL page's options: the mutation tab first (▶ runs it), then the session, viewer and saved-card tabs. */
 export function graphiqlOptions({ sandbox }: GraphiQLPageOptions): YogaGraphiQLOptions {
   const mutation = graphiqlMutationDocument(sandbox);
   const headers = graphiqlDefaultHeaders(sandbox);
@@ -27,7 +29,9 @@ export function graphiqlOptions({ sandbox }: GraphiQLPageOptions): YogaGraphiQLO
     defaultHeaders: headers,
     defaultTabs: [
       { query: mutation, headers },
+      { query: graphiqlSessionDocument(sandbox), headers },
       { query: GRAPHIQL_VIEWER_DOCUMENT, headers },
+      { query: GRAPHIQL_PAYMENT_METHODS_DOCUMENT, headers },
     ],
     defaultEditorToolsVisibility: 'headers',
     shouldPersistHeaders: false,

@@ -60,7 +60,7 @@ describe.runIf(chromiumAvailable())('GraphiQL in a real browser, offline', () =>
 
     // The first tab holds the mutation alone, so ▶ runs it without asking which operation.
     await expect.poll(() => editorText(page, QUERY_EDITOR), { timeout: 15_000 }).toContain('mutation SaveCard {');
-    expect((await page.locator('.graphiql-tab').allInnerTexts()).map((tab) => tab.trim())).toEqual(['SaveCard', 'Me']);
+    expect((await page.locator('.graphiql-tab').allInnerTexts()).map((tab) => tab.trim())).toEqual(['SaveCard', 'CustomerSession', 'Me', 'SavedCards']);
     // Sandbox mode: the page tells how to mint a development token, and where it goes.
     expect(await editorText(page, QUERY_EDITOR)).toContain(DEV_TOKEN_COMMAND);
     const headers = await editorText(page, HEADERS_EDITOR);
