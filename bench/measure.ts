@@ -104,14 +104,14 @@ export async function stopPair({ server, emulator, database }: Pair): Promise<vo
 export async function prime(instance: InstanceName, url: string, tokens: Tokens): Promise<void> {
   const name = INSTANCES[instance].server;
   const surfaces = name === 'gateway' ? (['rest', 'graphql'] as const) : (['rest'] as const);
-  const call = async (surface: 'rest' | 'graphql', token: string | undefined) => {
-    const { path, headers, body } = baseRequest(surface);
+  const call = async (surface: 'rest' | 'graphql', token: string | undefined, scenario?: 'customer-session') => {
+    const { path, headers, body } = baseRequest(surface, scenario);
     const response = await fetch(`${url}${path}`, {
       method: 'POST',
       headers: { ...headers, ...(token && { authorization: `Bearer ${token}` }) },
       body,
     });
-    const problem = readAnswer(surface, response.status, await response.text());
+    const problem = readAnswer(surface, response.status, await response.text(), scenario);
     if (problem) throw new Error(`${name} ${surface}: ${problem}`);
   };
   if (INSTANCES[instance].seeded) {
@@ -125,6 +125,7 @@ export async function prime(instance: InstanceName, url: string, tokens: Tokens)
       for (let token = queue.shift(); token !== undefined; token = queue.shift()) await call('rest', token);
     }),
   );
+  if (name === 'gateway') await call('graphql', tokens.known[0], 'customer-session');
   for (const surface of surfaces) {
     await call(surface, tokens.known[0]);
     await call(surface, tokens.fresh());

@@ -31,7 +31,7 @@ export type SubjectId = keyof typeof SUBJECTS;
 
 export const serverOf = (subject: SubjectId): ServerName => INSTANCES[SUBJECTS[subject].instance]!.server;
 
-export type ScenarioName = 'known-user' | 'spree-token' | 'large-store' | 'new-user' | 'guest';
+export type ScenarioName = 'known-user' | 'spree-token' | 'customer-session' | 'large-store' | 'new-user' | 'guest';
 
 export interface Scenario {
   name: ScenarioName;
@@ -49,6 +49,8 @@ export const SCENARIOS: Scenario[] = [
   // Spree's own opaque OAuth tokens, resolved through its account endpoint and then cached: the
   // known-user call again, beside the JWT one. The baselines take JWTs only.
   { name: 'spree-token', label: 'Spree token', subjects: ['gateway-rest', 'gateway-graphql'] },
+  // createStripeCustomerSession (a CustomerSession beside the SetupIntent) for a known user: GraphQL only.
+  { name: 'customer-session', label: 'customer session', subjects: ['gateway-graphql'] },
   // Known users drawn at random from 1,000,000 stored ones (and as many idempotency records),
   // on SQLite (against the known-user row above) and on PostgreSQL (against its 64 users).
   {
@@ -70,6 +72,10 @@ const MUTATION =
   '... on StripeSetupIntent { customerId ephemeralKeySecret setupIntentClientSecret } ... on Error { message } } }';
 // One document text for every call, as an app sends it: yoga's parse cache may keep it.
 const GRAPHQL_BODY = JSON.stringify({ query: MUTATION, variables: { input: { stripeVersion: CLIENT_STRIPE_VERSION } } });
+const SESSION_MUTATION =
+  'mutation Session($input: CreateStripeCustomerSessionInput!) { createStripeCustomerSession(input: $input) { __typename ' +
+  '... on StripeCustomerSession { customerId customerSessionClientSecret expiresAt setupIntentClientSecret } ... on Error { message } } }';
+const SESSION_BODY = JSON.stringify({ query: SESSION_MUTATION, variables: { input: { component: 'PAYMENT_ELEMENT' } } });
 
 export interface Tokens {
   known: string[];
@@ -80,11 +86,14 @@ export interface Tokens {
   stored: () => string;
 }
 
-/** The HTTP request a client of this surface sends, before its bearer token. */
-export function baseRequest(surface: 'rest' | 'graphql'): { path: string; headers: Record<string, string>; body: string } {
-  return surface === 'rest'
-    ? { path: SETUP_INTENTS_PATH, headers: { 'content-type': 'application/vnd.api+json' }, body: REST_BODY }
-    : { path: '/graphql', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: GRAPHQL_BODY };
+/** The HTTP request a client of this surface sends in this scenario, before its bearer token. */
+export function baseRequest(
+  surface: 'rest' | 'graphql',
+  scenario?: ScenarioName,
+): { path: string; headers: Record<string, string>; body: string } {
+  if (surface === 'rest') return { path: SETUP_INTENTS_PATH, headers: { 'content-type': 'application/vnd.api+json' }, body: REST_BODY };
+  const body = scenario === 'customer-session' ? SESSION_BODY : GRAPHQL_BODY;
+  return { path: '/graphql', headers: { 'content-type': 'application/json', accept: 'application/json' }, body };
 }
 
 /**
@@ -102,7 +111,7 @@ export function tokenSource(scenario: ScenarioName, tokens: Tokens, subject?: Su
 
 /** autocannon's request list for a cell: one request, re-signed per call when the caller varies. */
 export function loadRequests(subject: SubjectId, scenario: ScenarioName, tokens: Tokens): LoadRequest[] {
-  const { path, headers, body } = baseRequest(SUBJECTS[subject].surface);
+  const { path, headers, body } = baseRequest(SUBJECTS[subject].surface, scenario);
   const token = tokenSource(scenario, tokens, subject);
   const request: LoadRequest = { method: 'POST', path, headers, body };
   if (token) {
@@ -112,8 +121,9 @@ export function loadRequests(subject: SubjectId, scenario: ScenarioName, tokens:
 }
 
 /** The three values, or why the answer is not a successful one. */
-export function readAnswer(surface: 'rest' | 'graphql', status: number, body: string): string | undefined {
+export function readAnswer(surface: 'rest' | 'graphql', status: number, body: string, scenario?: ScenarioName): string | undefined {
   if (status !== 200) return `HTTP ${status}: ${body.slice(0, 300)}`;
+  if (scenario === 'customer-session') return readSession(body);
   type Values = { customer?: unknown; key?: unknown; intent?: unknown };
   let answer: Values;
   if (surface === 'rest') {
@@ -126,5 +136,17 @@ export function readAnswer(surface: 'rest' | 'graphql', status: number, body: st
   }
   const matches = (value: unknown, pattern: RegExp) => typeof value === 'string' && pattern.test(value);
   const ok = matches(answer.customer, /^cus_/) && matches(answer.key, /^ek_test_/) && matches(answer.intent, /^seti_.+_secret_/);
+  return ok ? undefined : `unexpected answer: ${body.slice(0, 300)}`;
+}
+
+/** A customer session's answer: the customer, the session's client secret and the SetupIntent's. */
+function readSession(body: string): string | undefined {
+  const graphql = JSON.parse(body) as { data?: { createStripeCustomerSession?: Record<string, unknown> } };
+  const session = graphql.data?.createStripeCustomerSession ?? {};
+  const matches = (value: unknown, pattern: RegExp) => typeof value === 'string' && pattern.test(value);
+  const ok =
+    matches(session.customerId, /^cus_/) &&
+    matches(session.customerSessionClientSecret, /^cuss_/) &&
+    matches(session.setupIntentClientSecret, /^seti_.+_secret_/);
   return ok ? undefined : `unexpected answer: ${body.slice(0, 300)}`;
 }
