@@ -1,5 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +19,11 @@ import { freshUserTokens, knownUserTokens, storedUserTokens } from './tokens.js'
  * Each round starts a fresh gateway and emulator per side and measures every cell; the order of
  * the sides alternates between rounds, so a machine getting busier favours neither. Prints the
  * median per cell and side, and B's change: the figures a change's row in the README quotes.
+ *
+ * `--b-env K=V,K=V` and `--b-flags "--flag …"` run side B with more environment and Node flags
+ * (`{servers}` in them is the side's compiled directory, `{sink}` the URL of an OTLP sink this
+ * process answers 200 on): tracing on against off is `--base HEAD --b-flags
+ * "--import={servers}../../src/tracing/register.js" --b-env OTEL_EXPORTER_OTLP_ENDPOINT={sink}`.
  */
 process.on('SIGINT', () => process.exit(130));
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -28,6 +35,8 @@ const option = (name: string, fallback: string) => {
 };
 const baseRef = option('--base', 'main');
 const headRef = option('--head', '');
+const bEnvText = option('--b-env', '');
+const bFlagsText = option('--b-flags', '');
 const rounds = Number(option('--rounds', '3'));
 const cells = option('--cells', 'known-user:gateway-rest,known-user:gateway-graphql').split(',').map((cell) => {
   const [scenario, subject] = cell.split(':') as [ScenarioName, SubjectId];
@@ -54,10 +63,26 @@ const side = (name: string, root: string | undefined, outName: string) => ({
   serversDir: root ? compileServers(root, outName) : compileServers(),
   flags: root ? startScriptFlags(root) : startScriptFlags(),
 });
+// An OTLP/HTTP endpoint that takes every export (an empty protobuf answer is a full success).
+let exports = 0;
+const sink = createServer((req, res) => {
+  req.resume().on('end', () => {
+    exports += 1;
+    res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+  });
+});
+await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
+sink.unref();
+const sinkUrl = `http://127.0.0.1:${(sink.address() as AddressInfo).port}`;
 const sides = [
-  side(`A ${baseRef}`, checkout(baseRef), `ab-a-${process.pid}`),
-  side(`B ${headRef || 'this checkout'}`, headRef ? checkout(headRef) : undefined, `ab-b-${process.pid}`),
-];
+  { ...side(`A ${baseRef}`, checkout(baseRef), `ab-a-${process.pid}`), env: {} as Record<string, string> },
+  side(`B ${headRef || 'this checkout'}${bEnvText || bFlagsText ? ` with ${[bFlagsText, bEnvText].filter(Boolean).join(' ')}` : ''}`, headRef ? checkout(headRef) : undefined, `ab-b-${process.pid}`),
+].map((entry, i) => {
+  const fill = (text: string) => text.replaceAll('{servers}', entry.serversDir).replaceAll('{sink}', sinkUrl);
+  if (i === 0) return { ...entry, env: {} as Record<string, string> };
+  const env = Object.fromEntries(bEnvText.split(',').filter(Boolean).map((pair) => fill(pair).split(/=(.*)/s).slice(0, 2) as [string, string]));
+  return { ...entry, flags: [...entry.flags, ...bFlagsText.split(' ').filter(Boolean).map(fill)], env };
+});
 // The Spree stand-in is this checkout's, whichever refs are compared.
 const spree = await startSpree(headRef ? compileServers(undefined, `ab-spree-${process.pid}`) : sides[1]!.serversDir, settings.knownUsers);
 const tokens = {
@@ -72,7 +97,12 @@ const figures = new Map<string, Figures>();
 for (let round = 0; round < rounds; round++) {
   for (const side of round % 2 === 0 ? sides : [...sides].reverse()) {
     for (const latencyMs of settings.latenciesMs) {
-      const sideSettings = { ...settings, serversDir: side.serversDir, gatewayNodeFlags: side.flags, gatewayEnv: spree.gatewayEnv };
+      const sideSettings = {
+        ...settings,
+        serversDir: side.serversDir,
+        gatewayNodeFlags: side.flags,
+        gatewayEnv: { ...spree.gatewayEnv, ...side.env },
+      };
       const pair = await startPair('gateway', latencyMs, sideSettings);
       try {
         await prime('gateway', pair.server.url, tokens);
@@ -98,7 +128,7 @@ await spree.child.stop();
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const change = (a: number, b: number) => `${b >= a ? '+' : '−'}${Math.abs(((b - a) / a) * 100).toFixed(0)} %`;
-console.log(`A = ${baseRef}, B = ${headRef || 'this checkout'}; medians of ${rounds} rounds`);
+console.log(`A = ${sides[0]!.name}, B = ${sides[1]!.name}; medians of ${rounds} rounds${exports > 0 ? `; ${exports} OTLP exports received` : ''}`);
 for (const latencyMs of settings.latenciesMs) {
   for (const { scenario, subject } of cells) {
     const cell = `${latencyMs} ms ${scenario.name} ${subject}`;
