@@ -105,7 +105,7 @@ for (let round = 0; round < rounds; round++) {
       };
       const pair = await startPair('gateway', latencyMs, sideSettings);
       try {
-        await prime('gateway', pair.server.url, tokens);
+        await prime('gateway', pair.server.url, tokens, cells.some(({ scenario }) => scenario.name === 'customer-session'));
         for (const { scenario, subject } of cells) {
           const cell = await measureCell(latencyMs, scenario, subject, pair, tokens, sideSettings);
           const key = `${latencyMs} ms ${scenario.name} ${subject}|${side.name}`;

@@ -101,7 +101,7 @@ export async function stopPair({ server, emulator, database }: Pair): Promise<vo
  * Stores every known user's customer (and, on the gateway, signs in every Spree shopper: the
  * token cache is warm), and proves each surface answers correctly before it is timed.
  */
-export async function prime(instance: InstanceName, url: string, tokens: Tokens): Promise<void> {
+export async function prime(instance: InstanceName, url: string, tokens: Tokens, sessions = true): Promise<void> {
   const name = INSTANCES[instance].server;
   const surfaces = name === 'gateway' ? (['rest', 'graphql'] as const) : (['rest'] as const);
   const call = async (surface: 'rest' | 'graphql', token: string | undefined, scenario?: 'customer-session') => {
@@ -125,7 +125,7 @@ export async function prime(instance: InstanceName, url: string, tokens: Tokens)
       for (let token = queue.shift(); token !== undefined; token = queue.shift()) await call('rest', token);
     }),
   );
-  if (name === 'gateway') await call('graphql', tokens.known[0], 'customer-session');
+  if (name === 'gateway' && sessions) await call('graphql', tokens.known[0], 'customer-session');
   for (const surface of surfaces) {
     await call(surface, tokens.known[0]);
     await call(surface, tokens.fresh());
@@ -206,7 +206,8 @@ export async function measureBlock(
     started.forEach((outcome, i) => outcome.status === 'fulfilled' && pairs.set(instances[i]!, outcome.value));
     const failed = started.find((outcome) => outcome.status === 'rejected');
     if (failed) throw failed.reason;
-    for (const [instance, pair] of pairs) await prime(instance, pair.server.url, tokens);
+    const sessions = scenarios.some((scenario) => scenario.name === 'customer-session');
+    for (const [instance, pair] of pairs) await prime(instance, pair.server.url, tokens, sessions);
     const cells: CellResult[] = [];
     for (const scenario of scenarios) {
       for (const subject of scenario.subjects.filter(measured)) {
@@ -232,7 +233,7 @@ export async function measureBlock(
 export async function measureLeak(tokens: Tokens, settings: BenchSettings): Promise<LeakResult> {
   const pair = await startPair('gateway', settings.leakLatencyMs, settings, ['--expose-gc']);
   try {
-    await prime('gateway', pair.server.url, tokens);
+    await prime('gateway', pair.server.url, tokens, false);
     await pair.server.call('reset-peak');
     const requests = [
       ...loadRequests('gateway-rest', 'known-user', tokens),
