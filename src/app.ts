@@ -18,6 +18,7 @@ import type { CustomerStore } from './store/customer-store.js';
 import { openStore } from './store/open-store.js';
 import { accountScopeResolver } from './stripe/account-scope.js';
 import { createStripeClient } from './stripe/client.js';
+import { tracingHooks } from './tracing/hooks.js';
 
 export interface GatewayApp {
   handler: Express;
@@ -30,7 +31,8 @@ export interface GatewayApp {
 export async function buildApp(config: GatewayConfig, logger: Logger): Promise<GatewayApp> {
   const { secretKey, apiBase, ephemeralKeyVersion, timeoutMs } = config.stripe;
   if (!secretKey) throw new ConfigError('STRIPE_SECRET_KEY', 'required outside sandbox mode');
-  const stripe = createStripeClient({ secretKey, timeoutMs, apiBase });
+  const tracing = await tracingHooks(config.tracing.enabled);
+  const stripe = createStripeClient({ secretKey, timeoutMs, apiBase, traced: config.tracing.enabled });
   const store = await openStore(config.databaseUrl, {
     poolSize: config.databasePoolSize,
     onIdleError: (error) => logger.warn({ err: error }, 'an idle database connection failed; the pool replaces it'),
@@ -44,7 +46,8 @@ export async function buildApp(config: GatewayConfig, logger: Logger): Promise<G
   });
   const services: GatewayServices = {
     stripe,
-    store,
+    // Traced for the calls a request makes; probes (/ready) and the sweep stay out of traces.
+    store: tracing.store(store, config.databaseUrl),
     accountScope: accountScopeResolver(stripe, secretKey),
     ephemeralKeyVersion,
     allowGuests: config.auth.allowGuests,
@@ -54,8 +57,15 @@ export async function buildApp(config: GatewayConfig, logger: Logger): Promise<G
     logger,
   };
   const sweep = sweepExpiredIdempotencyKeys(store, logger);
-  const authenticate = createAuthenticator(config.auth);
-  const yoga = createGraphQLServer({ services, authenticate, graphiql: config.graphiql, sandbox: config.sandbox, logger });
+  const authenticate = tracing.authenticate(createAuthenticator(config.auth));
+  const yoga = createGraphQLServer({
+    services,
+    authenticate,
+    graphiql: config.graphiql,
+    sandbox: config.sandbox,
+    logger,
+    plugins: tracing.graphqlPlugins,
+  });
 
   const app = express();
   app.disable('x-powered-by');

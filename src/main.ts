@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from './config/config.js';
 import { listen } from './http/listen.js';
 import { createLogger } from './http/logger.js';
 import { enterSandboxMode } from './sandbox.js';
+import { shutdownTracing } from './tracing/flush.js';
 
 /** The entry point: config from the environment, then listen until SIGTERM. */
 async function main(): Promise<void> {
@@ -24,6 +25,7 @@ async function main(): Promise<void> {
     await server.close();
     await app.close();
     await sandbox?.emulator.close();
+    await shutdownTracing(); // the spans still batched
     logger.info('stopped');
     process.exit(0);
   };

@@ -33,6 +33,8 @@ export interface GatewayConfig {
     /** Per attempt; Stripe's SDK retries what is safe to retry. */
     timeoutMs: number;
   };
+  /** OpenTelemetry tracing (src/tracing), from the standard OTEL_* variables. */
+  tracing: TracingConfig;
   auth: {
     jwtSecret: string | undefined;
     jwksUrl: URL | undefined;
@@ -40,6 +42,15 @@ export interface GatewayConfig {
     audience: string | undefined;
     allowGuests: boolean;
   };
+}
+
+export interface TracingConfig {
+  /** Off unless an OTLP endpoint or a traces exporter is named (and OTEL_SDK_DISABLED is not true). */
+  enabled: boolean;
+  exporters: Array<'otlp' | 'console'>;
+  /** OTLP over HTTP: protobuf (the OpenTelemetry default) or JSON. */
+  protocol: 'http/protobuf' | 'http/json';
+  serviceName: string;
 }
 
 /** One clear line naming the variable; start-up stops on it. */
@@ -113,6 +124,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       ephemeralKeyVersion,
       timeoutMs: parseInteger('STRIPE_TIMEOUT_MS', read('STRIPE_TIMEOUT_MS'), 10_000, 1, 600_000),
     },
+    tracing: parseTracingConfig(env),
     auth: {
       jwtSecret: read('AUTH_JWT_SECRET'),
       jwksUrl: parseUrl('AUTH_JWKS_URL', read('AUTH_JWKS_URL')),
@@ -123,6 +135,33 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
   };
 }
 
+/**
+ * The OpenTelemetry SDK's own variables, as its specification defines them. Read apart from
+ * loadConfig too: the tracing preload (src/tracing/register.ts) decides before the app loads.
+ */
+export function parseTracingConfig(env: Env = process.env): TracingConfig {
+  const read = (name: string) => env[name]?.trim() || undefined;
+  const endpoint = read('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT') ?? read('OTEL_EXPORTER_OTLP_ENDPOINT');
+  if (endpoint !== undefined) parseUrl(read('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT') ? 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT' : 'OTEL_EXPORTER_OTLP_ENDPOINT', endpoint);
+  const named = read('OTEL_TRACES_EXPORTER')?.split(',').map((exporter) => exporter.trim()).filter(Boolean);
+  for (const exporter of named ?? []) {
+    if (!['otlp', 'console', 'none'].includes(exporter)) {
+      throw new ConfigError('OTEL_TRACES_EXPORTER', 'expected otlp, console or none');
+    }
+  }
+  const exporters = (named ?? (endpoint ? ['otlp'] : [])).filter((exporter) => exporter !== 'none') as TracingConfig['exporters'];
+  const protocolVariable = read('OTEL_EXPORTER_OTLP_TRACES_PROTOCOL') ? 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL' : 'OTEL_EXPORTER_OTLP_PROTOCOL';
+  const protocol = read(protocolVariable) ?? 'http/protobuf';
+  if (protocol !== 'http/protobuf' && protocol !== 'http/json') {
+    throw new ConfigError(protocolVariable, 'expected http/protobuf or http/json (gRPC is not built in)');
+  }
+  return {
+    enabled: parseBoolean('OTEL_SDK_DISABLED', read('OTEL_SDK_DISABLED'), false) ? false : exporters.length > 0,
+    exporters,
+    protocol,
+    serviceName: read('OTEL_SERVICE_NAME') ?? 'stripe-setup-gateway',
+  };
+}
 
 function parseInteger(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;

@@ -18,6 +18,8 @@ export interface GraphQLServerOptions {
   /** Sandbox mode: GraphiQL tells how to mint a development token. */
   sandbox: boolean;
   logger: Logger;
+  /** More plugins (tracing's), after the gateway's own. */
+  plugins?: Plugin[];
 }
 
 type ServerContext = { req: Request; res: Response };
@@ -29,7 +31,7 @@ const noStore: Plugin = {
   },
 };
 
-export function createGraphQLServer({ services, authenticate, graphiql, sandbox, logger }: GraphQLServerOptions) {
+export function createGraphQLServer({ services, authenticate, graphiql, sandbox, logger, plugins = [] }: GraphQLServerOptions) {
   return createYoga<ServerContext, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -46,7 +48,7 @@ export function createGraphQLServer({ services, authenticate, graphiql, sandbox,
     },
     // CORS is the Express app's, from the configured allow-list: yoga's own would allow any origin.
     cors: false,
-    plugins: [noStore, ...abuseLimits],
+    plugins: [noStore, ...abuseLimits, ...plugins],
     context: async ({ request, req }) => ({
       services,
       caller: {
