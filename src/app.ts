@@ -2,10 +2,16 @@ import express, { type Express, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { createAuthenticator } from './auth/authenticator.js';
 import { ConfigError, type GatewayConfig } from './config/config.js';
+import { startupWarnings } from './config/warnings.js';
+import type { StripeEmulator } from './emulator/index.js';
 import { createGraphQLServer } from './graphql/yoga.js';
 import { corsPolicy } from './http/cors.js';
 import { graphqlBodyLimit } from './graphql/body-limit.js';
+import { graphiqlOptions } from './graphql/graphiql.js';
+import { graphiqlRoute } from './graphql/graphiql-route.js';
 import { healthRouter } from './http/health.js';
+import { indexRouter } from './http/index-page.js';
+import { sandboxFaultsRouter } from './http/sandbox-faults.js';
 import { GatewayMetrics, metricsRouter } from './http/metrics.js';
 import { createGuestRateLimiter } from './limits/guest-rate-limiter.js';
 import { requestContext } from './http/request-context.js';
@@ -27,10 +33,18 @@ export interface GatewayApp {
   close(): Promise<void>;
 }
 
+export interface BuildOptions {
+  /** Sandbox mode's emulator: enables POST /_sandbox/faults. Refused outside sandbox mode. */
+  emulator?: StripeEmulator | undefined;
+}
+
 /** The composition root: the whole gateway from one config object. */
-export async function buildApp(config: GatewayConfig, logger: Logger): Promise<GatewayApp> {
+export async function buildApp(config: GatewayConfig, logger: Logger, { emulator }: BuildOptions = {}): Promise<GatewayApp> {
   const { secretKey, apiBase, ephemeralKeyVersion, timeoutMs } = config.stripe;
   if (!secretKey) throw new ConfigError('STRIPE_SECRET_KEY', 'required outside sandbox mode');
+  // Fault injection must never sit in front of a real Stripe account.
+  if (emulator && !config.sandbox) throw new Error('the sandbox emulator is only for sandbox mode');
+  for (const warning of startupWarnings(config)) logger.warn(warning);
   const tracing = await tracingHooks(config.tracing.enabled);
   const stripe = createStripeClient({ secretKey, timeoutMs, apiBase, traced: config.tracing.enabled });
   const store = await openStore(config.databaseUrl, {
@@ -61,8 +75,6 @@ export async function buildApp(config: GatewayConfig, logger: Logger): Promise<G
   const yoga = createGraphQLServer({
     services,
     authenticate,
-    graphiql: config.graphiql,
-    sandbox: config.sandbox,
     logger,
     plugins: tracing.graphqlPlugins,
   });
@@ -74,9 +86,14 @@ export async function buildApp(config: GatewayConfig, logger: Logger): Promise<G
   app.use(metrics.httpMiddleware());
   if (config.corsOrigins.length > 0) app.use(corsPolicy(config.corsOrigins));
   app.use(healthRouter(store));
+  app.use(indexRouter({ sandbox: config.sandbox, graphiql: config.graphiql, metrics: config.metrics }));
   if (config.metrics) app.use(metricsRouter(metrics));
   app.use(setupIntentsRouter(services, authenticate));
   app.use(openapiRouter());
+  if (emulator) app.use(sandboxFaultsRouter(emulator));
+  if (config.graphiql) {
+    app.use(yoga.graphqlEndpoint, graphiqlRoute(graphiqlOptions({ sandbox: config.sandbox, token: config.sandboxToken })));
+  }
   app.use(yoga.graphqlEndpoint, ...graphqlBodyLimit(), (req: Request, res: Response) => yoga(req, res, { req, res }));
   app.use((req, res) => {
     sendJsonApi(res, 404, { error: `No route for ${req.method} ${req.path}.` });

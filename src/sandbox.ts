@@ -1,25 +1,35 @@
+import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
-import { SANDBOX_JWT_SECRET } from './auth/dev-token.js';
+import { mintToken, SANDBOX_JWT_SECRET } from './auth/dev-token.js';
 import { ConfigError, type GatewayConfig } from './config/config.js';
 import { DEFAULT_EMULATOR_SECRET_KEY, startStripeEmulator, type StripeEmulator } from './emulator/index.js';
+import { LOCAL_DEVELOPMENT_ORIGINS } from './http/cors.js';
 
 export interface Sandbox {
   config: GatewayConfig;
   emulator: StripeEmulator;
 }
 
+/** The user GraphiQL signs in as, the one `npm run token -- --sub user_1` mints a token for. */
+export const SANDBOX_USER = { sub: 'user_1', email: 'a@example.com' };
+/** Minted at each start: a session of GraphiQL never meets an expired token. */
+const SANDBOX_TOKEN_LIFETIME = '365d';
+
 /**
  * Sandbox mode: no STRIPE_SECRET_KEY, so the gateway talks to its own Stripe emulator and, unless
- * AUTH_JWT_SECRET is set, accepts tokens signed with the public development secret.
+ * AUTH_JWT_SECRET is set, accepts tokens signed with the public development secret. The
+ * emulator keeps its state in a file beside the SQLite database, so customers outlive restarts.
  */
 export async function enterSandboxMode(config: GatewayConfig, logger: Logger): Promise<Sandbox> {
   if (config.production) {
     throw new ConfigError('STRIPE_SECRET_KEY', 'required when NODE_ENV=production (sandbox mode is refused)');
   }
-  const emulator = await startStripeEmulator({ secretKeys: [DEFAULT_EMULATOR_SECRET_KEY] });
+  const statePath = emulatorStatePath(config.databaseUrl);
+  const emulator = await startStripeEmulator({ secretKeys: [DEFAULT_EMULATOR_SECRET_KEY], statePath });
   const devSecret = config.auth.jwtSecret === undefined;
+  const jwtSecret = config.auth.jwtSecret ?? SANDBOX_JWT_SECRET;
   logger.warn(
-    { stripeApiBase: emulator.url },
+    { stripeApiBase: emulator.url, emulatorState: statePath ?? 'in memory' },
     'SANDBOX MODE: no STRIPE_SECRET_KEY, so Stripe calls go to the built-in emulator; nothing reaches Stripe',
   );
   if (devSecret) {
@@ -28,13 +38,36 @@ export async function enterSandboxMode(config: GatewayConfig, logger: Logger): P
         'Mint one with: npm run token -- --sub user_1 --email a@example.com',
     );
   }
+  const corsOrigins = config.corsOrigins.length > 0 ? config.corsOrigins : LOCAL_DEVELOPMENT_ORIGINS;
+  logger.info(
+    {
+      guestRateLimitPerMinute: config.limits.guestRateLimitPerMinute,
+      corsOrigins: corsOrigins.map(String),
+    },
+    'SANDBOX MODE: GraphiQL opens signed in as user_1; make the next Stripe call fail with ' +
+      'POST /_sandbox/faults {"fault":"card_declined"}',
+  );
   return {
     emulator,
     config: {
       ...config,
       sandbox: true,
+      corsOrigins,
+      sandboxToken: await mintToken(SANDBOX_USER, {
+        secret: jwtSecret,
+        issuer: config.auth.issuer,
+        audience: config.auth.audience,
+        expiresIn: SANDBOX_TOKEN_LIFETIME,
+      }),
       stripe: { ...config.stripe, secretKey: DEFAULT_EMULATOR_SECRET_KEY, apiBase: new URL(emulator.url) },
-      auth: { ...config.auth, jwtSecret: config.auth.jwtSecret ?? SANDBOX_JWT_SECRET },
+      auth: { ...config.auth, jwtSecret },
     },
   };
+}
+
+/** Beside the SQLite database (`data/stripe-emulator.json` by default); in memory for `:memory:`. */
+export function emulatorStatePath(databaseUrl: string): string | undefined {
+  if (!databaseUrl.startsWith('sqlite:')) return join('data', 'stripe-emulator.json');
+  const path = databaseUrl.slice('sqlite:'.length);
+  return path === ':memory:' ? undefined : join(dirname(path), 'stripe-emulator.json');
 }

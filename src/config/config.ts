@@ -11,8 +11,10 @@ export interface GatewayConfig {
   logLevel: string;
   /** Proxy hops whose X-Forwarded-For is believed: 0 (none) unless TRUST_PROXY says otherwise. */
   trustProxyHops: number;
-  /** Origins allowed to call from a browser; empty: CORS off. */
-  corsOrigins: string[];
+  /** Origins allowed to call from a browser (sandbox mode adds local ones); empty: CORS off. */
+  corsOrigins: Array<string | RegExp>;
+  /** Sandbox mode: a development token GraphiQL opens with (set by enterSandboxMode). */
+  sandboxToken?: string | undefined;
   metrics: boolean;
   limits: {
     guestRateLimitPerMinute: number;
@@ -65,6 +67,9 @@ export class ConfigError extends Error {
 }
 
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/gateway.sqlite';
+export const DEFAULT_GUEST_RATE_LIMIT_PER_MINUTE = 10;
+/** Sandbox mode: a developer pressing ▶ in GraphiQL, or a web app reloading, is not an abuser. */
+export const SANDBOX_GUEST_RATE_LIMIT_PER_MINUTE = 1000;
 export const DEFAULT_DATABASE_POOL_SIZE = 10;
 const STRIPE_KEY_PATTERN = /^(sk|rk)_(test|live)_[A-Za-z0-9_]+$/;
 const STRIPE_VERSION_PATTERN = /^\d{4}-\d{2}-\d{2}(\.[a-z][a-z0-9_]*)?$/;
@@ -108,7 +113,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       guestRateLimitPerMinute: parseInteger(
         'GUEST_RATE_LIMIT_PER_MINUTE',
         read('GUEST_RATE_LIMIT_PER_MINUTE'),
-        10,
+        secretKey === undefined && !production ? SANDBOX_GUEST_RATE_LIMIT_PER_MINUTE : DEFAULT_GUEST_RATE_LIMIT_PER_MINUTE,
         1,
         Number.MAX_SAFE_INTEGER,
       ),

@@ -9,6 +9,7 @@ import { invalidRequest, unrecognizedUrl } from './errors.js';
 import { FaultSet, type FaultSpec, type TerminalFault } from './faults.js';
 import { canonicalParams, decodeForm } from './form.js';
 import { IdempotencyStore } from './idempotency.js';
+import { collectionsOf, readStateFile, restoreCollections, StateFile } from './persistence.js';
 import { newId } from './ids.js';
 import { errorReply, faultError, jsonReply, type Reply } from './reply.js';
 import { RequestLog, type RecordedRequest } from './request-log.js';
@@ -50,12 +51,27 @@ class EmulatorServer implements StripeEmulator {
   private address!: AddressInfo;
   private latencyMs = 0;
   private closed?: Promise<void>;
+  private readonly stateFile: StateFile | undefined;
 
   constructor(options: StripeEmulatorOptions) {
     const keys = options.secretKeys ?? [DEFAULT_EMULATOR_SECRET_KEY];
     if (keys.length === 0) throw new Error('secretKeys must not be empty');
     this.keys = new Set(keys);
-    this.accountId = options.accountId ?? newId('acct', 16);
+    const saved = options.statePath === undefined ? undefined : readStateFile(options.statePath);
+    this.accountId = saved?.accountId ?? options.accountId ?? newId('acct', 16);
+    if (saved) {
+      restoreCollections(this.state, saved.collections);
+      this.idempotency.restore(saved.idempotency);
+    }
+    this.stateFile =
+      options.statePath === undefined
+        ? undefined
+        : new StateFile(options.statePath, () => ({
+            version: 1,
+            accountId: this.accountId,
+            collections: collectionsOf(this.state),
+            idempotency: this.idempotency.snapshot(),
+          }));
     this.setLatency(options.latencyMs ?? 0);
     // Every delayed answer listens on this signal; the benchmark holds hundreds at once.
     setMaxListeners(0, this.closing.signal);
@@ -89,6 +105,7 @@ class EmulatorServer implements StripeEmulator {
   close(): Promise<void> {
     this.closed ??= new Promise<void>((resolve, reject) => {
       this.closing.abort();
+      this.stateFile?.flush();
       this.server.close((error) => (error ? reject(error) : resolve()));
       this.server.closeAllConnections(); // idle keep-alive sockets and hung requests alike
     });
@@ -127,6 +144,7 @@ class EmulatorServer implements StripeEmulator {
   deleteCustomer(id: string): void {
     if (!this.state.customers.has(id)) throw new Error(`No such customer: '${id}'`);
     this.state.deletedCustomerIds.add(id);
+    this.stateFile?.changed();
   }
 
   requests(): RecordedRequest[] {
@@ -201,6 +219,7 @@ class EmulatorServer implements StripeEmulator {
       ...reply.headers,
     });
     res.end(reply.body);
+    if (method !== 'GET') this.stateFile?.changed();
   }
 
   private prepare(req: IncomingMessage, record: RecordedRequest, body: string | undefined, fault?: TerminalFault): Step {

@@ -12,8 +12,14 @@ export interface StripeEmulatorOptions {
   host?: string;
   /** Default 0 (ephemeral). */
   port?: number;
-  /** Stripe account id reported by GET /v1/account. Default: a generated 'acct_…'. */
+  /** Stripe account id reported by GET /v1/account. Default: a generated 'acct_…' (or the state file's). */
   accountId?: string;
+  /**
+   * A JSON file the state (account, customers, setup intents, ephemeral keys, idempotent results)
+   * is kept in: loaded at start when it exists, written shortly after each change and on close.
+   * Unset: in memory only.
+   */
+  statePath?: string;
 }
 
 /** A customer as stored; `deleted: true` once deleted through the API or deleteCustomer(). */

@@ -9,14 +9,10 @@ import { clientAddressOf } from '../http/client-address.js';
 import { abuseLimits } from './abuse-limits.js';
 import type { GraphQLContext } from '../schema/context.js';
 import { schema } from '../schema/index.js';
-import { graphiqlOptions, renderSelfHostedGraphiQL } from './graphiql.js';
 
 export interface GraphQLServerOptions {
   services: GatewayServices;
   authenticate: Authenticate;
-  graphiql: boolean;
-  /** Sandbox mode: GraphiQL tells how to mint a development token. */
-  sandbox: boolean;
   logger: Logger;
   /** More plugins (tracing's), after the gateway's own. */
   plugins?: Plugin[];
@@ -24,21 +20,20 @@ export interface GraphQLServerOptions {
 
 type ServerContext = { req: Request; res: Response };
 
-/** Results carry secrets: no cache may keep them. The GraphiQL page carries none and is 9 MB. */
+/** Results carry secrets: no cache may keep them. */
 const noStore: Plugin = {
   onResponse: ({ response }) => {
-    if (!response.headers.get('content-type')?.startsWith('text/html')) response.headers.set('Cache-Control', 'no-store');
+    response.headers.set('Cache-Control', 'no-store');
   },
 };
 
-export function createGraphQLServer({ services, authenticate, graphiql, sandbox, logger, plugins = [] }: GraphQLServerOptions) {
+export function createGraphQLServer({ services, authenticate, logger, plugins = [] }: GraphQLServerOptions) {
   return createYoga<ServerContext, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
-    graphiql: graphiql && graphiqlOptions({ sandbox }),
-    // Self-hosted: the page needs nothing from a CDN (yoga's default loads GraphiQL from unpkg).
-    renderGraphiQL: renderSelfHostedGraphiQL,
+    // GraphiQL is served before yoga, compressed and cached (./graphiql-route.ts).
+    graphiql: false,
     maskedErrors: true,
     logging: {
       debug: (...args) => logger.isLevelEnabled('debug') && logger.debug(args.map(String).join(' ')),
