@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SCENARIOS, type ScenarioName } from './scenarios.js';
 
@@ -25,11 +27,13 @@ export interface BenchSettings {
   leakLatencyMs: number;
 }
 
-const DEFAULT_OUT = fileURLToPath(new URL('./results.json', import.meta.url));
+export const DEFAULT_OUT = fileURLToPath(new URL('./results.json', import.meta.url));
+/** A smoke run's numbers mean little: they never replace the committed results. */
+export const QUICK_OUT = join(tmpdir(), 'stripe-setup-gateway-bench-quick.json');
 
 const USAGE = `usage: npm run bench -- [--quick] [--out FILE] [--profile DIR] [--seconds N] [--latency MS,MS] [--scenario NAME,NAME]
   --quick       a smoke run of a few seconds per block; asserts nothing about targets
-  --out FILE    results JSON (default bench/results.json)
+  --out FILE    results JSON (default bench/results.json; with --quick, a file in the temporary directory)
   --profile DIR write the gateway's V8 CPU profiles (node --cpu-prof) into DIR
   --seconds N   measured seconds per cell (default 8)
   --latency L   emulator latencies in ms, comma-separated (default 25,0)
@@ -39,7 +43,7 @@ export function parseSettings(argv: string[]): Omit<BenchSettings, 'serversDir' 
   const quick = argv.includes('--quick');
   const settings: Omit<BenchSettings, 'serversDir' | 'gatewayNodeFlags'> = {
     quick,
-    out: DEFAULT_OUT,
+    out: quick ? QUICK_OUT : DEFAULT_OUT,
     profileDir: undefined,
     latenciesMs: [25, 0],
     scenarios: SCENARIOS.map((scenario) => scenario.name),
