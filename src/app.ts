@@ -1,6 +1,6 @@
 import express, { type Express, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
-import { createAuthenticator } from './auth/authenticator.js';
+import { buildAuthenticator } from './auth/build-authenticator.js';
 import { ConfigError, type GatewayConfig } from './config/config.js';
 import { startupWarnings } from './config/warnings.js';
 import type { StripeEmulator } from './emulator/index.js';
@@ -9,18 +9,22 @@ import { corsPolicy } from './http/cors.js';
 import { graphqlBodyLimit } from './graphql/body-limit.js';
 import { graphiqlOptions } from './graphql/graphiql.js';
 import { graphiqlRoute } from './graphql/graphiql-route.js';
+import { jsonBodiesOnly } from './graphql/json-only.js';
 import { healthRouter } from './http/health.js';
 import { indexRouter } from './http/index-page.js';
 import { sandboxFaultsRouter } from './http/sandbox-faults.js';
 import { GatewayMetrics, metricsRouter } from './http/metrics.js';
-import { createGuestRateLimiter } from './limits/guest-rate-limiter.js';
+import { createCallBudgets } from './limits/call-budgets.js';
 import { requestContext } from './http/request-context.js';
+import { securityHeaders } from './http/security-headers.js';
+import { unexpectedError } from './http/unexpected-error.js';
 import { CLIENT_IDEMPOTENCY_WINDOW_MS } from './resolvers/idempotency.js';
 import type { GatewayServices } from './resolvers/services.js';
 import { sendJsonApi } from './rest/json-api.js';
 import { openapiRouter } from './rest/openapi.js';
 import { setupIntentsRouter } from './rest/setup-intents.js';
 import type { CustomerStore } from './store/customer-store.js';
+import type { StoreHealthWatcher } from './store/guarded-store.js';
 import { openStore } from './store/open-store.js';
 import { accountScopeResolver } from './stripe/account-scope.js';
 import { createStripeClient } from './stripe/client.js';
@@ -47,41 +51,63 @@ export async function buildApp(config: GatewayConfig, logger: Logger, { emulator
   for (const warning of startupWarnings(config)) logger.warn(warning);
   const tracing = await tracingHooks(config.tracing.enabled);
   const stripe = createStripeClient({ secretKey, timeoutMs, apiBase, traced: config.tracing.enabled });
+  const metrics = new GatewayMetrics();
   const store = await openStore(config.databaseUrl, {
     poolSize: config.databasePoolSize,
+    timeoutMs: config.databaseTimeoutMs,
     onIdleError: (error) => logger.warn({ err: error }, 'an idle database connection failed; the pool replaces it'),
+    health: storeHealthLog(logger, metrics),
   });
-  const metrics = new GatewayMetrics();
   metrics.watchStripe(stripe);
-  const guestRateLimiter = await createGuestRateLimiter({
-    perMinute: config.limits.guestRateLimitPerMinute,
+  const accountScope = accountScopeResolver(stripe, secretKey);
+  const callBudgets = await createCallBudgets({
+    guestPerMinute: config.limits.guestRateLimitPerMinute,
+    userPerMinute: config.limits.userRateLimitPerMinute,
     redisUrl: config.limits.redisUrl,
     keyPrefix: config.limits.redisKeyPrefix,
+    requestDeadlineMs: config.limits.requestDeadlineMs,
+    accountScope,
+    logger,
+    metrics,
   });
   const services: GatewayServices = {
     stripe,
     // Traced for the calls a request makes; probes (/ready) and the sweep stay out of traces.
     store: tracing.store(store, config.databaseUrl),
-    accountScope: accountScopeResolver(stripe, secretKey),
+    accountScope,
+    installationId: await store.installationId(),
     ephemeralKeyVersion,
     allowGuests: config.auth.allowGuests,
-    guestRateLimiter,
+    callBudgets,
     requestDeadlineMs: config.limits.requestDeadlineMs,
     metrics,
     logger,
   };
   const sweep = sweepExpiredIdempotencyKeys(store, logger);
-  const authenticate = tracing.authenticate(createAuthenticator(config.auth));
+  const authenticate = tracing.authenticate(
+    buildAuthenticator(config.auth, { logger, metrics, requestDeadlineMs: config.limits.requestDeadlineMs }),
+  );
   const yoga = createGraphQLServer({
     services,
     authenticate,
+    introspection: config.graphqlIntrospection,
     logger,
     plugins: tracing.graphqlPlugins,
   });
+  // Exactly the endpoint: `/GRAPHQL` and `/graphql/x` fall through to the JSON 404 below.
+  const graphql = express.Router({ caseSensitive: true, strict: true });
+  if (config.graphiql) {
+    // GET with Accept: text/html is the page, compressed and cached; other requests go on to yoga.
+    graphql.get(yoga.graphqlEndpoint, graphiqlRoute(graphiqlOptions({ sandbox: config.sandbox, token: config.sandboxToken })));
+  }
+  graphql.all(yoga.graphqlEndpoint, jsonBodiesOnly, ...graphqlBodyLimit(), (req: Request, res: Response) =>
+    yoga(req, res, { req, res }),
+  );
 
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxyHops);
+  app.use(securityHeaders);
   app.use(requestContext(logger));
   app.use(metrics.httpMiddleware());
   if (config.corsOrigins.length > 0) app.use(corsPolicy(config.corsOrigins));
@@ -91,20 +117,32 @@ export async function buildApp(config: GatewayConfig, logger: Logger, { emulator
   app.use(setupIntentsRouter(services, authenticate));
   app.use(openapiRouter());
   if (emulator) app.use(sandboxFaultsRouter(emulator));
-  if (config.graphiql) {
-    app.use(yoga.graphqlEndpoint, graphiqlRoute(graphiqlOptions({ sandbox: config.sandbox, token: config.sandboxToken })));
-  }
-  app.use(yoga.graphqlEndpoint, ...graphqlBodyLimit(), (req: Request, res: Response) => yoga(req, res, { req, res }));
+  app.use(graphql);
   app.use((req, res) => {
     sendJsonApi(res, 404, { error: `No route for ${req.method} ${req.path}.` });
   });
+  app.use(unexpectedError);
   return {
     handler: app,
     services,
     close: async () => {
       clearInterval(sweep);
-      await guestRateLimiter.close();
+      callBudgets.close();
       await store.close();
+    },
+  };
+}
+
+/** A database outage: one line when calls start failing, one when it answers again; every failure counted. */
+function storeHealthLog(logger: Logger, metrics: GatewayMetrics): StoreHealthWatcher {
+  return {
+    failed: (cause, changed) => {
+      metrics.storeFailed();
+      if (changed) logger.error({ err: cause }, 'the database cannot answer: calls that need it are answered 503 until it does');
+    },
+    recovered: () => {
+      metrics.storeRecovered();
+      logger.info('the database answers again');
     },
   };
 }

@@ -11,7 +11,7 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const sandbox = config.stripe.secretKey ? undefined : await enterSandboxMode(config, logger);
   const app = await buildApp(sandbox?.config ?? config, logger, { emulator: sandbox?.emulator });
-  const server = await listen(app.handler, config.port, config.host);
+  const server = await listen(app.handler, config.port, config.host, config.http);
   logger.info(
     { url: server.url, graphql: `${server.url}/graphql`, rest: `${server.url}/api/v2/storefront/stripe/setup_intents` },
     config.graphiql ? `listening; GraphiQL at ${server.url}/graphql` : 'listening',
@@ -21,8 +21,15 @@ async function main(): Promise<void> {
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'draining in-flight requests');
-    await server.close();
+    const { shutdownGraceMs } = config;
+    logger.info({ signal, shutdownGraceMs }, 'draining in-flight requests');
+    // Whatever still holds the process at the end of the grace (a dependency that does not
+    // answer while closing) is abandoned: the process exits 0 within SHUTDOWN_GRACE_MS.
+    setTimeout(() => {
+      logger.warn({ shutdownGraceMs }, 'shutdown grace expired; exiting');
+      process.exit(0);
+    }, shutdownGraceMs).unref();
+    await server.close(shutdownGraceMs);
     await app.close();
     await sandbox?.emulator.close();
     await shutdownTracing(); // the spans still batched

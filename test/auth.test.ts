@@ -1,13 +1,29 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAuthenticator } from '../src/auth/authenticator.js';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { pino } from 'pino';
+import { buildAuthenticator, type AuthTuning } from '../src/auth/build-authenticator.js';
 import { mintToken } from '../src/auth/dev-token.js';
-import { UnauthenticatedError } from '../src/resolvers/errors.js';
+import type { GatewayConfig } from '../src/config/config.js';
+import { GatewayMetrics } from '../src/http/metrics.js';
+import { AuthUnavailableError, UnauthenticatedError } from '../src/resolvers/errors.js';
+import { signWith, startJwksStandIn, type JwksStandIn } from './support/jwks-stand-in.js';
 
 const secret = 'auth-suite-secret-auth-suite-secret-0123';
-const hs = { jwtSecret: secret, jwksUrl: undefined, issuer: undefined, audience: undefined };
+const hs: GatewayConfig['auth'] = {
+  jwtSecret: secret,
+  jwksUrl: undefined,
+  issuer: undefined,
+  audience: undefined,
+  userClaim: 'sub',
+  spreeUrl: undefined,
+  introspection: undefined,
+  tokenCacheSeconds: 60,
+  allowGuests: true,
+};
+const createAuthenticator = (auth: GatewayConfig['auth'], tuning: AuthTuning = {}) =>
+  buildAuthenticator(auth, { logger: pino({ level: 'silent' }), metrics: new GatewayMetrics(), requestDeadlineMs: 5000 }, tuning);
 
 describe('bearer tokens (HS256)', () => {
   const authenticate = createAuthenticator(hs);
@@ -69,7 +85,7 @@ describe('bearer tokens from a JWKS (RS256/ES256)', () => {
   it('verifies with the published keys and follows a rotation to a new kid', async () => {
     const first = await signingKey('RS256', 'key-1');
     keys = [first.jwk];
-    const authenticate = createAuthenticator({ ...hs, jwtSecret: undefined, jwksUrl, jwksCooldownMs: 0 });
+    const authenticate = createAuthenticator({ ...hs, jwtSecret: undefined, jwksUrl }, { jwksCooldownMs: 0 });
     expect(await authenticate(`Bearer ${await sign('RS256', 'key-1', first.privateKey)}`)).toMatchObject({ userId: 'idp_user' });
 
     const rotated = await signingKey('ES256', 'key-2');
@@ -85,5 +101,81 @@ describe('bearer tokens from a JWKS (RS256/ES256)', () => {
     await expect(authenticate(`Bearer ${await sign('RS256', 'key-3', unknown.privateKey)}`)).rejects.toBeInstanceOf(
       UnauthenticatedError,
     );
+  });
+});
+
+describe('the JWKS key set under outages (contract 6.12)', () => {
+  let jwks: JwksStandIn;
+  beforeEach(async () => {
+    jwks = await startJwksStandIn();
+  });
+  afterEach(() => jwks.close());
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  const keyed = (tuning: AuthTuning) => createAuthenticator({ ...hs, jwtSecret: undefined, jwksUrl: jwks.url }, tuning);
+
+  it('fetches a failing JWKS at most once per cooldown, answering AUTH_UNAVAILABLE in between', async () => {
+    const authenticate = keyed({ jwksCooldownMs: 400 });
+    const known = await jwks.addKey('known', 'ES256');
+    expect(await authenticate(`Bearer ${await signWith(known, { sub: 'u1' })}`)).toMatchObject({ userId: 'u1' });
+    jwks.setMode('fail');
+    await sleep(450);
+    const started = Date.now();
+    let unavailable = 0;
+    while (Date.now() - started < 1000) {
+      const stranger = await jwks.addKey(`stranger-${unavailable}`, 'ES256', false);
+      await expect(authenticate(`Bearer ${await signWith(stranger, { sub: 'u1' })}`)).rejects.toBeInstanceOf(AuthUnavailableError);
+      unavailable += 1;
+      // Keys it already knows keep verifying throughout.
+      expect(await authenticate(`Bearer ${await signWith(known, { sub: 'u2' })}`)).toMatchObject({ userId: 'u2' });
+      await sleep(20);
+    }
+    expect(unavailable).toBeGreaterThan(10);
+    // The warm-up fetch, then one per 400 ms cooldown over about a second.
+    expect(jwks.stats.fetches - 1).toBeGreaterThanOrEqual(1);
+    expect(jwks.stats.fetches - 1).toBeLessThanOrEqual(Math.ceil((Date.now() - started) / 400) + 1);
+  });
+
+  it('answers a kid published just after a fetch with 503 until the cooldown allows a fetch, then verifies it', async () => {
+    const authenticate = keyed({ jwksCooldownMs: 300 });
+    const first = await jwks.addKey('first', 'ES256');
+    expect(await authenticate(`Bearer ${await signWith(first, { sub: 'u1' })}`)).toMatchObject({ userId: 'u1' });
+    const rotated = await jwks.addKey('rotated', 'ES256');
+    const token = await signWith(rotated, { sub: 'u1' });
+    const early = await authenticate(`Bearer ${token}`).catch((error: unknown) => error);
+    expect(early).toBeInstanceOf(AuthUnavailableError);
+    expect((early as AuthUnavailableError).retryAfterSeconds).toBe(1);
+    expect(jwks.stats.fetches).toBe(1);
+    await sleep(350);
+    expect(await authenticate(`Bearer ${token}`)).toMatchObject({ userId: 'u1' });
+    expect(jwks.stats.fetches).toBe(2);
+  });
+
+  it('refuses a kid that a fresh key set does not hold with 401', async () => {
+    const authenticate = keyed({ jwksCooldownMs: 300 });
+    await jwks.addKey('published', 'ES256');
+    const stranger = await jwks.addKey('stranger', 'ES256', false);
+    await expect(authenticate(`Bearer ${await signWith(stranger, { sub: 'u1' })}`)).rejects.toBeInstanceOf(UnauthenticatedError);
+    expect(jwks.stats.fetches).toBe(1);
+  });
+
+  it('shares one fetch among simultaneous first tokens', async () => {
+    const authenticate = keyed({});
+    const key = await jwks.addKey('k', 'ES256');
+    const tokens = await Promise.all(Array.from({ length: 20 }, (_, i) => signWith(key, { sub: `u${i}` })));
+    const viewers = await Promise.all(tokens.map((token) => authenticate(`Bearer ${token}`)));
+    expect(viewers.map((viewer) => viewer.kind === 'user' && viewer.userId)).toEqual(tokens.map((_, i) => `u${i}`));
+    expect(jwks.stats.fetches).toBe(1);
+  });
+
+  it('refreshes keys past their age in the background, without failing tokens while the JWKS is down', async () => {
+    const authenticate = keyed({ jwksMaxAgeMs: 100, jwksCooldownMs: 100 });
+    const key = await jwks.addKey('k', 'ES256');
+    expect(await authenticate(`Bearer ${await signWith(key, { sub: 'u1' })}`)).toMatchObject({ userId: 'u1' });
+    jwks.setMode('fail');
+    for (let i = 0; i < 5; i += 1) {
+      await sleep(150);
+      expect(await authenticate(`Bearer ${await signWith(key, { sub: 'u1' })}`)).toMatchObject({ userId: 'u1' });
+    }
+    expect(jwks.stats.fetches).toBeGreaterThan(2);
   });
 });

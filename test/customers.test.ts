@@ -1,9 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { Writable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startStripeEmulator, type StripeEmulator } from '../src/emulator/index.js';
 import { callRest, tokenFor } from './support/clients.js';
+import { createLogger } from '../src/http/logger.js';
 import { startGateway } from './support/gateway.js';
 
 describe('a signed-in user’s customer', () => {
@@ -55,6 +57,44 @@ describe('a signed-in user’s customer', () => {
     await other.close();
     expect(theirs.status).toBe(200);
     expect(theirs.body.customer_id).not.toBe(mine.body.customer_id);
+  });
+});
+
+describe('claims Stripe would refuse', () => {
+  const cases = [
+    { what: 'a malformed email', claims: { email: 'not an email', name: 'Ada Lovelace' }, kept: { name: 'Ada Lovelace' } },
+    { what: 'an email over 512 characters', claims: { email: `${'a'.repeat(510)}@example.com` }, kept: {} },
+    { what: 'a name over 256 characters', claims: { email: 'long@example.com', name: 'N'.repeat(257) }, kept: { email: 'long@example.com' } },
+  ];
+
+  it.each(cases)('are left off the customer, logged without their values: $what', async ({ claims, kept }) => {
+    let logged = '';
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        logged += chunk.toString();
+        done();
+      },
+    });
+    const emulator = await startStripeEmulator();
+    const dir = mkdtempSync(join(tmpdir(), 'gateway-claims-'));
+    const gateway = await startGateway(emulator, `sqlite:${join(dir, 'gateway.sqlite')}`, {}, createLogger('info', sink));
+    try {
+      const token = await tokenFor({ sub: 'claims_user', ...claims });
+      const first = await callRest(gateway.url, { token });
+      expect(first.status, JSON.stringify(first.body)).toBe(200);
+      const [customer] = emulator.customers();
+      expect(customer).toMatchObject({ id: first.body.customer_id, email: null, name: null, ...kept });
+      expect((await callRest(gateway.url, { token })).body.customer_id).toBe(first.body.customer_id);
+
+      expect(logged).toMatch(/left off the Stripe customer/);
+      for (const value of Object.values(claims)) {
+        if (!Object.values(kept).includes(value)) expect(logged).not.toContain(value.slice(0, 40));
+      }
+    } finally {
+      await gateway.close();
+      await emulator.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

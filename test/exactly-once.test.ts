@@ -19,7 +19,9 @@ describe.each(BACKENDS)('exactly one customer, two gateway instances on one $nam
     // A little latency keeps the racing requests in flight together, as over a real network.
     emulator = await startStripeEmulator({ latencyMs: 5 });
     database = await backend.create();
-    instances = [await startGateway(emulator, database.url), await startGateway(emulator, database.url)];
+    // 50 racing calls for one user are the point here, not the per-user rate limit.
+    const env = { USER_RATE_LIMIT_PER_MINUTE: '100000' };
+    instances = [await startGateway(emulator, database.url, env), await startGateway(emulator, database.url, env)];
   });
   afterEach(async () => {
     if (!backend.available) return;

@@ -115,7 +115,7 @@ describe('GET /openapi.json', () => {
 
   it('documents the statuses the contract lists, each with a JSON:API body in the spec’s Error shape', () => {
     const statuses = Object.keys(checker.operation.responses).sort();
-    expect(statuses).toEqual(['200', '400', '401', '403', '405', '413', '415', '422', '429', '500']);
+    expect(statuses).toEqual(['200', '400', '401', '403', '405', '413', '415', '422', '429', '500', '503']);
     for (const status of statuses) {
       const response = checker.operation.responses[status];
       expect(Object.keys(response.content), status).toEqual(['application/vnd.api+json']);
@@ -292,6 +292,15 @@ describe('every REST response matches /openapi.json, past the guest rate limit',
   it('429: with Retry-After', async () => {
     await documented(world().gateway.url, {}, 200);
     const { headers } = await documented(world().gateway.url, {}, 429);
+    expect(Number(headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('every REST response matches /openapi.json, with the identity provider down', () => {
+  const world = useWorld({ AUTH_SPREE_URL: 'http://127.0.0.1:9/unreachable-store' });
+
+  it('503: an opaque token nobody can vouch for, with Retry-After', async () => {
+    const { headers } = await documented(world().gateway.url, { token: 'a-spree-oauth-access-token' }, 503);
     expect(Number(headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
   });
 });

@@ -9,7 +9,7 @@ const headerText = fc.array(fc.integer({ min: 0x20, max: 0x7e }), { maxLength: 8
 const REST_STATUSES = [200, 400, 401, 405, 413, 415, 422, 429];
 
 describe('whatever is thrown at the gateway', () => {
-  const world = useWorld({ GUEST_RATE_LIMIT_PER_MINUTE: '100000', STRIPE_TIMEOUT_MS: '2000' });
+  const world = useWorld({ GUEST_RATE_LIMIT_PER_MINUTE: '100000', USER_RATE_LIMIT_PER_MINUTE: '100000', STRIPE_TIMEOUT_MS: '2000' });
 
   it('REST answers every request in the documented shape, never with a 5xx', async () => {
     const valid = await tokenFor({ sub: 'prop_user' });

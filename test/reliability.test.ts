@@ -4,10 +4,14 @@ import { callGraphQL, callRest, SETUP_INTENT_MUTATION, tokenFor, type HttpAnswer
 import { startWorld, useWorld, type World } from './support/gateway.js';
 
 const POST_TO_STRIPE = { method: 'POST', path: /^\/v1\// };
-/** Each Stripe write independently hits at most one of these; about 30 % hit one. */
+/**
+ * Each Stripe write independently hits at most one of these; about 30 % hit one. As on Stripe,
+ * a 500 is saved under the request's idempotency key (and replayed), a 429 is not.
+ */
 const FAULTS: FaultSpec[] = [
-  { kind: 'error', status: 500, type: 'api_error', message: 'Injected: Stripe had a problem.', probability: 0.07 },
-  { kind: 'error', status: 429, type: 'rate_limit_error', code: 'rate_limit', message: 'Injected: too many requests.', shouldRetry: true, probability: 0.06 },
+  { kind: 'error', stage: 'execution', status: 500, type: 'api_error', message: 'Injected: Stripe had a problem.', probability: 0.07 },
+  { kind: 'rate-limit', probability: 0.03 },
+  { kind: 'rate-limit', reason: 'lock_timeout', probability: 0.03 },
   { kind: 'reset', probability: 0.06 },
   { kind: 'reset-after-commit', probability: 0.06 },
   { kind: 'hang', probability: 0.03 },

@@ -1,4 +1,5 @@
 import Stripe from 'stripe';
+import { stripeVersionStanding } from '../stripe/stripe-versions.js';
 
 /** Everything the gateway is configured with, parsed once at start-up. */
 export interface GatewayConfig {
@@ -8,6 +9,8 @@ export interface GatewayConfig {
   /** Sandbox mode (the built-in Stripe emulator): set by enterSandboxMode, never by the environment. */
   sandbox: boolean;
   graphiql: boolean;
+  /** Answer introspection queries (and suggest field names in validation errors). */
+  graphqlIntrospection: boolean;
   logLevel: string;
   /** Proxy hops whose X-Forwarded-For is believed: 0 (none) unless TRUST_PROXY says otherwise. */
   trustProxyHops: number;
@@ -18,15 +21,28 @@ export interface GatewayConfig {
   metrics: boolean;
   limits: {
     guestRateLimitPerMinute: number;
+    /** Calls that create Stripe objects, per signed-in user (and Stripe account) per minute. */
+    userRateLimitPerMinute: number;
     /** Shared rate-limit budget across instances; unset: in memory, per instance. */
     redisUrl: string | undefined;
     redisKeyPrefix: string;
     /** Overall time one call may take, Stripe retries included. */
     requestDeadlineMs: number;
   };
+  /** Slow clients: how long a request may take to arrive, and how large its headers may be. */
+  http: {
+    headersTimeoutMs: number;
+    requestTimeoutMs: number;
+    keepAliveTimeoutMs: number;
+    maxHeaderBytes: number;
+  };
+  /** After SIGTERM, the longest in-flight requests are waited for before the process exits 0. */
+  shutdownGraceMs: number;
   databaseUrl: string;
   /** Connections per instance; PostgreSQL only (SQLite has one). */
   databasePoolSize: number;
+  /** The most one database call may take, a lock waited for included; then the call fails with 503. */
+  databaseTimeoutMs: number;
   stripe: {
     /** Unset: sandbox mode (the built-in emulator). */
     secretKey: string | undefined;
@@ -42,6 +58,14 @@ export interface GatewayConfig {
     jwksUrl: URL | undefined;
     issuer: string | undefined;
     audience: string | undefined;
+    /** The JWT claim (and introspection member) naming the user: `sub`, `user_id` for Spree 5. */
+    userClaim: string;
+    /** A Spree store whose own OAuth access tokens are accepted (contract 8). */
+    spreeUrl: URL | undefined;
+    /** An RFC 7662 endpoint for opaque tokens, with the gateway's client credentials. */
+    introspection: { endpoint: URL; clientId: string; clientSecret: string } | undefined;
+    /** How long an opaque token's answer is reused (never past the token's expiry). */
+    tokenCacheSeconds: number;
     allowGuests: boolean;
   };
 }
@@ -71,6 +95,7 @@ export const DEFAULT_GUEST_RATE_LIMIT_PER_MINUTE = 10;
 /** Sandbox mode: a developer pressing ▶ in GraphiQL, or a web app reloading, is not an abuser. */
 export const SANDBOX_GUEST_RATE_LIMIT_PER_MINUTE = 1000;
 export const DEFAULT_DATABASE_POOL_SIZE = 10;
+export const DEFAULT_DATABASE_TIMEOUT_MS = 5_000;
 const STRIPE_KEY_PATTERN = /^(sk|rk)_(test|live)_[A-Za-z0-9_]+$/;
 const STRIPE_VERSION_PATTERN = /^\d{4}-\d{2}-\d{2}(\.[a-z][a-z0-9_]*)?$/;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -91,6 +116,9 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
   if (!STRIPE_VERSION_PATTERN.test(ephemeralKeyVersion)) {
     throw new ConfigError('STRIPE_EPHEMERAL_KEY_VERSION', 'expected a Stripe API version like 2026-10-28.endive');
   }
+  if (stripeVersionStanding(ephemeralKeyVersion) === 'unreleased') {
+    throw new ConfigError('STRIPE_EPHEMERAL_KEY_VERSION', 'Stripe never released this API version');
+  }
   const databaseUrl = read('DATABASE_URL') ?? DEFAULT_DATABASE_URL;
   if (!/^(sqlite:.+|postgres(ql)?:\/\/.+)$/.test(databaseUrl)) {
     throw new ConfigError('DATABASE_URL', 'expected sqlite:PATH or postgres://…');
@@ -99,12 +127,28 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new ConfigError('LOG_LEVEL', `expected one of ${LOG_LEVELS.join(', ')}`);
   }
+  const headersTimeoutMs = parseInteger('HTTP_HEADERS_TIMEOUT_MS', read('HTTP_HEADERS_TIMEOUT_MS'), 10_000, 100, 600_000);
+  const requestTimeoutMs = parseInteger('HTTP_REQUEST_TIMEOUT_MS', read('HTTP_REQUEST_TIMEOUT_MS'), 30_000, 100, 600_000);
+  if (requestTimeoutMs < headersTimeoutMs) {
+    throw new ConfigError('HTTP_REQUEST_TIMEOUT_MS', 'must be at least HTTP_HEADERS_TIMEOUT_MS (headers are part of the request)');
+  }
+  const requestDeadlineMs = parseInteger('REQUEST_DEADLINE_MS', read('REQUEST_DEADLINE_MS'), 25_000, 1, 600_000);
+  // Below the request deadline by default, so a database that cannot answer is reported as such
+  // rather than as the whole call running out of time.
+  const databaseTimeoutMs = parseInteger(
+    'DATABASE_TIMEOUT_MS',
+    read('DATABASE_TIMEOUT_MS'),
+    Math.max(1, Math.min(DEFAULT_DATABASE_TIMEOUT_MS, Math.floor(requestDeadlineMs / 2))),
+    1,
+    600_000,
+  );
   return {
     port: parseInteger('PORT', read('PORT'), 4000, 0, 65535),
     host: read('HOST') ?? '0.0.0.0',
     production,
     sandbox: false,
     graphiql: parseBoolean('GRAPHIQL', read('GRAPHIQL'), !production),
+    graphqlIntrospection: parseBoolean('GRAPHQL_INTROSPECTION', read('GRAPHQL_INTROSPECTION'), !production),
     logLevel,
     trustProxyHops: parseTrustProxy(read('TRUST_PROXY')),
     corsOrigins: parseOrigins(read('CORS_ORIGINS')),
@@ -117,12 +161,27 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
         1,
         Number.MAX_SAFE_INTEGER,
       ),
+      userRateLimitPerMinute: parseInteger(
+        'USER_RATE_LIMIT_PER_MINUTE',
+        read('USER_RATE_LIMIT_PER_MINUTE'),
+        30,
+        1,
+        Number.MAX_SAFE_INTEGER,
+      ),
       redisUrl: parseRedisUrl(read('REDIS_URL')),
       redisKeyPrefix: read('REDIS_KEY_PREFIX') ?? 'stripe-setup-gateway',
-      requestDeadlineMs: parseInteger('REQUEST_DEADLINE_MS', read('REQUEST_DEADLINE_MS'), 25_000, 1, 600_000),
+      requestDeadlineMs,
     },
+    http: {
+      headersTimeoutMs,
+      requestTimeoutMs,
+      keepAliveTimeoutMs: parseInteger('HTTP_KEEP_ALIVE_TIMEOUT_MS', read('HTTP_KEEP_ALIVE_TIMEOUT_MS'), 5_000, 100, 600_000),
+      maxHeaderBytes: parseInteger('HTTP_MAX_HEADER_BYTES', read('HTTP_MAX_HEADER_BYTES'), 16 * 1024, 1024, 1024 * 1024),
+    },
+    shutdownGraceMs: parseInteger('SHUTDOWN_GRACE_MS', read('SHUTDOWN_GRACE_MS'), 30_000, 0, 600_000),
     databaseUrl,
     databasePoolSize: parseInteger('DATABASE_POOL_SIZE', read('DATABASE_POOL_SIZE'), DEFAULT_DATABASE_POOL_SIZE, 1, 1000),
+    databaseTimeoutMs,
     stripe: {
       secretKey,
       apiBase: parseUrl('STRIPE_API_BASE', read('STRIPE_API_BASE')),
@@ -135,9 +194,32 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       jwksUrl: parseUrl('AUTH_JWKS_URL', read('AUTH_JWKS_URL')),
       issuer: read('AUTH_JWT_ISSUER'),
       audience: read('AUTH_JWT_AUDIENCE'),
+      userClaim: read('AUTH_JWT_USER_CLAIM') ?? 'sub',
+      ...opaqueTokenConfig(read),
+      tokenCacheSeconds: parseInteger('AUTH_TOKEN_CACHE_SECONDS', read('AUTH_TOKEN_CACHE_SECONDS'), 60, 0, 86_400),
       allowGuests: parseBoolean('ALLOW_GUESTS', read('ALLOW_GUESTS'), true),
     },
   };
+}
+
+/** AUTH_SPREE_URL or AUTH_INTROSPECTION_URL (with its client credentials), never both. */
+function opaqueTokenConfig(read: (name: string) => string | undefined): Pick<GatewayConfig['auth'], 'spreeUrl' | 'introspection'> {
+  const spreeUrl = parseUrl('AUTH_SPREE_URL', read('AUTH_SPREE_URL'));
+  const endpoint = parseUrl('AUTH_INTROSPECTION_URL', read('AUTH_INTROSPECTION_URL'));
+  const clientId = read('AUTH_INTROSPECTION_CLIENT_ID');
+  const clientSecret = read('AUTH_INTROSPECTION_CLIENT_SECRET');
+  if (spreeUrl && endpoint) {
+    throw new ConfigError('AUTH_SPREE_URL', 'set AUTH_SPREE_URL or AUTH_INTROSPECTION_URL, not both: a token has one issuer');
+  }
+  if (!endpoint) {
+    if (clientId !== undefined || clientSecret !== undefined) {
+      throw new ConfigError('AUTH_INTROSPECTION_URL', 'required when AUTH_INTROSPECTION_CLIENT_ID or _SECRET is set');
+    }
+    return { spreeUrl, introspection: undefined };
+  }
+  if (clientId === undefined) throw new ConfigError('AUTH_INTROSPECTION_CLIENT_ID', 'required with AUTH_INTROSPECTION_URL');
+  if (clientSecret === undefined) throw new ConfigError('AUTH_INTROSPECTION_CLIENT_SECRET', 'required with AUTH_INTROSPECTION_URL');
+  return { spreeUrl: undefined, introspection: { endpoint, clientId, clientSecret } };
 }
 
 /**

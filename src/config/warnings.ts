@@ -6,10 +6,9 @@ import type { GatewayConfig } from './config.js';
  */
 export function startupWarnings(config: GatewayConfig): string[] {
   const warnings: string[] = [];
-  // Any way of verifying bearer tokens: a JWT secret, a JWKS, or an identity provider's URL.
-  const verifiesTokens = Object.entries(config.auth).some(
-    ([name, value]) => /(Secret|Url)$/.test(name) && name !== 'introspectionClientSecret' && value !== undefined,
-  );
+  const { jwtSecret, jwksUrl, spreeUrl, introspection } = config.auth;
+  // Any way of verifying bearer tokens: a JWT secret, a JWKS, Spree's own tokens, RFC 7662.
+  const verifiesTokens = [jwtSecret, jwksUrl, spreeUrl, introspection].some((way) => way !== undefined);
   if (!config.sandbox && config.stripe.secretKey !== undefined && !verifiesTokens) {
     warnings.push(
       'STRIPE_SECRET_KEY is set but no bearer-token verification is configured (AUTH_JWT_SECRET, AUTH_JWKS_URL, ' +

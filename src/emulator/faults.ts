@@ -17,9 +17,15 @@ export interface FaultTrigger {
   random?: () => number;
 }
 
-/** Answer with Stripe's error envelope instead of doing the work (never saved as an idempotent result). */
+/**
+ * Answer with Stripe's error envelope instead of doing the work. By default the error comes from
+ * in front of Stripe's idempotency layer and is never saved under the request's key; with
+ * `stage: 'execution'` it is the endpoint failing once it began: saved and replayed under the key,
+ * as Stripe does ("including 500 errors"), and a 5xx then carries `Stripe-Should-Retry: false`.
+ */
 export interface ErrorFault extends FaultTrigger {
   kind: 'error';
+  stage?: 'edge' | 'execution';
   status: number;
   type: string;
   code?: string;
@@ -28,6 +34,15 @@ export interface ErrorFault extends FaultTrigger {
   param?: string;
   /** Sets the Stripe-Should-Retry response header, which the SDK obeys. */
   shouldRetry?: boolean;
+}
+/**
+ * Stripe's rate limiter refusing the request (429, before the idempotency layer, never saved):
+ * `invalid_request_error` with code `rate_limit`, or `lock_timeout` (another request held the
+ * object), which Stripe asks to retry with `Stripe-Should-Retry: true`.
+ */
+export interface RateLimitFault extends FaultTrigger {
+  kind: 'rate-limit';
+  reason?: 'rate_limit' | 'lock_timeout';
 }
 /** Destroy the connection (TCP RST) before doing any work. */
 export interface ResetFault extends FaultTrigger {
@@ -47,7 +62,7 @@ export interface ResetAfterCommitFault extends FaultTrigger {
   kind: 'reset-after-commit';
 }
 
-export type FaultSpec = ErrorFault | ResetFault | HangFault | LatencyFault | ResetAfterCommitFault;
+export type FaultSpec = ErrorFault | RateLimitFault | ResetFault | HangFault | LatencyFault | ResetAfterCommitFault;
 /** Faults that decide the request's fate; at most one applies per request. */
 export type TerminalFault = Exclude<FaultSpec, LatencyFault>;
 
@@ -85,6 +100,12 @@ function validate(spec: FaultSpec): void {
     throw new RangeError(`error fault status must be 400..599, got ${spec.status}`);
   }
   if (spec.kind === 'latency' && !(spec.ms >= 0)) throw new RangeError(`latency fault ms must be >= 0, got ${spec.ms}`);
+  if (spec.kind === 'error' && spec.stage !== undefined && spec.stage !== 'edge' && spec.stage !== 'execution') {
+    throw new RangeError(`error fault stage must be 'edge' or 'execution', got ${String(spec.stage)}`);
+  }
+  if (spec.kind === 'rate-limit' && spec.reason !== undefined && spec.reason !== 'rate_limit' && spec.reason !== 'lock_timeout') {
+    throw new RangeError(`rate-limit fault reason must be 'rate_limit' or 'lock_timeout', got ${String(spec.reason)}`);
+  }
 }
 
 function matches(match: FaultMatch | undefined, method: string, path: string): boolean {

@@ -8,6 +8,8 @@ export interface StoredResponse {
   status: number;
   body: string;
   requestId: string;
+  /** Headers replayed with it (a saved 500's `Stripe-Should-Retry: false`). */
+  headers?: Readonly<Record<string, string>>;
 }
 
 interface Entry {
@@ -109,7 +111,7 @@ export class IdempotencyStore {
     if (entry !== undefined) entry.response = response;
   }
 
-  /** Forget a reservation whose result must not be replayed (e.g. a 500). */
+  /** Forget a reservation whose result must not be replayed (a request that failed validation). */
   release(scope: string): void {
     const entry = this.entries.get(scope);
     if (entry !== undefined && entry.response === undefined) this.entries.delete(scope);

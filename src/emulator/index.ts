@@ -8,6 +8,7 @@ export type {
   FaultTrigger,
   HangFault,
   LatencyFault,
+  RateLimitFault,
   ResetAfterCommitFault,
   ResetFault,
 } from './faults.js';

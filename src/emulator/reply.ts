@@ -1,5 +1,5 @@
 import { ApiError, docUrl, type StripeErrorBody } from './errors.js';
-import type { ErrorFault } from './faults.js';
+import type { ErrorFault, RateLimitFault } from './faults.js';
 
 /** A complete answer, body already serialised (idempotent replays must be byte-identical). */
 export interface Reply {
@@ -37,4 +37,24 @@ export function faultError(fault: ErrorFault): ApiError {
   };
   const headers = fault.shouldRetry === undefined ? NO_HEADERS : { 'Stripe-Should-Retry': String(fault.shouldRetry) };
   return new ApiError(fault.status, body, headers);
+}
+
+const RATE_LIMITS = {
+  rate_limit: {
+    message:
+      'Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits.',
+    headers: NO_HEADERS,
+  },
+  lock_timeout: {
+    message:
+      'This object cannot be accessed right now because another API request or Stripe process is currently accessing it. If you see this error intermittently, retry the request. If you see this error frequently and are making multiple concurrent requests to a single object, make your requests serially or at a lower rate. See https://stripe.com/docs/rate-limits for more details.',
+    headers: { 'Stripe-Should-Retry': 'true' },
+  },
+} as const;
+
+/** Stripe's 429: an invalid_request_error with code rate_limit or lock_timeout. */
+export function rateLimitError(fault: RateLimitFault): ApiError {
+  const code = fault.reason ?? 'rate_limit';
+  const { message, headers } = RATE_LIMITS[code];
+  return new ApiError(429, { type: 'invalid_request_error', code, doc_url: docUrl(code), message }, headers);
 }

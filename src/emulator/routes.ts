@@ -2,9 +2,9 @@ import type { Handler } from './context.js';
 import { retrieveAccount } from './resources/account.js';
 import { createCustomer, deleteCustomer, listCustomers, retrieveCustomer } from './resources/customers.js';
 import { createEphemeralKey, deleteEphemeralKey } from './resources/ephemeral-keys.js';
-import { createSetupIntent, retrieveSetupIntent } from './resources/setup-intents.js';
+import { cancelSetupIntent, createSetupIntent, retrieveSetupIntent } from './resources/setup-intents.js';
 
-/** Keyed by "METHOD /v1/resource" or "METHOD /v1/resource/:id": one Map lookup per request. */
+/** Keyed by "METHOD /v1/resource", "METHOD /v1/resource/:id" or "METHOD /v1/resource/:id/action": one Map lookup per request. */
 const ROUTES = new Map<string, Handler>([
   ['POST /v1/customers', createCustomer],
   ['GET /v1/customers', listCustomers],
@@ -14,6 +14,7 @@ const ROUTES = new Map<string, Handler>([
   ['DELETE /v1/ephemeral_keys/:id', deleteEphemeralKey],
   ['POST /v1/setup_intents', createSetupIntent],
   ['GET /v1/setup_intents/:id', retrieveSetupIntent],
+  ['POST /v1/setup_intents/:id/cancel', cancelSetupIntent],
   ['GET /v1/account', retrieveAccount],
 ]);
 
@@ -24,11 +25,14 @@ export interface RouteMatch {
 }
 
 export function matchRoute(method: string, path: string): RouteMatch | undefined {
-  const segments = path.split('/'); // ['', 'v1', resource, id?]
-  if (segments.length < 3 || segments.length > 4 || segments[0] !== '' || segments[1] !== 'v1') return undefined;
+  const segments = path.split('/'); // ['', 'v1', resource, id?, action?]
+  if (segments.length < 3 || segments.length > 5 || segments[0] !== '' || segments[1] !== 'v1') return undefined;
   const rawId = segments[3];
-  if (rawId === '') return undefined;
-  const handler = ROUTES.get(`${method} /v1/${segments[2]}${rawId === undefined ? '' : '/:id'}`);
+  const action = segments[4];
+  if (rawId === '' || action === '') return undefined;
+  const handler = ROUTES.get(
+    `${method} /v1/${segments[2]}${rawId === undefined ? '' : '/:id'}${action === undefined ? '' : `/${action}`}`,
+  );
   if (handler === undefined) return undefined;
   try {
     return { handler, id: rawId === undefined ? '' : decodeURIComponent(rawId) };

@@ -5,16 +5,17 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import Stripe from 'stripe';
 import { authenticate, isLiveKey } from './auth.js';
 import type { RequestContext } from './context.js';
-import { invalidRequest, unrecognizedUrl } from './errors.js';
-import { FaultSet, type FaultSpec, type TerminalFault } from './faults.js';
+import { ApiError, invalidRequest, unrecognizedUrl } from './errors.js';
+import { FaultSet, type ErrorFault, type FaultSpec, type TerminalFault } from './faults.js';
 import { canonicalParams, decodeForm } from './form.js';
 import { IdempotencyStore } from './idempotency.js';
 import { collectionsOf, readStateFile, restoreCollections, StateFile } from './persistence.js';
 import { newId } from './ids.js';
-import { errorReply, faultError, jsonReply, type Reply } from './reply.js';
+import { errorReply, faultError, jsonReply, rateLimitError, type Reply } from './reply.js';
 import { RequestLog, type RecordedRequest } from './request-log.js';
 import { matchRoute, type RouteMatch } from './routes.js';
 import { EmulatorState } from './state.js';
+import { stripeVersionStanding } from '../stripe/stripe-versions.js';
 import type {
   EmulatedCustomer,
   EmulatedEphemeralKey,
@@ -27,7 +28,6 @@ export const DEFAULT_EMULATOR_SECRET_KEY = 'sk_test_emulator_0123456789abcdefABC
 
 /** The version the emulated account is pinned to, used when a request sends no Stripe-Version. */
 const ACCOUNT_API_VERSION: string = Stripe.API_VERSION;
-const API_VERSION_PATTERN = /^\d{4}-\d{2}-\d{2}(?:\.[a-z]+)?$/;
 const MAX_BODY_BYTES = 1024 * 1024;
 
 /** Either a finished answer, or the work to run once the latency has elapsed. */
@@ -40,7 +40,7 @@ function header(req: IncomingMessage, name: string): string | undefined {
 
 class EmulatorServer implements StripeEmulator {
   readonly accountId: string;
-  private readonly state = new EmulatorState();
+  private readonly state: EmulatorState;
   private readonly faults = new FaultSet();
   private readonly idempotency = new IdempotencyStore();
   private readonly log = new RequestLog();
@@ -59,6 +59,9 @@ class EmulatorServer implements StripeEmulator {
     this.keys = new Set(keys);
     const saved = options.statePath === undefined ? undefined : readStateFile(options.statePath);
     this.accountId = saved?.accountId ?? options.accountId ?? newId('acct', 16);
+    const ttl = options.ephemeralKeyTtlSeconds ?? 3600;
+    if (!(Number.isInteger(ttl) && ttl > 0)) throw new RangeError(`ephemeralKeyTtlSeconds must be a positive integer, got ${ttl}`);
+    this.state = new EmulatorState(ttl);
     if (saved) {
       restoreCollections(this.state, saved.collections);
       this.idempotency.restore(saved.idempotency);
@@ -226,10 +229,12 @@ class EmulatorServer implements StripeEmulator {
     let livemode = false;
     try {
       if (body === undefined) throw invalidRequest('Request body too large.', undefined, undefined, 413);
-      if (fault?.kind === 'error') throw faultError(fault);
+      if (fault?.kind === 'error' && fault.stage !== 'execution') throw faultError(fault);
+      if (fault?.kind === 'rate-limit') throw rateLimitError(fault);
       const apiKey = authenticate(req.headers.authorization, this.keys);
       livemode = isLiveKey(apiKey);
-      if (record.stripeVersion !== undefined && !API_VERSION_PATTERN.test(record.stripeVersion)) {
+      // Only versions Stripe released; checked before the idempotency layer, so nothing is saved.
+      if (record.stripeVersion !== undefined && stripeVersionStanding(record.stripeVersion) !== 'released') {
         throw invalidRequest(`Invalid Stripe API version: ${record.stripeVersion}`);
       }
       const route = matchRoute(record.method, record.path);
@@ -242,34 +247,64 @@ class EmulatorServer implements StripeEmulator {
         stripeVersionHeader: record.stripeVersion,
         accountId: this.accountId,
       };
+      const failure = fault?.kind === 'error' ? fault : undefined; // stage 'execution'
       // Stripe ignores Idempotency-Key on GET and DELETE.
-      if (record.method !== 'POST' || record.idempotencyKey === undefined) return () => this.execute(route, ctx, record);
+      if (record.method !== 'POST' || record.idempotencyKey === undefined) {
+        return () => this.execute(route, ctx, record, failure).reply;
+      }
 
       const key = record.idempotencyKey;
       const scope = `${apiKey}\n${key}`; // keys are scoped per API key
       const outcome = this.idempotency.begin(scope, key, record.method, record.path, canonicalParams(record.params));
       if (outcome.kind === 'replay') {
         record.replayed = true;
-        const { status, body: original, requestId } = outcome.response;
-        return { status, body: original, headers: { 'Idempotent-Replayed': 'true', 'Original-Request': requestId } };
+        const { status, body: original, requestId, headers } = outcome.response;
+        return {
+          status,
+          body: original,
+          headers: { ...headers, 'Idempotent-Replayed': 'true', 'Original-Request': requestId },
+        };
       }
       return () => {
-        const reply = this.execute(route, ctx, record);
-        // A 5xx means the work did not complete: let a retry perform it. 4xx results are kept, as on Stripe.
-        if (reply.status >= 500) this.idempotency.release(scope);
-        else this.idempotency.complete(scope, { status: reply.status, body: reply.body, requestId: record.requestId });
-        return reply;
+        const { reply, saved } = this.execute(route, ctx, record, failure);
+        if (!saved) {
+          this.idempotency.release(scope);
+          return reply;
+        }
+        // Execution began, so Stripe keeps the result whatever it was; a saved 5xx will only be
+        // replayed, so Stripe tells the client not to retry it under this key.
+        const kept =
+          reply.status >= 500 && reply.headers['Stripe-Should-Retry'] === undefined
+            ? { ...reply, headers: { ...reply.headers, 'Stripe-Should-Retry': 'false' } }
+            : reply;
+        this.idempotency.complete(scope, { status: kept.status, body: kept.body, requestId: record.requestId, headers: kept.headers });
+        return kept;
       };
     } catch (error) {
       return errorReply(error, record.requestId, livemode);
     }
   }
 
-  private execute(route: RouteMatch, ctx: RequestContext, record: RecordedRequest): Reply {
+  /**
+   * Runs the endpoint; `saved` is false for a request whose parameters it refused (a 400
+   * invalid_request_error), which Stripe does not keep under the idempotency key.
+   */
+  private execute(
+    route: RouteMatch,
+    ctx: RequestContext,
+    record: RecordedRequest,
+    failure: ErrorFault | undefined,
+  ): { reply: Reply; saved: boolean } {
     try {
-      return jsonReply(200, route.handler(ctx));
+      if (failure) throw faultError(failure); // the endpoint failed once it began
+      return { reply: jsonReply(200, route.handler(ctx)), saved: true };
     } catch (error) {
-      return errorReply(error, record.requestId, ctx.livemode);
+      const refusedParameters =
+        failure === undefined &&
+        error instanceof ApiError &&
+        error.status === 400 &&
+        error.body.type === 'invalid_request_error';
+      return { reply: errorReply(error, record.requestId, ctx.livemode), saved: !refusedParameters };
     }
   }
 }

@@ -15,6 +15,9 @@ export interface EmulatedEphemeralKey extends EphemeralKeyObject {
 
 /** In-memory objects of one emulated Stripe account (test and live mode share it, told apart by `livemode`). */
 export class EmulatorState {
+  /** How long a new ephemeral key lives: Stripe's keys expire after about an hour. */
+  constructor(readonly ephemeralKeyTtlSeconds = 3600) {}
+
   readonly customers = new Map<string, Stripe.Customer>();
   /** Deleted customers stay in `customers` (Stripe still answers GET with a deleted stub). */
   readonly deletedCustomerIds = new Set<string>();

@@ -20,6 +20,8 @@ export interface StripeEmulatorOptions {
    * Unset: in memory only.
    */
   statePath?: string;
+  /** Lifetime of new ephemeral keys (their `expires`), seconds. Default 3600, as on Stripe. */
+  ephemeralKeyTtlSeconds?: number;
 }
 
 /** A customer as stored; `deleted: true` once deleted through the API or deleteCustomer(). */

@@ -3,16 +3,20 @@ import { GraphQLError } from 'graphql';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { Authenticate } from '../auth/authenticator.js';
-import { UnauthenticatedError } from '../resolvers/errors.js';
+import { AuthUnavailableError, UnauthenticatedError } from '../resolvers/errors.js';
 import type { GatewayServices } from '../resolvers/services.js';
 import { clientAddressOf } from '../http/client-address.js';
 import { abuseLimits } from './abuse-limits.js';
+import { exposurePlugins } from './exposure.js';
+import { maskGatewayError } from './mask-error.js';
 import type { GraphQLContext } from '../schema/context.js';
 import { schema } from '../schema/index.js';
 
 export interface GraphQLServerOptions {
   services: GatewayServices;
   authenticate: Authenticate;
+  /** GRAPHQL_INTROSPECTION: introspection answered and field names suggested. */
+  introspection: boolean;
   logger: Logger;
   /** More plugins (tracing's), after the gateway's own. */
   plugins?: Plugin[];
@@ -27,14 +31,15 @@ const noStore: Plugin = {
   },
 };
 
-export function createGraphQLServer({ services, authenticate, logger, plugins = [] }: GraphQLServerOptions) {
+export function createGraphQLServer({ services, authenticate, introspection, logger, plugins = [] }: GraphQLServerOptions) {
   return createYoga<ServerContext, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
     // GraphiQL is served before yoga, compressed and cached (./graphiql-route.ts).
     graphiql: false,
-    maskedErrors: true,
+    // Masked in every mode: yoga's development mode would add messages and stacks to answers.
+    maskedErrors: { isDev: false, maskError: maskGatewayError },
     logging: {
       debug: (...args) => logger.isLevelEnabled('debug') && logger.debug(args.map(String).join(' ')),
       info: (...args) => logger.info(args.map(String).join(' ')),
@@ -43,10 +48,12 @@ export function createGraphQLServer({ services, authenticate, logger, plugins = 
     },
     // CORS is the Express app's, from the configured allow-list: yoga's own would allow any origin.
     cors: false,
-    plugins: [noStore, ...abuseLimits, ...plugins],
+    plugins: [noStore, ...abuseLimits, ...exposurePlugins({ introspection }), ...plugins],
     context: async ({ request, req }) => ({
       services,
       caller: {
+        // Read before signing in: the call's deadline counts the identity provider's time too.
+        receivedAt: performance.now(),
         viewer: await viewerOrUnauthenticated(authenticate, request),
         clientAddress: clientAddressOf(req),
         surface: 'graphql' as const,
@@ -60,6 +67,15 @@ async function viewerOrUnauthenticated(authenticate: Authenticate, request: glob
   try {
     return await authenticate(request.headers.get('authorization'));
   } catch (error) {
+    if (error instanceof AuthUnavailableError) {
+      // No verdict on the token: neither a 401 (clients would sign the user out) nor a guest.
+      throw new GraphQLError(error.message, {
+        extensions: {
+          code: 'AUTH_UNAVAILABLE',
+          http: { status: 503, headers: { 'Retry-After': String(error.retryAfterSeconds) } },
+        },
+      });
+    }
     if (!(error instanceof UnauthenticatedError)) throw error;
     // Fails the whole request: a bad token is never served as a guest.
     throw new GraphQLError(error.message, {

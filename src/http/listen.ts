@@ -1,15 +1,59 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+/** How long a client may take, and how much it may send before its request is read. */
+export interface HttpServerLimits {
+  /** From connecting (or the end of the previous request) to the last header line. */
+  headersTimeoutMs: number;
+  /** From connecting to the last byte of the body: a trickled body is cut off here. */
+  requestTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveTimeoutMs: number;
+  /** The request line and headers together; more is answered 431. */
+  maxHeaderBytes: number;
+}
+
+export const DEFAULT_HTTP_LIMITS: HttpServerLimits = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+  maxHeaderBytes: 16 * 1024,
+};
+
+/** Headers read from a request: a browser sends ~20; Node drops any beyond this. */
+const MAX_HEADERS_COUNT = 100;
+/** Node checks expired headers and requests on this tick (its default, 30 s, would stretch every limit). */
+const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
+/** While draining, keep-alive connections whose response just finished are closed on this tick. */
+const DRAIN_TICK_MS = 100;
+
 export interface RunningServer {
   server: Server;
   url: string;
-  /** Stops accepting, lets in-flight requests finish, then resolves. */
-  close(): Promise<void>;
+  /**
+   * Stops accepting, lets in-flight requests finish for at most `graceMs`, then destroys the
+   * connections left (a slow client never holds a shutdown open) and resolves.
+   */
+  close(graceMs?: number): Promise<void>;
 }
 
-export async function listen(handler: RequestListener, port: number, host: string): Promise<RunningServer> {
-  const server = createServer(handler);
+export async function listen(
+  handler: RequestListener,
+  port: number,
+  host: string,
+  limits: HttpServerLimits = DEFAULT_HTTP_LIMITS,
+): Promise<RunningServer> {
+  const server = createServer(
+    {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      maxHeaderSize: limits.maxHeaderBytes,
+      connectionsCheckingInterval: Math.min(TIMEOUT_CHECK_INTERVAL_MS, limits.headersTimeoutMs),
+    },
+    handler,
+  );
+  server.maxHeadersCount = MAX_HEADERS_COUNT;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());
@@ -19,11 +63,24 @@ export async function listen(handler: RequestListener, port: number, host: strin
   return {
     server,
     url: `http://${urlHost}:${actualPort}`,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        // Idle keep-alive sockets would otherwise hold close() open; busy ones finish first.
-        server.closeIdleConnections();
-      }),
+    close: (graceMs = Number.POSITIVE_INFINITY) => drain(server, graceMs),
   };
+}
+
+function drain(server: Server, graceMs: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    // Idle keep-alive sockets would otherwise hold close() open: closed now, and each busy one
+    // as soon as its response is out.
+    const idleSweep = setInterval(() => server.closeIdleConnections(), DRAIN_TICK_MS);
+    const graceExpired = Number.isFinite(graceMs)
+      ? setTimeout(() => server.closeAllConnections(), graceMs)
+      : undefined;
+    server.close((error) => {
+      clearInterval(idleSweep);
+      clearTimeout(graceExpired);
+      if (error) reject(error);
+      else resolve();
+    });
+    server.closeIdleConnections();
+  });
 }

@@ -1,5 +1,5 @@
 import { Router, type RequestHandler } from 'express';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type Stripe from 'stripe';
 import type { Surface } from '../resolvers/caller.js';
 
@@ -36,8 +36,64 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  private readonly identityProviderUp = new Gauge({
+    name: 'gateway_identity_provider_up',
+    help: 'Whether the identity provider (jwks, spree, introspection) answered its last request: 1 or 0.',
+    labelNames: ['provider'],
+    registers: [this.registry],
+  });
+  private readonly identityProviderRequests = new Counter({
+    name: 'gateway_identity_provider_requests_total',
+    help: 'Requests to the identity provider by outcome: ok, invalid (a verdict against the token), unavailable.',
+    labelNames: ['provider', 'outcome'],
+    registers: [this.registry],
+  });
+  private readonly authUnavailable = new Counter({
+    name: 'gateway_auth_unavailable_total',
+    help: 'Calls answered 503 AUTH_UNAVAILABLE because the identity provider could not vouch for the token.',
+    labelNames: ['provider'],
+    registers: [this.registry],
+  });
+  private readonly rateLimitFallbackActive = new Gauge({
+    name: 'gateway_rate_limit_fallback_active',
+    help: '1 while Redis is unreachable and the rate limits use per-instance memory; 0 otherwise (and without REDIS_URL).',
+    registers: [this.registry],
+  });
+  private readonly rateLimitFallbacks = new Counter({
+    name: 'gateway_rate_limit_fallbacks_total',
+    help: 'Times the rate limits fell back from Redis to per-instance memory.',
+    registers: [this.registry],
+  });
+
+  private readonly storeUp = new Gauge({
+    name: 'gateway_store_up',
+    help: '1 while the database answers; 0 from a call it could not answer within DATABASE_TIMEOUT_MS until one it answers.',
+    registers: [this.registry],
+  });
+  private readonly storeUnavailable = new Counter({
+    name: 'gateway_store_unavailable_total',
+    help: 'Database calls that failed as unavailable (locked, down, timed out, not migrated): answered 503.',
+    registers: [this.registry],
+  });
+
   constructor() {
+    this.storeUp.set(1);
     collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** A configured identity provider is presumed up until a request to it fails. */
+  watchIdentityProvider(provider: string): void {
+    this.identityProviderUp.set({ provider }, 1);
+  }
+
+  /** One request to an identity provider; `unavailable` also marks it down until it answers again. */
+  observeIdentityProvider(provider: string, outcome: 'ok' | 'invalid' | 'unavailable'): void {
+    this.identityProviderRequests.inc({ provider, outcome });
+    this.identityProviderUp.set({ provider }, outcome === 'unavailable' ? 0 : 1);
+  }
+
+  countAuthUnavailable(provider: string): void {
+    this.authUnavailable.inc({ provider });
   }
 
   /** Times every request; the surface comes from the path, never from the client. */
@@ -51,6 +107,24 @@ export class GatewayMetrics {
 
   observeSetupIntent(surface: Surface, outcome: string, started: bigint): void {
     this.setupIntents.observe({ surface, outcome }, Number(process.hrtime.bigint() - started) / 1e9);
+  }
+
+  storeFailed(): void {
+    this.storeUnavailable.inc();
+    this.storeUp.set(0);
+  }
+
+  storeRecovered(): void {
+    this.storeUp.set(1);
+  }
+
+  rateLimitFellBack(): void {
+    this.rateLimitFallbacks.inc();
+    this.rateLimitFallbackActive.set(1);
+  }
+
+  rateLimitRecovered(): void {
+    this.rateLimitFallbackActive.set(0);
   }
 
   /** Stripe's SDK reports each attempt it makes, retries included. */

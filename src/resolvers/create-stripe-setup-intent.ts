@@ -1,13 +1,10 @@
-import Stripe from 'stripe';
-import type { Viewer } from '../auth/viewer.js';
 import type { Caller } from './caller.js';
-import { derivedIdempotencyKey } from '../stripe/idempotency-keys.js';
-import { translateStripeError } from '../stripe/translate-error.js';
-import { customerFor, replaceStaleCustomer } from './customers.js';
-import { withinDeadline } from './deadline.js';
+import { createBesideSetupIntent } from './beside-setup-intent.js';
+import { runCustomerCall } from './customer-call.js';
+import { ephemeralKey } from './ephemeral-key.js';
 import { AuthenticationRequiredError, PaymentProviderError, RateLimitedError, ValidationError } from './errors.js';
-import { claimClientIdempotencyKey } from './idempotency.js';
-import { validateInput, type CreateStripeSetupIntentInput } from './input.js';
+import type { CreateStripeSetupIntentInput } from './input.js';
+import { StoreUnavailableError } from '../store/store-unavailable.js';
 import type { GatewayServices } from './services.js';
 
 /** What PaymentSheet / Payment Element need to save a card. */
@@ -28,7 +25,13 @@ export async function createStripeSetupIntent(
 ): Promise<StripeSetupIntentResult> {
   const started = process.hrtime.bigint();
   try {
-    const result = await resolve(services, caller, input);
+    const result = await runCustomerCall(services, caller, input, async (call) => {
+      const { companion: key, setupIntent } = await createBesideSetupIntent(services, call, ephemeralKey(services));
+      if (!key.secret || !setupIntent.client_secret) {
+        throw new Error('Stripe answered without an ephemeral key secret or a client secret');
+      }
+      return { customerId: call.customerId, ephemeralKeySecret: key.secret, setupIntentClientSecret: setupIntent.client_secret };
+    });
     services.metrics.observeSetupIntent(caller.surface, 'success', started);
     return result;
   } catch (error) {
@@ -37,81 +40,7 @@ export async function createStripeSetupIntent(
   }
 }
 
-async function resolve(
-  services: GatewayServices,
-  { viewer, clientAddress }: Caller,
-  input: CreateStripeSetupIntentInput,
-): Promise<StripeSetupIntentResult> {
-  const { stripeVersion = services.ephemeralKeyVersion, idempotencyKey } = validateInput(input);
-  if (viewer.kind === 'guest') {
-    if (!services.allowGuests) throw new AuthenticationRequiredError();
-    const spent = await services.guestRateLimiter.consume(clientAddress);
-    if (!spent.allowed) throw new RateLimitedError(spent.retryAfterSeconds);
-  }
-  const work = async () => {
-    // Guests' keys are ignored: a guest cannot be told apart from another guest.
-    const clientKey =
-      viewer.kind === 'user' && idempotencyKey !== undefined
-        ? await claimClientIdempotencyKey(services, viewer, idempotencyKey, stripeVersion)
-        : undefined;
-    const create = (customerId: string) => createKeyAndIntent(services, viewer, customerId, stripeVersion, clientKey);
-    const customerId = await customerFor(services, viewer);
-    try {
-      return await create(customerId);
-    } catch (error) {
-      if (viewer.kind === 'guest' || !isMissingCustomer(error)) throw error;
-      return await create(await replaceStaleCustomer(services, viewer, customerId));
-    }
-  };
-  try {
-    return await withinDeadline(work(), services.requestDeadlineMs);
-  } catch (error) {
-    throw translateStripeError(error);
-  }
-}
-
-/**
- * The key and the intent do not depend on each other: one round trip, not two. With a client
- * idempotency key their Stripe keys derive from it, so a retry is answered by Stripe's replay.
- */
-async function createKeyAndIntent(
-  services: GatewayServices,
-  viewer: Viewer,
-  customerId: string,
-  stripeVersion: string,
-  clientKey: string | undefined,
-): Promise<StripeSetupIntentResult> {
-  const keyFor = (purpose: string) =>
-    clientKey === undefined ? {} : { idempotencyKey: derivedIdempotencyKey(purpose, clientKey, customerId) };
-  const [ephemeralKey, setupIntent] = await Promise.all([
-    services.stripe.ephemeralKeys.create(
-      { customer: customerId },
-      { apiVersion: stripeVersion, ...keyFor('ephemeral-key') },
-    ),
-    services.stripe.setupIntents.create(
-      {
-        customer: customerId,
-        automatic_payment_methods: { enabled: true },
-        ...(viewer.kind === 'user' && { metadata: { user_id: viewer.userId } }),
-      },
-      keyFor('setup-intent'),
-    ),
-  ]);
-  if (!ephemeralKey.secret || !setupIntent.client_secret) {
-    throw new Error('Stripe answered without an ephemeral key secret or a client secret');
-  }
-  return { customerId, ephemeralKeySecret: ephemeralKey.secret, setupIntentClientSecret: setupIntent.client_secret };
-}
-
-function isMissingCustomer(error: unknown): boolean {
-  return (
-    error instanceof Stripe.errors.StripeInvalidRequestError &&
-    error.code === 'resource_missing' &&
-    error.param === 'customer'
-  );
-}
-
-const TYPED_ERRORS = [ValidationError, PaymentProviderError, AuthenticationRequiredError, RateLimitedError];
+const TYPED_ERRORS = [ValidationError, PaymentProviderError, AuthenticationRequiredError, RateLimitedError, StoreUnavailableError];
 
 function outcomeOf(error: unknown): string {
   return TYPED_ERRORS.find((type) => error instanceof type)?.name ?? 'unexpected';

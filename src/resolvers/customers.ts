@@ -1,5 +1,6 @@
 import Stripe from 'stripe';
 import type { Viewer } from '../auth/viewer.js';
+import { customerClaims } from '../stripe/customer-claims.js';
 import { derivedIdempotencyKey } from '../stripe/idempotency-keys.js';
 import type { GatewayServices } from './services.js';
 
@@ -9,9 +10,10 @@ export type SignedIn = Extract<Viewer, { kind: 'user' }>;
  * The customer to save the card to.
  * Signed-in user:
  * 1. the customer stored for (account scope, user id), if any;
- * 2. else a new Stripe customer (email, name, metadata.user_id), created with an idempotency key
- *    derived from the scope and the user, so racing first calls on any instance get the same
- *    customer back from Stripe;
+ * 2. else a new Stripe customer (email, name, metadata.user_id; a claim Stripe would refuse left off), created with an idempotency key
+ *    derived from the installation, the scope and the user, so racing first calls on any instance
+ *    of this installation get the same customer back from Stripe, and another installation (its
+ *    own database) on the same Stripe account never does;
  * 3. the mapping is claimed with insert-on-conflict and the stored winner is used; a customer
  *    of ours that lost (its key had expired, or the token's email changed) is deleted in Stripe.
  * Guest: a new customer every call.
@@ -48,20 +50,30 @@ async function createUserCustomer(
   user: SignedIn,
   replacing: string | undefined,
 ): Promise<string> {
-  const params: Stripe.CustomerCreateParams = {
-    ...(user.email && { email: user.email }),
-    ...(user.name && { name: user.name }),
-    metadata: { user_id: user.userId },
-  };
-  const idempotencyKey = derivedIdempotencyKey('customer', scope, user.userId, replacing ?? '');
+  const claims = customerClaims(user.email, user.name);
+  if (claims.refused.length > 0) {
+    services.logger.warn({ refusedClaims: claims.refused }, 'token claims Stripe would refuse were left off the Stripe customer');
+  }
+  const params: Stripe.CustomerCreateParams = { ...claims.params, metadata: { user_id: user.userId } };
+  const idempotencyKey = derivedIdempotencyKey('customer', services.installationId, scope, user.userId, replacing ?? '');
   try {
     return (await services.stripe.customers.create(params, { idempotencyKey })).id;
   } catch (error) {
-    // The key was first used with other parameters (the token's email or name changed within
-    // Stripe's 24 hours): create afresh; the claim below settles which customer is kept.
-    if (!(error instanceof Stripe.errors.StripeIdempotencyError) || error.statusCode !== 400) throw error;
+    // Stripe would answer this key the same way for 24 hours: the key was first used with other
+    // parameters (the token's email or name changed), or Stripe saved a server error under it.
+    // Create afresh under a key of the SDK's own; the claim below settles which customer is kept.
+    if (!isSpoiledKey(error)) throw error;
     return (await services.stripe.customers.create(params)).id;
   }
+}
+
+function isSpoiledKey(error: unknown): boolean {
+  if (error instanceof Stripe.errors.StripeIdempotencyError) return error.statusCode === 400;
+  return (
+    error instanceof Stripe.errors.StripeError &&
+    (error.statusCode ?? 0) >= 500 &&
+    error.headers?.['stripe-should-retry'] === 'false'
+  );
 }
 
 async function keepWinner(services: GatewayServices, created: string, stored: string): Promise<string> {

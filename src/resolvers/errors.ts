@@ -38,15 +38,32 @@ export class AuthenticationRequiredError extends Error {
   }
 }
 
-/** A guest address spent its budget of calls; REST answers 429 with Retry-After. */
+/** A guest address or a signed-in user spent its budget of calls; REST answers 429 with Retry-After. */
 export class RateLimitedError extends Error {
   override name = 'RateLimitedError';
   constructor(readonly retryAfterSeconds: number) {
-    super(`Too many calls without signing in; try again in ${retryAfterSeconds} s.`);
+    super(`Too many calls; try again in ${retryAfterSeconds} s.`);
   }
 }
 
 /** A bearer token that is present but invalid, expired or not verifiable. Never a guest. */
 export class UnauthenticatedError extends Error {
   override name = 'UnauthenticatedError';
+}
+
+/**
+ * The identity provider that must vouch for a bearer token (the JWKS, Spree, the introspection
+ * endpoint) cannot answer: no verdict on the token, so never a 401 and never a guest. REST 503 and
+ * GraphQL AUTH_UNAVAILABLE, both with Retry-After.
+ */
+export class AuthUnavailableError extends Error {
+  override name = 'AuthUnavailableError';
+  constructor(
+    /** Which provider: `jwks`, `spree`, `introspection` (a metrics label; never a URL). */
+    readonly provider: string,
+    readonly retryAfterSeconds: number,
+    options?: ErrorOptions,
+  ) {
+    super(`The identity provider cannot be reached to check the bearer token; try again in ${retryAfterSeconds} s.`, options);
+  }
 }

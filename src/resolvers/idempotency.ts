@@ -5,23 +5,35 @@ import type { GatewayServices } from './services.js';
 /** Stripe keeps idempotency keys for 24 hours; a client's key means the same for as long. */
 export const CLIENT_IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
 
+/** A signed-in client's idempotency key, claimed for this call. */
+export interface ClientKey {
+  /** What this attempt's Stripe idempotency keys derive from: installation, account, user, key, attempt. */
+  readonly derivedFrom: string;
+  /**
+   * This attempt's Stripe keys can no longer give a success (Stripe saved a failure under them,
+   * or the call took back what it created): the next call with the key starts the next attempt.
+   */
+  abandon(): Promise<void>;
+}
+
 /**
  * Records what a signed-in user's idempotency key was first used for, and refuses it for
- * anything else. Returns the key's scope (account, user, key) for deriving Stripe keys, so one
- * user's key can never reach another user's answer.
+ * anything else. The Stripe keys it yields are scoped to the installation, the account and the
+ * user, so one user's key can never reach another user's answer, nor another installation's;
+ * and to the attempt, so a repeat after a failure Stripe would replay for 24 hours can succeed.
  */
 export async function claimClientIdempotencyKey(
   services: GatewayServices,
   user: SignedIn,
   key: string,
   stripeVersion: string,
-): Promise<string> {
+): Promise<ClientKey> {
   const scope = await services.accountScope();
   const fingerprint = JSON.stringify({ stripeVersion });
   const now = new Date();
   const notBefore = new Date(now.getTime() - CLIENT_IDEMPOTENCY_WINDOW_MS);
   const stored = await services.store.claimIdempotencyKey(scope, user.userId, key, fingerprint, now, notBefore);
-  if (stored !== fingerprint) {
+  if (stored.fingerprint !== fingerprint) {
     throw new ValidationError([
       {
         field: 'idempotencyKey',
@@ -29,5 +41,10 @@ export async function claimClientIdempotencyKey(
       },
     ]);
   }
-  return JSON.stringify([scope, user.userId, key]);
+  return {
+    derivedFrom: JSON.stringify([services.installationId, scope, user.userId, key, stored.attempt]),
+    abandon: async () => {
+      await services.store.advanceIdempotencyAttempt(scope, user.userId, key, stored.attempt);
+    },
+  };
 }

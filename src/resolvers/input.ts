@@ -1,3 +1,4 @@
+import { stripeVersionStanding } from '../stripe/stripe-versions.js';
 import { ValidationError, type FieldError } from './errors.js';
 
 /** The mutation's input; REST maps its body and headers onto the same shape. */
@@ -12,6 +13,9 @@ export interface ValidInput {
 }
 
 const STRIPE_VERSION = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])(\.[a-z][a-z0-9_]*)?$/;
+export const STRIPE_VERSION_UNKNOWN =
+  'Stripe never released this API version; send the version your Stripe SDK is pinned to, such as 2024-06-20';
+
 // Stripe's own limit for idempotency keys; printable ASCII so it survives an HTTP header.
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
@@ -24,6 +28,9 @@ export function validateInput(input: CreateStripeSetupIntentInput): ValidInput {
       field: 'stripeVersion',
       messages: ['Stripe version must be a Stripe API version such as 2026-10-28.endive or 2024-06-20'],
     });
+  } else if (stripeVersion !== undefined && stripeVersionStanding(stripeVersion) === 'unreleased') {
+    // A date after the newest version our SDK knows is left to Stripe (see README, Stripe versions).
+    fieldErrors.push({ field: 'stripeVersion', messages: [STRIPE_VERSION_UNKNOWN] });
   }
   if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
     fieldErrors.push({

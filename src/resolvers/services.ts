@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type Stripe from 'stripe';
 import type { GatewayMetrics } from '../http/metrics.js';
-import type { GuestRateLimiter } from '../limits/guest-rate-limiter.js';
+import type { CallBudgets } from '../limits/call-budgets.js';
 import type { CustomerStore } from '../store/customer-store.js';
 
 /** What the resolvers work with; built once by the composition root. */
@@ -9,10 +9,13 @@ export interface GatewayServices {
   stripe: Stripe;
   store: CustomerStore;
   accountScope: () => Promise<string>;
+  /** The database's random id: part of every Stripe key that names a customer (see customers.ts). */
+  installationId: string;
   /** `Stripe-Version` for ephemeral keys when the client names none. */
   ephemeralKeyVersion: string;
   allowGuests: boolean;
-  guestRateLimiter: GuestRateLimiter;
+  /** Rate limits of calls that create Stripe objects, guests' and users'. */
+  callBudgets: CallBudgets;
   requestDeadlineMs: number;
   metrics: GatewayMetrics;
   logger: Logger;

@@ -1,11 +1,13 @@
 import type { ErrorRequestHandler } from 'express';
 import {
   AuthenticationRequiredError,
+  AuthUnavailableError,
   PaymentProviderError,
   RateLimitedError,
   UnauthenticatedError,
   ValidationError,
 } from '../resolvers/errors.js';
+import { StoreUnavailableError } from '../store/store-unavailable.js';
 import { sendJsonApi } from './json-api.js';
 
 /** The spec's `Error` schema: `error`, plus `errors` keyed by body field where fields are at fault. */
@@ -59,9 +61,15 @@ export function restErrorResponse(error: unknown): { status: number; body: Error
   if (error instanceof UnauthenticatedError) {
     return { status: 401, body: { error: error.message }, headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' } };
   }
+  if (error instanceof AuthUnavailableError) {
+    return { status: 503, body: { error: error.message }, headers: { 'Retry-After': String(error.retryAfterSeconds) } };
+  }
   if (error instanceof AuthenticationRequiredError) return { status: 403, body: { error: error.message } };
   if (error instanceof RateLimitedError) {
     return { status: 429, body: { error: error.message }, headers: { 'Retry-After': String(error.retryAfterSeconds) } };
+  }
+  if (error instanceof StoreUnavailableError) {
+    return { status: 503, body: { error: error.message }, headers: { 'Retry-After': String(error.retryAfterSeconds) } };
   }
   if (error instanceof RestRequestError) return { status: error.status, body: { error: error.message } };
   const bodyError = bodyParserError(error);
@@ -72,7 +80,9 @@ export function restErrorResponse(error: unknown): { status: number; body: Error
 /** Every REST failure as JSON in the spec's shape; only unexpected ones are logged in full. */
 export const restErrorHandler: ErrorRequestHandler = (error, _req, res, _next) => {
   const { status, body, headers } = restErrorResponse(error);
-  if (status >= 500) res.locals.logger.error({ err: error }, 'unexpected error on the REST path');
+  // An identity provider or database outage is logged where it is seen, once per change of state.
+  const outage = error instanceof AuthUnavailableError || error instanceof StoreUnavailableError;
+  if (status >= 500 && !outage) res.locals.logger.error({ err: error }, 'unexpected error on the REST path');
   sendJsonApi(res, status, body, headers);
 };
 

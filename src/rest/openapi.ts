@@ -102,6 +102,7 @@ export const OPENAPI_DOCUMENT: OpenAPIV3_1.Document = {
           '422': ref('responses', '422UnprocessableEntity'),
           '429': ref('responses', '429TooManyRequests'),
           '500': ref('responses', '500InternalServerError'),
+          '503': ref('responses', '503ServiceUnavailable'),
         },
       },
     },
@@ -234,12 +235,29 @@ export const OPENAPI_DOCUMENT: OpenAPIV3_1.Document = {
         },
       },
       '429TooManyRequests': errorResponse(
-        '429 Too Many Requests - this client address spent its budget of guest calls; signed-in calls are not counted.',
+        '429 Too Many Requests - a guest’s client address (GUEST_RATE_LIMIT_PER_MINUTE) or a signed-in user (USER_RATE_LIMIT_PER_MINUTE) spent its budget of calls.',
         'ErrorMessage',
-        { 'Rate limited': { error: 'Too many calls without signing in; try again in 42 s.' } },
+        { 'Rate limited': { error: 'Too many calls; try again in 42 s.' } },
         {
           'Retry-After': {
-            description: 'Seconds until the budget allows another guest call.',
+            description: 'Seconds until the budget allows another call.',
+            required: true,
+            schema: { type: 'integer', minimum: 1 },
+          },
+        },
+      ),
+      '503ServiceUnavailable': errorResponse(
+        '503 Service Unavailable - the identity provider that must vouch for the bearer token (the JWKS, the Spree ' +
+          'store, the introspection endpoint) cannot be reached. No verdict on the token: sign nobody out; retry later.',
+        'ErrorMessage',
+        {
+          'Provider down': {
+            error: 'The identity provider cannot be reached to check the bearer token; try again in 5 s.',
+          },
+        },
+        {
+          'Retry-After': {
+            description: 'Seconds before the gateway asks the identity provider again.',
             required: true,
             schema: { type: 'integer', minimum: 1 },
           },
@@ -259,7 +277,8 @@ export const OPENAPI_DOCUMENT: OpenAPIV3_1.Document = {
             type: 'string',
             description:
               'The client SDK’s Stripe API version, used for the ephemeral key (default: the gateway’s ' +
-              '`STRIPE_EPHEMERAL_KEY_VERSION`). Anything else is answered 422.',
+              '`STRIPE_EPHEMERAL_KEY_VERSION`). A version Stripe never released is answered 422 ' +
+              '(a date after the newest the gateway knows is left to Stripe, whose refusal is the same 422).',
             pattern: '^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])(\\.[a-z][a-z0-9_]*)?$',
             examples: ['2024-06-20', '2026-10-28.endive'],
           },

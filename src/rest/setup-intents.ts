@@ -15,8 +15,9 @@ export const MAX_BODY_BYTES = 16 * 1024;
 export function setupIntentsRouter(services: GatewayServices, authenticate: Authenticate): Router {
   const router = Router();
   router.post(SETUP_INTENTS_PATH, express.json({ type: BODY_TYPES, limit: MAX_BODY_BYTES }), async (req, res) => {
+    const receivedAt = performance.now();
     const viewer = await authenticate(req.get('authorization'));
-    const caller = { viewer, clientAddress: clientAddressOf(req), surface: 'rest' as const };
+    const caller = { viewer, clientAddress: clientAddressOf(req), surface: 'rest' as const, receivedAt };
     const result = await createStripeSetupIntent(services, caller, inputFrom(req));
     sendJsonApi(
       res,

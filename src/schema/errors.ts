@@ -54,7 +54,7 @@ builder.objectType(AuthenticationRequiredError, {
 
 builder.objectType(RateLimitedError, {
   name: 'RateLimitedError',
-  description: 'Too many calls without signing in from this address; nothing was created.',
+  description: 'Too many calls from this client address (guests) or this user (signed in); nothing was created.',
   interfaces: [ErrorInterface],
   fields: (t) => ({
     retryAfterSeconds: t.int({ description: 'When to try again.', resolve: (error) => error.retryAfterSeconds }),

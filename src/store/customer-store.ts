@@ -3,8 +3,22 @@
  * account scope and the user id, and the idempotency keys its clients sent. Every backend must
  * behave identically; `test/store/contract.ts` holds them to it.
  */
+/** A client idempotency key's record: what it was first used for, and which attempt it is on. */
+export interface ClaimedIdempotencyKey {
+  fingerprint: string;
+  /** Raised each time a call under the key failed in a way its Stripe keys cannot recover from. */
+  attempt: number;
+}
+
 export interface CustomerStore {
+  /**
+   * The random id this database was created with (32 hex digits), the same for every instance
+   * sharing it and never the same for two databases.
+   */
+  installationId(): Promise<string>;
   findCustomer(accountScope: string, userId: string): Promise<string | undefined>;
+  /** The stored customer of each of these users that has one, keyed by user id. */
+  findCustomers(accountScope: string, userIds: readonly string[]): Promise<Map<string, string>>;
   /**
    * Stores the mapping unless one already exists, and returns the customer that is stored:
    * the caller's on a first write, the earlier one when another request won.
@@ -17,9 +31,17 @@ export interface CustomerStore {
    */
   replaceCustomer(accountScope: string, userId: string, staleCustomerId: string, customerId: string): Promise<string>;
   /**
+   * Stores each mapping whose user has none yet, as one transaction (all of the batch or none of
+   * it), and never changes a stored one. Rows are taken in order, so a later row for a user an
+   * earlier row mapped meets that mapping. Answers one result per row, in order: `imported` (this
+   * row's mapping was written), `unchanged` (the user already had this customer) or `conflict`
+   * (the user has another customer, which stays), with the customer stored afterwards.
+   */
+  importCustomers(accountScope: string, mappings: readonly CustomerMapping[]): Promise<ImportResult[]>;
+  /**
    * Records `fingerprint` (what the request asked for) under the user's idempotency key, made at
-   * `now`, unless a record made at or after `notBefore` exists (an older one has expired and is
-   * overwritten); returns the fingerprint that is stored afterwards: the caller's on first use
+   * `now` with attempt 0, unless a record made at or after `notBefore` exists (an older one has
+   * expired and is overwritten); returns the record stored afterwards: the caller's on first use
    * or after expiry, the earlier one otherwise. Times are the caller's clock, never the database's.
    */
   claimIdempotencyKey(
@@ -29,10 +51,34 @@ export interface CustomerStore {
     fingerprint: string,
     now: Date,
     notBefore: Date,
-  ): Promise<string>;
+  ): Promise<ClaimedIdempotencyKey>;
+  /**
+   * Moves the key's record from attempt `from` to the next one, unless another request already
+   * did; returns the attempt stored afterwards (undefined when no record exists).
+   */
+  advanceIdempotencyAttempt(accountScope: string, userId: string, key: string, from: number): Promise<number | undefined>;
   /** Deletes idempotency records made before `before` (strictly); returns how many. */
   purgeIdempotencyKeys(before: Date): Promise<number>;
   /** Resolves while the store is reachable. */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface CustomerMapping {
+  userId: string;
+  customerId: string;
+}
+
+export type ImportOutcome = 'imported' | 'unchanged' | 'conflict';
+
+export interface ImportResult {
+  outcome: ImportOutcome;
+  /** The user's customer after the write: the row's own unless the outcome is `conflict`. */
+  customerId: string;
+}
+
+/** The outcome of a row whose user's stored customer is `stored` (undefined: none yet). */
+export function importOutcome(row: CustomerMapping, stored: string | undefined): ImportResult {
+  if (stored === undefined) return { outcome: 'imported', customerId: row.customerId };
+  return { outcome: stored === row.customerId ? 'unchanged' : 'conflict', customerId: stored };
 }

@@ -1,10 +1,23 @@
 import pg from 'pg';
-import type { CustomerStore } from './customer-store.js';
-import { migratePostgres } from './migrations/postgres.js';
+import {
+  importOutcome,
+  type ClaimedIdempotencyKey,
+  type CustomerMapping,
+  type CustomerStore,
+  type ImportResult,
+} from './customer-store.js';
+import type { StoreGuard } from './guarded-store.js';
+import { migratePostgres, POSTGRES_SCHEMA_VERSION } from './migrations/postgres.js';
+import { StoreUnavailableError } from './store-unavailable.js';
 
 export interface PostgresStoreOptions {
   /** Most connections this instance holds. */
   poolSize: number;
+  /**
+   * The most one statement may take, waiting for a lock or a pooled connection included
+   * (statement_timeout, lock_timeout, and pg's own timeouts for a server that does not answer).
+   */
+  timeoutMs: number;
   /** A pooled connection failed while idle (server restart, dropped socket); the pool has already discarded it. */
   onIdleError?: (error: Error) => void;
 }
@@ -14,6 +27,16 @@ const INSERT_MAPPING = prepared('insert-mapping', `
   INSERT INTO customer_mappings (account_scope, user_id, customer_id) VALUES ($1, $2, $3)
   ON CONFLICT (account_scope, user_id) DO NOTHING
   RETURNING customer_id`);
+const FIND_MAPPINGS = prepared('find-mappings', `
+  SELECT user_id, customer_id FROM customer_mappings WHERE account_scope = $1 AND user_id = ANY($2::text[])`);
+// In the rows' order, so of two rows for one user the first is the one written.
+const IMPORT_MAPPINGS = prepared('import-mappings', `
+  INSERT INTO customer_mappings (account_scope, user_id, customer_id)
+  SELECT $1, row.user_id, row.customer_id
+  FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS row (user_id, customer_id, position)
+  ORDER BY row.position
+  ON CONFLICT (account_scope, user_id) DO NOTHING
+  RETURNING user_id, customer_id`);
 const SWAP_MAPPING = prepared('swap-mapping', `
   UPDATE customer_mappings SET customer_id = $4
   WHERE account_scope = $1 AND user_id = $2 AND customer_id = $3
@@ -22,16 +45,25 @@ const UPSERT_KEY = prepared('upsert-key', `
   INSERT INTO idempotency_keys (account_scope, user_id, idempotency_key, fingerprint, created_at)
   VALUES ($1, $2, $3, $4, $5)
   ON CONFLICT (account_scope, user_id, idempotency_key) DO UPDATE
-    SET fingerprint = excluded.fingerprint, created_at = excluded.created_at
+    SET fingerprint = excluded.fingerprint, created_at = excluded.created_at, attempt = 0
     WHERE idempotency_keys.created_at < $6
-  RETURNING fingerprint`);
-const FIND_KEY = prepared('find-key', 'SELECT fingerprint FROM idempotency_keys WHERE account_scope = $1 AND user_id = $2 AND idempotency_key = $3');
+  RETURNING fingerprint, attempt`);
+const FIND_KEY = prepared('find-key', 'SELECT fingerprint, attempt FROM idempotency_keys WHERE account_scope = $1 AND user_id = $2 AND idempotency_key = $3');
+const ADVANCE_KEY = prepared('advance-key', `
+  UPDATE idempotency_keys SET attempt = attempt + 1
+  WHERE account_scope = $1 AND user_id = $2 AND idempotency_key = $3 AND attempt = $4
+  RETURNING attempt`);
+const INSTALLATION = prepared('installation', 'SELECT id FROM installation');
+const SCHEMA_VERSION = prepared('schema-version', 'SELECT coalesce(max(version), 0)::int AS version FROM schema_migrations');
 const PURGE_KEYS = prepared('purge-keys', 'DELETE FROM idempotency_keys WHERE created_at < $1');
 
 /** Named: each pooled connection prepares the statement once and reuses the plan. */
 function prepared(name: string, text: string) {
   return (values: unknown[]): pg.QueryConfig => ({ name, text, values });
 }
+
+/** pg's client-side timeout trails the server's statement_timeout, which names what timed out. */
+const QUERY_TIMEOUT_MARGIN_MS = 1_000;
 
 /** Claims that meet a record deleted by a concurrent purge between their two statements try again. */
 const KEY_CLAIM_ATTEMPTS = 3;
@@ -40,23 +72,74 @@ const KEY_CLAIM_ATTEMPTS = 3;
 export class PostgresCustomerStore implements CustomerStore {
   /** Connects, migrates (see `migratePostgres`), and only then hands out the store. */
   static async open(connectionString: string, options: PostgresStoreOptions): Promise<PostgresCustomerStore> {
-    const pool = new pg.Pool({ connectionString, max: options.poolSize, connectionTimeoutMillis: 10_000 });
+    // Migrations get a connection of their own without the serving timeouts: a migration may
+    // wait for another instance's, or rewrite a large table, for longer than one call may take.
+    const migrator = new pg.Pool({ connectionString, max: 1, connectionTimeoutMillis: 10_000 });
+    migrator.on('error', options.onIdleError ?? (() => {}));
+    try {
+      await migratePostgres(migrator);
+    } finally {
+      await migrator.end();
+    }
+    const { timeoutMs } = options;
+    const pool = new pg.Pool({
+      connectionString,
+      max: options.poolSize,
+      connectionTimeoutMillis: timeoutMs,
+      statement_timeout: timeoutMs,
+      lock_timeout: timeoutMs,
+      // A server that stops answering (frozen, a dead network path) never cancels anything itself.
+      query_timeout: timeoutMs + QUERY_TIMEOUT_MARGIN_MS,
+    });
     // Without a listener an idle client's error is an unhandled 'error' event and ends the process.
     pool.on('error', options.onIdleError ?? (() => {}));
-    try {
-      await migratePostgres(pool);
-    } catch (error) {
-      await pool.end();
-      throw error;
-    }
     return new PostgresCustomerStore(pool);
   }
 
   private constructor(private readonly pool: pg.Pool) {}
 
+  async installationId(): Promise<string> {
+    const { rows } = await this.pool.query<{ id: string }>(INSTALLATION([]));
+    if (!rows[0]) throw new Error('the database has no installation id; it was not migrated');
+    return rows[0].id;
+  }
+
   async findCustomer(accountScope: string, userId: string): Promise<string | undefined> {
     const { rows } = await this.pool.query<{ customer_id: string }>(FIND_MAPPING([accountScope, userId]));
     return rows[0]?.customer_id;
+  }
+
+  async findCustomers(accountScope: string, userIds: readonly string[]): Promise<Map<string, string>> {
+    const { rows } = await this.pool.query<{ user_id: string; customer_id: string }>(
+      FIND_MAPPINGS([accountScope, userIds]),
+    );
+    return new Map(rows.map((row) => [row.user_id, row.customer_id]));
+  }
+
+  /**
+   * One INSERT statement (so the batch is one transaction), then, for the rows it did not write,
+   * a read in a statement of its own: its snapshot sees mappings a racing writer committed.
+   */
+  async importCustomers(accountScope: string, mappings: readonly CustomerMapping[]): Promise<ImportResult[]> {
+    if (mappings.length === 0) return [];
+    const written = await this.pool.query<{ user_id: string; customer_id: string }>(
+      IMPORT_MAPPINGS([accountScope, mappings.map((row) => row.userId), mappings.map((row) => row.customerId)]),
+    );
+    const inserted = new Map(written.rows.map((row) => [row.user_id, row.customer_id]));
+    const unwritten = mappings.filter((row) => !inserted.has(row.userId)).map((row) => row.userId);
+    const stored = unwritten.length === 0 ? new Map<string, string>() : await this.findCustomers(accountScope, unwritten);
+    const claimed = new Set<string>();
+    return mappings.map((row) => {
+      const insertedCustomer = inserted.get(row.userId);
+      // The first row of a user the INSERT wrote is the imported one; later rows meet it.
+      if (insertedCustomer === row.customerId && !claimed.has(row.userId)) {
+        claimed.add(row.userId);
+        return importOutcome(row, undefined);
+      }
+      const customer = insertedCustomer ?? stored.get(row.userId);
+      if (customer === undefined) throw new Error('customer mapping vanished right after it was written');
+      return importOutcome(row, customer);
+    });
   }
 
   async claimCustomer(accountScope: string, userId: string, customerId: string): Promise<string> {
@@ -87,16 +170,21 @@ export class PostgresCustomerStore implements CustomerStore {
     fingerprint: string,
     now: Date,
     notBefore: Date,
-  ): Promise<string> {
+  ): Promise<ClaimedIdempotencyKey> {
     const upsert = [accountScope, userId, key, fingerprint, now.getTime(), notBefore.getTime()];
     for (let attempt = 1; attempt <= KEY_CLAIM_ATTEMPTS; attempt++) {
       // Nothing returned: a live record stands (the upsert's WHERE refused); read it back in a
       // statement of its own, as in claimCustomer.
-      const written = await this.pool.query<{ fingerprint: string }>(UPSERT_KEY(upsert));
+      const written = await this.pool.query<ClaimedIdempotencyKey>(UPSERT_KEY(upsert));
       const stored = written.rows[0] ?? (await this.findKey(accountScope, userId, key));
-      if (stored) return stored.fingerprint;
+      if (stored) return { fingerprint: stored.fingerprint, attempt: stored.attempt };
     }
     throw new Error(`idempotency record was purged ${KEY_CLAIM_ATTEMPTS} times while being claimed`);
+  }
+
+  async advanceIdempotencyAttempt(accountScope: string, userId: string, key: string, from: number): Promise<number | undefined> {
+    const advanced = await this.pool.query<{ attempt: number }>(ADVANCE_KEY([accountScope, userId, key, from]));
+    return advanced.rows[0]?.attempt ?? (await this.findKey(accountScope, userId, key))?.attempt;
   }
 
   async purgeIdempotencyKeys(before: Date): Promise<number> {
@@ -104,8 +192,13 @@ export class PostgresCustomerStore implements CustomerStore {
     return rowCount ?? 0;
   }
 
+  /** Reachable and migrated: a database recreated empty under a running gateway cannot serve. */
   async ping(): Promise<void> {
-    await this.pool.query('SELECT 1');
+    const { rows } = await this.pool.query<{ version: number }>(SCHEMA_VERSION([]));
+    const version = rows[0]?.version ?? 0;
+    if (version < POSTGRES_SCHEMA_VERSION) {
+      throw new StoreUnavailableError({ cause: new Error(`schema at version ${version}, expected ${POSTGRES_SCHEMA_VERSION}`) });
+    }
   }
 
   async close(): Promise<void> {
@@ -113,6 +206,43 @@ export class PostgresCustomerStore implements CustomerStore {
   }
 
   private async findKey(accountScope: string, userId: string, key: string) {
-    return (await this.pool.query<{ fingerprint: string }>(FIND_KEY([accountScope, userId, key]))).rows[0];
+    return (await this.pool.query<ClaimedIdempotencyKey>(FIND_KEY([accountScope, userId, key]))).rows[0];
   }
+}
+
+/**
+ * PostgreSQL's failures that say the database cannot serve now, not that the call was wrong:
+ * SQLSTATE classes 08 (connection), 53 (resources), 57 (timeouts, shutdowns), 55P03 (lock
+ * timeout), 3D000/3F000/42P01 (the database, schema or a table is missing: not migrated),
+ * 25006 (a read-only standby), the network's errors and pg's own timeouts. Deadlocks and
+ * serialization failures are tried again.
+ */
+export function postgresGuard(timeoutMs: number): StoreGuard {
+  return {
+    timeoutMs,
+    isBusy: (error) => ['40001', '40P01'].includes(codeOf(error) ?? ''),
+    isUnavailable: (error) => {
+      const code = codeOf(error);
+      if (code !== undefined) {
+        return /^(08|53|57)/.test(code) || UNAVAILABLE_STATES.includes(code) || NETWORK_ERRORS.includes(code);
+      }
+      return error instanceof Error && PG_CLIENT_FAILURES.some((pattern) => pattern.test(error.message));
+    },
+  };
+}
+
+const UNAVAILABLE_STATES = ['55P03', '3D000', '3F000', '42P01', '25006'];
+const NETWORK_ERRORS = ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'];
+/** pg raises these as plain Errors without a code. */
+const PG_CLIENT_FAILURES = [
+  /^Query read timeout$/,
+  /^timeout exceeded when trying to connect$/,
+  /^Connection terminated/,
+  /not queryable/,
+  /^Cannot use a pool after calling end/,
+];
+
+function codeOf(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
 }

@@ -1,8 +1,16 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { CustomerStore } from './customer-store.js';
-import { migrateSqlite } from './migrations/sqlite.js';
+import {
+  importOutcome,
+  type ClaimedIdempotencyKey,
+  type CustomerMapping,
+  type CustomerStore,
+  type ImportResult,
+} from './customer-store.js';
+import type { StoreGuard } from './guarded-store.js';
+import { migrateSqlite, SQLITE_SCHEMA_VERSION } from './migrations/sqlite.js';
+import { StoreUnavailableError } from './store-unavailable.js';
 
 interface KeyClaim {
   accountScope: string;
@@ -19,11 +27,14 @@ export class SqliteCustomerStore implements CustomerStore {
   private readonly findMapping: Database.Statement<[string, string], { customer_id: string }>;
   private readonly insertMapping: Database.Statement<[string, string, string], { customer_id: string }>;
   private readonly swapMapping: Database.Statement<[string, string, string, string], { customer_id: string }>;
-  private readonly upsertKey: Database.Statement<KeyClaim, { fingerprint: string }>;
-  private readonly findKey: Database.Statement<[string, string, string], { fingerprint: string }>;
+  private readonly upsertKey: Database.Statement<KeyClaim, ClaimedIdempotencyKey>;
+  private readonly findKey: Database.Statement<[string, string, string], ClaimedIdempotencyKey>;
+  private readonly advanceKey: Database.Statement<[string, string, string, number], { attempt: number }>;
   private readonly purgeKeys: Database.Statement<[number]>;
-  private readonly selectOne: Database.Statement<[]>;
-  private readonly claimKey: (claim: KeyClaim) => string;
+  private readonly schemaVersion: Database.Statement<[], { user_version: number }>;
+  private readonly selectInstallation: Database.Statement<[], { id: string }>;
+  private readonly claimKey: (claim: KeyClaim) => ClaimedIdempotencyKey;
+  private readonly importBatch: (accountScope: string, mappings: readonly CustomerMapping[]) => ImportResult[];
 
   constructor(path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -33,6 +44,10 @@ export class SqliteCustomerStore implements CustomerStore {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     migrateSqlite(this.db);
+    // From here on a lock held by another process answers SQLITE_BUSY at once: better-sqlite3
+    // would wait out busy_timeout synchronously, freezing the event loop (every request, /health
+    // too). guardStore waits for it with timers instead (sqliteGuard below).
+    this.db.pragma('busy_timeout = 0');
 
     this.findMapping = this.db.prepare(
       'SELECT customer_id FROM customer_mappings WHERE account_scope = ? AND user_id = ?',
@@ -51,26 +66,60 @@ export class SqliteCustomerStore implements CustomerStore {
       `INSERT INTO idempotency_keys (account_scope, user_id, idempotency_key, fingerprint, created_at)
        VALUES (@accountScope, @userId, @key, @fingerprint, @createdAt)
        ON CONFLICT (account_scope, user_id, idempotency_key) DO UPDATE
-         SET fingerprint = excluded.fingerprint, created_at = excluded.created_at
+         SET fingerprint = excluded.fingerprint, created_at = excluded.created_at, attempt = 0
          WHERE idempotency_keys.created_at < @notBefore
-       RETURNING fingerprint`,
+       RETURNING fingerprint, attempt`,
     );
     this.findKey = this.db.prepare(
-      'SELECT fingerprint FROM idempotency_keys WHERE account_scope = ? AND user_id = ? AND idempotency_key = ?',
+      'SELECT fingerprint, attempt FROM idempotency_keys WHERE account_scope = ? AND user_id = ? AND idempotency_key = ?',
+    );
+    this.advanceKey = this.db.prepare(
+      `UPDATE idempotency_keys SET attempt = attempt + 1
+       WHERE account_scope = ? AND user_id = ? AND idempotency_key = ? AND attempt = ?
+       RETURNING attempt`,
     );
     this.purgeKeys = this.db.prepare('DELETE FROM idempotency_keys WHERE created_at < ?');
-    this.selectOne = this.db.prepare('SELECT 1');
+    this.schemaVersion = this.db.prepare('PRAGMA user_version');
+    this.selectInstallation = this.db.prepare('SELECT id FROM installation');
     // One transaction, so another process cannot purge the record between the write and the read.
     this.claimKey = this.db.transaction((claim: KeyClaim) => {
       const stored =
         this.upsertKey.get(claim) ?? this.findKey.get(claim.accountScope, claim.userId, claim.key);
       if (!stored) throw new Error('idempotency record vanished inside its own transaction');
-      return stored.fingerprint;
+      return { fingerprint: stored.fingerprint, attempt: stored.attempt };
     });
+    const importBatch = this.db.transaction((accountScope: string, mappings: readonly CustomerMapping[]) =>
+      mappings.map((row) =>
+        this.insertMapping.get(accountScope, row.userId, row.customerId)
+          ? importOutcome(row, undefined)
+          : importOutcome(row, this.findMapping.get(accountScope, row.userId)?.customer_id),
+      ),
+    );
+    // IMMEDIATE: the write lock is taken before the first read, so no other process writes in between.
+    this.importBatch = (accountScope, mappings) => importBatch.immediate(accountScope, mappings);
+  }
+
+  async installationId(): Promise<string> {
+    const row = this.selectInstallation.get();
+    if (!row) throw new Error('the database has no installation id; it was not migrated');
+    return row.id;
   }
 
   async findCustomer(accountScope: string, userId: string): Promise<string | undefined> {
     return this.findMapping.get(accountScope, userId)?.customer_id;
+  }
+
+  async findCustomers(accountScope: string, userIds: readonly string[]): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    for (const userId of userIds) {
+      const stored = this.findMapping.get(accountScope, userId);
+      if (stored) found.set(userId, stored.customer_id);
+    }
+    return found;
+  }
+
+  async importCustomers(accountScope: string, mappings: readonly CustomerMapping[]): Promise<ImportResult[]> {
+    return this.importBatch(accountScope, mappings);
   }
 
   async claimCustomer(accountScope: string, userId: string, customerId: string): Promise<string> {
@@ -98,7 +147,7 @@ export class SqliteCustomerStore implements CustomerStore {
     fingerprint: string,
     now: Date,
     notBefore: Date,
-  ): Promise<string> {
+  ): Promise<ClaimedIdempotencyKey> {
     return this.claimKey({
       accountScope,
       userId,
@@ -109,15 +158,45 @@ export class SqliteCustomerStore implements CustomerStore {
     });
   }
 
+  async advanceIdempotencyAttempt(accountScope: string, userId: string, key: string, from: number): Promise<number | undefined> {
+    return (
+      this.advanceKey.get(accountScope, userId, key, from)?.attempt ?? this.findKey.get(accountScope, userId, key)?.attempt
+    );
+  }
+
   async purgeIdempotencyKeys(before: Date): Promise<number> {
     return this.purgeKeys.run(before.getTime()).changes;
   }
 
   async ping(): Promise<void> {
-    this.selectOne.get();
+    const version = this.schemaVersion.get()?.user_version ?? 0;
+    if (version < SQLITE_SCHEMA_VERSION) {
+      throw new StoreUnavailableError({ cause: new Error(`schema at version ${version}, expected ${SQLITE_SCHEMA_VERSION}`) });
+    }
   }
 
   async close(): Promise<void> {
     this.db.close();
   }
+}
+
+/** SQLite's failures: another connection's lock is waited for; a file that cannot serve is an outage. */
+export function sqliteGuard(timeoutMs: number): StoreGuard {
+  return {
+    timeoutMs,
+    isBusy: (error) => sqliteCode(error)?.startsWith('SQLITE_BUSY') === true,
+    isUnavailable: (error) => {
+      const code = sqliteCode(error);
+      if (code === undefined) return false;
+      // A table missing under a running gateway (the file replaced or emptied): not migrated.
+      if (code === 'SQLITE_ERROR') return /^no such table/.test((error as Error).message);
+      return UNAVAILABLE_CODES.some((prefix) => code.startsWith(prefix));
+    },
+  };
+}
+
+const UNAVAILABLE_CODES = ['SQLITE_CANTOPEN', 'SQLITE_IOERR', 'SQLITE_FULL', 'SQLITE_READONLY', 'SQLITE_LOCKED'];
+
+function sqliteCode(error: unknown): string | undefined {
+  return error instanceof Database.SqliteError ? error.code : undefined;
 }

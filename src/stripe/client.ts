@@ -1,6 +1,7 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import Stripe from 'stripe';
+import { DeadlineHttpClient } from './deadline-http-client.js';
 import { TracedStripeHttpClient } from './traced-http-client.js';
 
 export interface StripeClientOptions {
@@ -25,13 +26,14 @@ const MAX_SOCKETS = 256;
 export function createStripeClient({ secretKey, timeoutMs, apiBase, traced = false }: StripeClientOptions): Stripe {
   const protocol = apiBase?.protocol === 'http:' ? 'http' : 'https';
   const agentOptions = { keepAlive: true, maxSockets: MAX_SOCKETS };
-  const agent = protocol === 'http' ? new HttpAgent(agentOptions) : new HttpsAgent(agentOptions);
+  const nodeClient = Stripe.createNodeHttpClient(protocol === 'http' ? new HttpAgent(agentOptions) : new HttpsAgent(agentOptions));
   const stripe = new Stripe(secretKey, {
     apiVersion: Stripe.API_VERSION,
     maxNetworkRetries: STRIPE_MAX_NETWORK_RETRIES,
     timeout: timeoutMs,
     telemetry: false,
-    ...(traced ? { httpClient: new TracedStripeHttpClient(Stripe.createNodeHttpClient(agent)) } : { httpAgent: agent }),
+    // Tracing on: a span per attempt that really starts (beneath the deadline's check).
+    httpClient: new DeadlineHttpClient(traced ? new TracedStripeHttpClient(nodeClient) : nodeClient),
     appInfo: { name: 'stripe-setup-gateway' },
     ...(apiBase && {
       host: apiBase.hostname,

@@ -2,8 +2,7 @@ import { SpanStatusCode } from '@opentelemetry/api';
 import Stripe from 'stripe';
 import { inSpan } from '../tracing/spans.js';
 
-type HttpClient = ReturnType<typeof Stripe.createNodeHttpClient>;
-type MakeRequest = HttpClient['makeRequest'];
+type MakeRequest = Stripe.HttpClient['makeRequest'];
 
 /** Object ids in a path (`cus_Nff…`, `seti_1Q…`) become `{id}`: span names stay few, and say what was called. */
 export function stripeRoute(path: string): string {
@@ -20,7 +19,7 @@ export function stripeRoute(path: string): string {
  * key) and bodies are never recorded.
  */
 export class TracedStripeHttpClient extends Stripe.HttpClient {
-  constructor(private readonly inner: HttpClient) {
+  constructor(private readonly inner: Stripe.HttpClient) {
     super();
   }
 

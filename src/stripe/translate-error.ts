@@ -21,10 +21,16 @@ export function translateStripeError(error: unknown): unknown {
   );
 }
 
+/**
+ * Whether the same call can succeed later. Stripe's `Stripe-Should-Retry: false` on a 500 speaks
+ * of a retry under the same Stripe key, which the gateway never makes after it: the client's
+ * repeat starts a new attempt (see idempotency.ts), a customer is created under a fresh key.
+ * So no answer (timeouts, resets), conflicts, rate limits and Stripe's own failures can pass;
+ * anything else Stripe refused will be refused again unless Stripe asks for a retry.
+ */
 function isRetryable(error: Stripe.errors.StripeError): boolean {
-  const shouldRetry = error.headers?.['stripe-should-retry'];
-  if (shouldRetry !== undefined) return shouldRetry === 'true';
   if (error instanceof Stripe.errors.StripeConnectionError) return true;
   const status = error.statusCode;
-  return status === 409 || status === 429 || (status !== undefined && status >= 500);
+  if (status === 409 || status === 429 || (status !== undefined && status >= 500)) return true;
+  return error.headers?.['stripe-should-retry'] === 'true';
 }

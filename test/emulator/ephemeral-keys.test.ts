@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { call, useEmulator } from './helpers.js';
+import { startStripeEmulator } from '../../src/emulator/index.js';
+import { call, sdk, useEmulator } from './helpers.js';
 
 const MOBILE_VERSION = '2020-08-27';
 
@@ -16,7 +17,7 @@ describe('emulator: ephemeral keys', () => {
       associated_objects: [{ id: customer.id, type: 'customer' }],
       livemode: false,
     });
-    expect(key.expires).toBeGreaterThan(key.created);
+    expect(key.expires - key.created).toBe(3600); // Stripe's keys live about an hour
     expect(t.emu.ephemeralKeys()).toEqual([expect.objectContaining({ id: key.id, apiVersion: MOBILE_VERSION, deleted: false })]);
     expect(key.lastResponse.headers['stripe-version']).toBe(MOBILE_VERSION);
   });
@@ -62,5 +63,22 @@ describe('emulator: ephemeral keys', () => {
     expect(removed.secret).toBeUndefined();
     expect(t.emu.ephemeralKeys()[0]).toMatchObject({ id: key.id, deleted: true });
     await expect(t.stripe.ephemeralKeys.del(key.id)).rejects.toMatchObject({ statusCode: 404, code: 'resource_missing' });
+  });
+
+  it('lives ephemeralKeyTtlSeconds when configured, and a replay under its idempotency key still names the old expiry', async () => {
+    const shortLived = await startStripeEmulator({ ephemeralKeyTtlSeconds: 1 });
+    try {
+      const stripe = sdk(shortLived);
+      const customer = await stripe.customers.create();
+      const key = await stripe.ephemeralKeys.create({ customer: customer.id }, { apiVersion: MOBILE_VERSION, idempotencyKey: 'ek-1' });
+      expect(key.expires - key.created).toBe(1);
+      await new Promise((resolve) => setTimeout(resolve, 2100));
+      const replayed = await stripe.ephemeralKeys.create({ customer: customer.id }, { apiVersion: MOBILE_VERSION, idempotencyKey: 'ek-1' });
+      expect(replayed).toMatchObject({ id: key.id, secret: key.secret, expires: key.expires });
+      expect(replayed.expires).toBeLessThan(Date.now() / 1000);
+    } finally {
+      await shortLived.close();
+    }
+    await expect(startStripeEmulator({ ephemeralKeyTtlSeconds: 0 })).rejects.toThrow(RangeError);
   });
 });

@@ -47,6 +47,26 @@ describe('emulator faults: error', () => {
     expect(no.headers.get('stripe-should-retry')).toBe('false');
   });
 
+  it('rate-limit: Stripe’s 429 shape, before the idempotency layer; lock timeouts ask for a retry', async () => {
+    t.emu.injectFault({ kind: 'rate-limit', times: 1 });
+    const limited = await call(t.emu, 'POST', '/v1/customers', { headers: { 'Idempotency-Key': 'limited' } });
+    expect(limited.status).toBe(429);
+    expect(limited.json.error).toMatchObject({
+      type: 'invalid_request_error',
+      code: 'rate_limit',
+      doc_url: 'https://stripe.com/docs/error-codes/rate-limit',
+      message: expect.stringMatching(/^Request rate limit exceeded/),
+    });
+    expect(limited.headers.get('stripe-should-retry')).toBeNull();
+    expect((await call(t.emu, 'POST', '/v1/customers', { headers: { 'Idempotency-Key': 'limited' } })).status).toBe(200);
+
+    t.emu.injectFault({ kind: 'rate-limit', reason: 'lock_timeout', times: 1 });
+    await expect(t.stripe.customers.create()).rejects.toMatchObject({ type: 'StripeRateLimitError', code: 'lock_timeout' });
+    const retrying = sdk(t.emu, undefined, { maxNetworkRetries: 1 });
+    t.emu.injectFault({ kind: 'rate-limit', reason: 'lock_timeout', times: 1 });
+    await expect(retrying.customers.create()).resolves.toMatchObject({ object: 'customer' });
+  });
+
   it('matches by method and by exact or RegExp path', async () => {
     t.emu.injectFault({ kind: 'error', status: 500, type: 'api_error', match: { method: 'post', path: '/v1/setup_intents' } });
     t.emu.injectFault({ kind: 'error', status: 502, type: 'api_error', match: { path: /^\/v1\/customers\/cus_/ } });
@@ -96,6 +116,8 @@ describe('emulator faults: error', () => {
     expect(() => t.emu.injectFault({ kind: 'reset', times: 0 })).toThrow(RangeError);
     expect(() => t.emu.injectFault({ kind: 'reset', probability: 1.5 })).toThrow(RangeError);
     expect(() => t.emu.injectFault({ kind: 'error', status: 200, type: 'api_error' })).toThrow(RangeError);
+    expect(() => t.emu.injectFault({ kind: 'error', status: 500, type: 'api_error', stage: 'later' as 'edge' })).toThrow(RangeError);
+    expect(() => t.emu.injectFault({ kind: 'rate-limit', reason: 'busy' as 'rate_limit' })).toThrow(RangeError);
   });
 });
 

@@ -78,20 +78,48 @@ describe('emulator: idempotency', () => {
     expect(t.emu.customers()).toHaveLength(1);
   });
 
-  it('saves 4xx validation results and replays them', async () => {
-    const body = 'email=not-an-email';
-    const first = await call(t.emu, 'POST', '/v1/customers', { body, headers: idem('bad') });
-    const second = await call(t.emu, 'POST', '/v1/customers', { body, headers: idem('bad') });
+  it('does not save a request whose parameters were refused: the key then takes corrected parameters', async () => {
+    const first = await call(t.emu, 'POST', '/v1/customers', { body: 'email=not-an-email', headers: idem('bad') });
+    const again = await call(t.emu, 'POST', '/v1/customers', { body: 'email=not-an-email', headers: idem('bad') });
     expect(first.status).toBe(400);
-    expect(second.status).toBe(400);
-    expect(second.text).toBe(first.text);
-    expect(second.headers.get('idempotent-replayed')).toBe('true');
+    expect(again.status).toBe(400);
+    expect(again.headers.get('idempotent-replayed')).toBeNull();
+    const corrected = await call(t.emu, 'POST', '/v1/customers', { body: 'email=a%40example.com', headers: idem('bad') });
+    expect(corrected.status).toBe(200);
+    expect(t.emu.customers()).toHaveLength(1);
   });
 
-  it('does not save injected 500s: a retry with the same key does the work', async () => {
+  it('saves a 500 once execution began and replays it, with Stripe-Should-Retry: false', async () => {
+    t.emu.injectFault({ kind: 'error', stage: 'execution', status: 500, type: 'api_error', times: 1 });
+    const retrying = sdk(t.emu, DEFAULT_EMULATOR_SECRET_KEY, { maxNetworkRetries: 2 });
+    const error = await retrying.customers.create({ name: 'never' }, { idempotencyKey: 'saved-500' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Stripe.errors.StripeAPIError);
+    expect((error as Stripe.errors.StripeError).headers?.['stripe-should-retry']).toBe('false');
+    expect(t.emu.requests()).toHaveLength(1); // the SDK obeys the header
+
+    const replay = await call(t.emu, 'POST', '/v1/customers', { body: 'name=never', headers: idem('saved-500') });
+    expect(replay.status).toBe(500);
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    expect(replay.headers.get('stripe-should-retry')).toBe('false');
+    expect(t.emu.customers()).toHaveLength(0);
+    expect((await call(t.emu, 'POST', '/v1/customers', { body: 'name=never', headers: idem('fresh') })).status).toBe(200);
+  });
+
+  it('saves any other failure of a request whose execution began (a decline)', async () => {
+    t.emu.injectFault({ kind: 'error', stage: 'execution', status: 402, type: 'card_error', code: 'card_declined', times: 1 });
+    const first = await call(t.emu, 'POST', '/v1/customers', { headers: idem('declined') });
+    const again = await call(t.emu, 'POST', '/v1/customers', { headers: idem('declined') });
+    expect([first.status, again.status]).toEqual([402, 402]);
+    expect(again.text).toBe(first.text);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(again.headers.get('stripe-should-retry')).toBeNull();
+  });
+
+  it('does not save errors from in front of the idempotency layer: a retry with the same key does the work', async () => {
     t.emu.injectFault({ kind: 'error', status: 500, type: 'api_error', times: 1 });
     const failed = await call(t.emu, 'POST', '/v1/customers', { headers: idem('retry-me') });
     expect(failed.status).toBe(500);
+    expect(failed.headers.get('stripe-should-retry')).toBeNull();
     const retried = await call(t.emu, 'POST', '/v1/customers', { headers: idem('retry-me') });
     expect(retried.status).toBe(200);
     expect(retried.headers.get('idempotent-replayed')).toBeNull();

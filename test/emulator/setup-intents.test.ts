@@ -115,4 +115,21 @@ describe('emulator: setup intents', () => {
       message: "No such setupintent: 'seti_missing'",
     });
   });
+
+  it('cancels a SetupIntent once, with an optional reason, and 400s a second cancel', async () => {
+    const intent = await t.stripe.setupIntents.create();
+    const canceled = await t.stripe.setupIntents.cancel(intent.id, { cancellation_reason: 'abandoned' });
+    expect(canceled).toMatchObject({ id: intent.id, status: 'canceled', cancellation_reason: 'abandoned' });
+    expect(t.emu.setupIntents()[0]).toMatchObject({ status: 'canceled' });
+    await expect(t.stripe.setupIntents.cancel(intent.id)).rejects.toMatchObject({
+      statusCode: 400,
+      code: 'setup_intent_unexpected_state',
+      message: 'You cannot cancel this SetupIntent because it has a status of canceled.',
+    });
+    await expect(t.stripe.setupIntents.cancel('seti_missing')).rejects.toMatchObject({ statusCode: 404 });
+    const bad = await call(t.emu, 'POST', `/v1/setup_intents/${intent.id}/cancel`, { body: 'cancellation_reason=bored' });
+    expect(bad.status).toBe(400);
+    expect(bad.json.error).toMatchObject({ param: 'cancellation_reason' });
+    expect((await call(t.emu, 'POST', `/v1/setup_intents/${intent.id}/refund`)).status).toBe(404);
+  });
 });

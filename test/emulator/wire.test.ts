@@ -141,6 +141,22 @@ describe('emulator wire: routing and headers', () => {
     expect(second.headers.get('stripe-version')).toBe(Stripe.API_VERSION); // the account default
   });
 
+  it.each(['2024-06-21', '2025-03-31.acacia', '2099-01-01'])(
+    '400s a Stripe-Version Stripe never released (%s), saving nothing under the idempotency key',
+    async (version) => {
+      const refused = await call(t.emu, 'POST', '/v1/customers', {
+        headers: { 'Stripe-Version': version, 'Idempotency-Key': `version-${version}` },
+      });
+      expect(refused.status).toBe(400);
+      expect(refused.json.error).toMatchObject({ type: 'invalid_request_error', message: `Invalid Stripe API version: ${version}` });
+      const released = await call(t.emu, 'POST', '/v1/customers', {
+        headers: { 'Stripe-Version': '2025-03-31.basil', 'Idempotency-Key': `version-${version}` },
+      });
+      expect(released.status).toBe(200);
+      expect(released.headers.get('idempotent-replayed')).toBeNull();
+    },
+  );
+
   it('includes request_log_url in error envelopes and 400s an invalid Stripe-Version', async () => {
     const res = await call(t.emu, 'GET', '/v1/customers', { headers: { 'Stripe-Version': 'yesterday' } });
     expect(res.status).toBe(400);

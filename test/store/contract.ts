@@ -39,6 +39,29 @@ export function describeStoreContract(backend: string, createHarness: () => Prom
       await harness.cleanup();
     });
 
+    describe('installationId', () => {
+      it('is made with the database, random, and the same for every store on it, reopened or not', async () => {
+        const id = await store.installationId();
+        expect(id).toMatch(/^[0-9a-f]{32}$/);
+        const [beside, besideToo] = await Promise.all([open(), open()]);
+        expect(await beside!.installationId()).toBe(id);
+        expect(await besideToo!.installationId()).toBe(id);
+        await close(store);
+        expect(await (await open()).installationId()).toBe(id);
+      });
+
+      it('differs between two databases', async () => {
+        const other = await createHarness();
+        try {
+          const elsewhere = await other.open();
+          expect(await elsewhere.installationId()).not.toBe(await store.installationId());
+          await elsewhere.close();
+        } finally {
+          await other.cleanup();
+        }
+      });
+    });
+
     describe('customer mappings', () => {
       it('finds nothing before the first claim', async () => {
         expect(await store.findCustomer(SCOPE, 'u1')).toBeUndefined();
@@ -67,7 +90,7 @@ export function describeStoreContract(backend: string, createHarness: () => Prom
         await close(store);
         const reopened = await open();
         expect(await reopened.findCustomer(SCOPE, 'u1')).toBe('cus_kept');
-        expect(await reopened.claimIdempotencyKey(SCOPE, 'u1', 'key_1', 'fp_new', ms(2_000), ms(0))).toBe('fp_kept');
+        expect((await reopened.claimIdempotencyKey(SCOPE, 'u1', 'key_1', 'fp_new', ms(2_000), ms(0))).fingerprint).toBe('fp_kept');
       });
     });
 
@@ -98,29 +121,132 @@ export function describeStoreContract(backend: string, createHarness: () => Prom
       });
     });
 
+    describe('importCustomers and findCustomers', () => {
+      const row = (userId: string, customerId: string) => ({ userId, customerId });
+
+      it('writes new mappings, answers identical ones unchanged and keeps a different stored one', async () => {
+        await store.claimCustomer(SCOPE, 'u_same', 'cus_same');
+        await store.claimCustomer(SCOPE, 'u_taken', 'cus_kept');
+        const results = await store.importCustomers(SCOPE, [
+          row('u_new', 'cus_new'),
+          row('u_same', 'cus_same'),
+          row('u_taken', 'cus_other'),
+        ]);
+        expect(results).toEqual([
+          { outcome: 'imported', customerId: 'cus_new' },
+          { outcome: 'unchanged', customerId: 'cus_same' },
+          { outcome: 'conflict', customerId: 'cus_kept' },
+        ]);
+        expect(await store.findCustomer(SCOPE, 'u_new')).toBe('cus_new');
+        expect(await store.findCustomer(SCOPE, 'u_taken')).toBe('cus_kept');
+        // An imported mapping is an ordinary one: later claims get it.
+        expect(await store.claimCustomer(SCOPE, 'u_new', 'cus_later')).toBe('cus_new');
+      });
+
+      it('takes rows in order: a later row for the same user meets the earlier one', async () => {
+        const results = await store.importCustomers(SCOPE, [
+          row('u1', 'cus_first'),
+          row('u1', 'cus_first'),
+          row('u1', 'cus_second'),
+        ]);
+        expect(results.map((result) => result.outcome)).toEqual(['imported', 'unchanged', 'conflict']);
+        expect(results.map((result) => result.customerId)).toEqual(['cus_first', 'cus_first', 'cus_first']);
+        expect(await store.findCustomer(SCOPE, 'u1')).toBe('cus_first');
+      });
+
+      it('keeps account scopes apart and answers an empty batch with nothing', async () => {
+        await store.claimCustomer('acct_1:live', 'u1', 'cus_live');
+        expect(await store.importCustomers(SCOPE, [row('u1', 'cus_test')])).toEqual([
+          { outcome: 'imported', customerId: 'cus_test' },
+        ]);
+        expect(await store.findCustomer('acct_1:live', 'u1')).toBe('cus_live');
+        expect(await store.importCustomers(SCOPE, [])).toEqual([]);
+      });
+
+      it('finds the stored customers of the users that have one', async () => {
+        await store.importCustomers(SCOPE, [row('u1', 'cus_1'), row('u2', 'cus_2')]);
+        await store.claimCustomer('acct_2:test', 'u3', 'cus_elsewhere');
+        expect(await store.findCustomers(SCOPE, ['u1', 'u2', 'u3', 'u_none'])).toEqual(
+          new Map([
+            ['u1', 'cus_1'],
+            ['u2', 'cus_2'],
+          ]),
+        );
+        expect(await store.findCustomers(SCOPE, [])).toEqual(new Map());
+      });
+
+      it('imports 5,000 rows in one call and answers the repeat unchanged', async () => {
+        const rows = Array.from({ length: 5_000 }, (_, index) => row(`user_${index}`, `cus_${index}`));
+        const first = await store.importCustomers(SCOPE, rows);
+        expect(first.filter((result) => result.outcome === 'imported')).toHaveLength(5_000);
+        const again = await store.importCustomers(SCOPE, rows);
+        expect(again.filter((result) => result.outcome === 'unchanged')).toHaveLength(5_000);
+        expect(await store.findCustomer(SCOPE, 'user_4999')).toBe('cus_4999');
+      });
+
+      it('lets an import and first claims of the same users race, one winner per user', async () => {
+        const other = await open();
+        const users = Array.from({ length: 50 }, (_, index) => `u${index}`);
+        const [results, claims] = await Promise.all([
+          other.importCustomers(
+            SCOPE,
+            users.map((userId) => row(userId, `cus_import_${userId}`)),
+          ),
+          Promise.all(users.map((userId) => store.claimCustomer(SCOPE, userId, `cus_claim_${userId}`))),
+        ]);
+        for (const [index, userId] of users.entries()) {
+          const stored = await store.findCustomer(SCOPE, userId);
+          expect(claims[index]).toBe(stored);
+          expect(results[index]).toEqual({
+            outcome: stored === `cus_import_${userId}` ? 'imported' : 'conflict',
+            customerId: stored,
+          });
+        }
+      });
+    });
+
     describe('claimIdempotencyKey', () => {
       it('stores the first fingerprint and answers later claims with it', async () => {
-        expect(await store.claimIdempotencyKey(SCOPE, 'u1', 'key_1', 'fp_a', ms(1_000), ms(0))).toBe('fp_a');
-        expect(await store.claimIdempotencyKey(SCOPE, 'u1', 'key_1', 'fp_b', ms(2_000), ms(0))).toBe('fp_a');
-        expect(await store.claimIdempotencyKey(SCOPE, 'u1', 'key_1', 'fp_a', ms(3_000), ms(0))).toBe('fp_a');
+        expect((await store.claimIdempotencyKey(SCOPE, 'u1', 'key_1', 'fp_a', ms(1_000), ms(0))).fingerprint).toBe('fp_a');
+        expect((await store.claimIdempotencyKey(SCOPE, 'u1', 'key_1', 'fp_b', ms(2_000), ms(0))).fingerprint).toBe('fp_a');
+        expect((await store.claimIdempotencyKey(SCOPE, 'u1', 'key_1', 'fp_a', ms(3_000), ms(0))).fingerprint).toBe('fp_a');
       });
 
       it('keeps users, account scopes and keys apart', async () => {
         await store.claimIdempotencyKey(SCOPE, 'u1', 'key_1', 'fp_u1', ms(1_000), ms(0));
-        expect(await store.claimIdempotencyKey(SCOPE, 'u2', 'key_1', 'fp_u2', ms(1_000), ms(0))).toBe('fp_u2');
-        expect(await store.claimIdempotencyKey('acct_1:live', 'u1', 'key_1', 'fp_live', ms(1_000), ms(0))).toBe(
+        expect((await store.claimIdempotencyKey(SCOPE, 'u2', 'key_1', 'fp_u2', ms(1_000), ms(0))).fingerprint).toBe('fp_u2');
+        expect((await store.claimIdempotencyKey('acct_1:live', 'u1', 'key_1', 'fp_live', ms(1_000), ms(0))).fingerprint).toBe(
           'fp_live',
         );
-        expect(await store.claimIdempotencyKey(SCOPE, 'u1', 'key_2', 'fp_key2', ms(1_000), ms(0))).toBe('fp_key2');
-        expect(await store.claimIdempotencyKey(SCOPE, 'u1', 'key_1', 'fp_again', ms(2_000), ms(0))).toBe('fp_u1');
+        expect((await store.claimIdempotencyKey(SCOPE, 'u1', 'key_2', 'fp_key2', ms(1_000), ms(0))).fingerprint).toBe('fp_key2');
+        expect((await store.claimIdempotencyKey(SCOPE, 'u1', 'key_1', 'fp_again', ms(2_000), ms(0))).fingerprint).toBe('fp_u1');
       });
 
       it('replaces a record made before notBefore, and keeps one made at notBefore', async () => {
         await store.claimIdempotencyKey(SCOPE, 'u1', 'key_1', 'fp_old', ms(1_000), ms(0));
-        expect(await store.claimIdempotencyKey(SCOPE, 'u1', 'key_1', 'fp_new', ms(5_000), ms(1_001))).toBe('fp_new');
+        expect((await store.claimIdempotencyKey(SCOPE, 'u1', 'key_1', 'fp_new', ms(5_000), ms(1_001))).fingerprint).toBe('fp_new');
         // The replacement was made at 5 000: it now stands until a notBefore after that.
-        expect(await store.claimIdempotencyKey(SCOPE, 'u1', 'key_1', 'fp_late', ms(6_000), ms(5_000))).toBe('fp_new');
-        expect(await store.claimIdempotencyKey(SCOPE, 'u1', 'key_1', 'fp_last', ms(7_000), ms(5_001))).toBe('fp_last');
+        expect((await store.claimIdempotencyKey(SCOPE, 'u1', 'key_1', 'fp_late', ms(6_000), ms(5_000))).fingerprint).toBe('fp_new');
+        expect((await store.claimIdempotencyKey(SCOPE, 'u1', 'key_1', 'fp_last', ms(7_000), ms(5_001))).fingerprint).toBe('fp_last');
+      });
+    });
+
+    describe('advanceIdempotencyAttempt', () => {
+      it('starts a key at attempt 0 and moves it on once per attempt, however many racers ask', async () => {
+        expect(await store.claimIdempotencyKey(SCOPE, 'u1', 'key_1', 'fp_a', ms(1_000), ms(0))).toEqual({ fingerprint: 'fp_a', attempt: 0 });
+        const beside = await open();
+        const racing = await Promise.all([0, 1, 2, 3].map((i) => (i % 2 ? beside : store).advanceIdempotencyAttempt(SCOPE, 'u1', 'key_1', 0)));
+        expect(racing).toEqual([1, 1, 1, 1]);
+        expect(await store.claimIdempotencyKey(SCOPE, 'u1', 'key_1', 'fp_a', ms(2_000), ms(0))).toEqual({ fingerprint: 'fp_a', attempt: 1 });
+        expect(await store.advanceIdempotencyAttempt(SCOPE, 'u1', 'key_1', 1)).toBe(2);
+        expect(await store.advanceIdempotencyAttempt(SCOPE, 'u2', 'key_1', 0)).toBeUndefined();
+        expect(await store.advanceIdempotencyAttempt('acct_1:live', 'u1', 'key_1', 0)).toBeUndefined();
+      });
+
+      it('starts an expired key that is claimed afresh at attempt 0 again', async () => {
+        await store.claimIdempotencyKey(SCOPE, 'u1', 'key_1', 'fp_old', ms(1_000), ms(0));
+        await store.advanceIdempotencyAttempt(SCOPE, 'u1', 'key_1', 0);
+        expect(await store.claimIdempotencyKey(SCOPE, 'u1', 'key_1', 'fp_new', ms(5_000), ms(1_001))).toEqual({ fingerprint: 'fp_new', attempt: 0 });
       });
     });
 
@@ -136,12 +262,12 @@ export function describeStoreContract(backend: string, createHarness: () => Prom
         expect(await store.purgeIdempotencyKeys(ms(2_000))).toBe(0);
 
         // notBefore 0 would keep any record still there, so a fresh answer proves it is gone.
-        expect(await store.claimIdempotencyKey(SCOPE, 'u1', 'key_old', 'fp_fresh', ms(4_000), ms(0))).toBe('fp_fresh');
-        expect(await store.claimIdempotencyKey(SCOPE, 'u2', 'key_older', 'fp_fresh', ms(4_000), ms(0))).toBe(
+        expect((await store.claimIdempotencyKey(SCOPE, 'u1', 'key_old', 'fp_fresh', ms(4_000), ms(0))).fingerprint).toBe('fp_fresh');
+        expect((await store.claimIdempotencyKey(SCOPE, 'u2', 'key_older', 'fp_fresh', ms(4_000), ms(0))).fingerprint).toBe(
           'fp_fresh',
         );
-        expect(await store.claimIdempotencyKey(SCOPE, 'u1', 'key_edge', 'fp_fresh', ms(4_000), ms(0))).toBe('fp_edge');
-        expect(await store.claimIdempotencyKey(SCOPE, 'u1', 'key_new', 'fp_fresh', ms(4_000), ms(0))).toBe('fp_new');
+        expect((await store.claimIdempotencyKey(SCOPE, 'u1', 'key_edge', 'fp_fresh', ms(4_000), ms(0))).fingerprint).toBe('fp_edge');
+        expect((await store.claimIdempotencyKey(SCOPE, 'u1', 'key_new', 'fp_fresh', ms(4_000), ms(0))).fingerprint).toBe('fp_new');
         expect(await store.findCustomer(SCOPE, 'u1')).toBe('cus_kept');
       });
     });
@@ -175,12 +301,12 @@ export function describeStoreContract(backend: string, createHarness: () => Prom
 
       it('gives all 50 claims of one idempotency key the same single fingerprint', async () => {
         const answers = await race((racer, index) =>
-          racer.claimIdempotencyKey(SCOPE, 'u1', 'key_1', `fp_${index}`, ms(1_000 + index), ms(0)),
+          racer.claimIdempotencyKey(SCOPE, 'u1', 'key_1', `fp_${index}`, ms(1_000 + index), ms(0)).then((claim) => claim.fingerprint),
         );
         const winner = answers[0];
         expect(racers.map((index) => `fp_${index}`)).toContain(winner);
         expect(new Set(answers)).toEqual(new Set([winner]));
-        expect(await store.claimIdempotencyKey(SCOPE, 'u1', 'key_1', 'fp_after', ms(9_000), ms(0))).toBe(winner);
+        expect((await store.claimIdempotencyKey(SCOPE, 'u1', 'key_1', 'fp_after', ms(9_000), ms(0))).fingerprint).toBe(winner);
       });
     });
 

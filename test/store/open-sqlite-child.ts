@@ -10,5 +10,6 @@ process.stdout.write('ready\n');
 await once(process.stdin, 'data');
 const store = await openStore(`sqlite:${path}`);
 const winner = await store.claimCustomer('acct_1:test', 'u1', customerId);
+const installationId = await store.installationId();
 await store.close();
-process.stdout.write(`${JSON.stringify({ winner })}\n`);
+process.stdout.write(`${JSON.stringify({ winner, installationId })}\n`);

@@ -45,7 +45,11 @@ describe.skipIf(!TEST_DATABASE_URL)('PostgreSQL', () => {
       expect(applied.map(({ version, name }) => ({ version, name }))).toEqual([
         { version: 1, name: 'customer_mappings' },
         { version: 2, name: 'idempotency_keys' },
+        { version: 3, name: 'installation' },
+        { version: 4, name: 'idempotency_attempts' },
       ]);
+      const installationIds = new Set(await Promise.all(stores.map((store) => store.installationId())));
+      expect(installationIds.size).toBe(1);
       const [first, second] = stores;
       expect(await first?.claimCustomer('acct_1:test', 'u1', 'cus_1')).toBe('cus_1');
       expect(await second?.findCustomer('acct_1:test', 'u1')).toBe('cus_1');

@@ -41,11 +41,12 @@ describe('SQLite migrations', () => {
   }
 
   const SCHEMA = {
-    version: 2,
+    version: 4,
     objects: [
       { type: 'table', name: 'customer_mappings' },
       { type: 'table', name: 'idempotency_keys' },
       { type: 'index', name: 'idempotency_keys_created_at' },
+      { type: 'table', name: 'installation' },
     ],
   };
 
@@ -59,11 +60,13 @@ describe('SQLite migrations', () => {
 
     const results = await Promise.all(exits);
     for (const result of results) expect(result, result.stderr).toMatchObject({ code: 0 });
-    const winners = results.map((result) => {
+    const answers = results.map((result) => {
       const last = result.stdout.trim().split('\n').at(-1) ?? '';
-      return (JSON.parse(last) as { winner: string }).winner;
+      return JSON.parse(last) as { winner: string; installationId: string };
     });
+    const winners = answers.map((answer) => answer.winner);
     expect(new Set(winners).size).toBe(1);
+    expect(new Set(answers.map((answer) => answer.installationId)).size).toBe(1);
     expect(inspect()).toEqual(SCHEMA);
 
     // A second run of migration 1 or 2 would fail on its CREATE TABLE.
@@ -89,7 +92,8 @@ describe('SQLite migrations', () => {
 
     const store = await openStore(`sqlite:${path}`);
     expect(await store.findCustomer('acct_1:test', 'u1')).toBe('cus_old');
-    expect(await store.claimIdempotencyKey('acct_1:test', 'u1', 'key_1', 'fp', new Date(1), new Date(0))).toBe('fp');
+    expect(await store.installationId()).toMatch(/^[0-9a-f]{32}$/);
+    expect((await store.claimIdempotencyKey('acct_1:test', 'u1', 'key_1', 'fp', new Date(1), new Date(0))).fingerprint).toBe('fp');
     await store.close();
     expect(inspect()).toEqual(SCHEMA);
   });

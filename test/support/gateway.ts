@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
 import { afterEach, beforeEach } from 'vitest';
 import { buildApp, type GatewayApp } from '../../src/app.js';
@@ -22,6 +23,8 @@ export async function startGateway(
   databaseUrl: string,
   env: Record<string, string> = {},
   logger: Logger = pino({ level: 'silent' }),
+  /** `::` (dual-stack: IPv4 clients appear as `::ffff:…`) or `::1` put the gateway on an IPv6 socket. */
+  host = '127.0.0.1',
 ): Promise<TestGateway> {
   const config = loadConfig({
     STRIPE_SECRET_KEY: DEFAULT_EMULATOR_SECRET_KEY,
@@ -31,9 +34,10 @@ export async function startGateway(
     ...env,
   });
   const app = await buildApp(config, logger);
-  const server = await listen(app.handler, 0, '127.0.0.1');
+  const server = await listen(app.handler, 0, host, config.http);
+  const { port } = server.server.address() as AddressInfo;
   return {
-    url: server.url,
+    url: host === '::1' ? `http://[::1]:${port}` : server.url,
     app,
     close: async () => {
       await server.close();
@@ -43,11 +47,11 @@ export async function startGateway(
 }
 
 /** A fresh emulator, a fresh SQLite directory and a gateway on them, torn down together. */
-export async function startWorld(env: Record<string, string> = {}) {
+export async function startWorld(env: Record<string, string> = {}, logger?: Logger) {
   const emulator = await startStripeEmulator();
   const dir = mkdtempSync(join(tmpdir(), 'gateway-test-'));
   const databasePath = join(dir, 'gateway.sqlite');
-  const gateway = await startGateway(emulator, `sqlite:${databasePath}`, env);
+  const gateway = await startGateway(emulator, `sqlite:${databasePath}`, env, logger);
   return {
     emulator,
     gateway,

@@ -5,9 +5,6 @@ import { assertKnownParams, readList, readString } from '../params.js';
 import { findInMode, type EmulatedEphemeralKey, type EphemeralKeyObject } from '../state.js';
 import { requireActiveCustomer } from './customers.js';
 
-/** Real keys live for hours; one hour is enough for a mobile checkout session. */
-const KEY_LIFETIME_SECONDS = 3600;
-
 function toApiObject(key: EmulatedEphemeralKey): EphemeralKeyObject {
   const { apiVersion: _apiVersion, deleted: _deleted, ...object } = key;
   return object;
@@ -33,7 +30,7 @@ export function createEphemeralKey(ctx: RequestContext): EphemeralKeyObject {
     object: 'ephemeral_key',
     associated_objects: [{ id: customerId, type: 'customer' }],
     created,
-    expires: created + KEY_LIFETIME_SECONDS,
+    expires: created + ctx.state.ephemeralKeyTtlSeconds,
     livemode: ctx.livemode,
     secret: `ek_${ctx.livemode ? 'live' : 'test'}_${randomAlphanumeric(100)}`,
     apiVersion: ctx.stripeVersionHeader,

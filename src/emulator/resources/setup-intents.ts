@@ -102,3 +102,28 @@ export function retrieveSetupIntent(ctx: RequestContext): Stripe.SetupIntent {
   }
   return render(ctx, intent, expand);
 }
+
+const CANCELABLE: ReadonlySet<Stripe.SetupIntent.Status> = new Set([
+  'requires_payment_method',
+  'requires_confirmation',
+  'requires_action',
+]);
+
+/** Cancels a SetupIntent that has not succeeded; it cannot be used again. */
+export function cancelSetupIntent(ctx: RequestContext): Stripe.SetupIntent {
+  const p = ctx.params;
+  assertKnownParams(p, ['cancellation_reason', 'expand']);
+  const expand = readList(p.expand, 'expand');
+  const reason = readEnum(p.cancellation_reason, 'cancellation_reason', ['abandoned', 'duplicate', 'requested_by_customer']);
+  const intent = findInMode(ctx.state.setupIntents, ctx.id, ctx.livemode, { noun: 'setupintent', param: 'intent', status: 404 });
+  if (!CANCELABLE.has(intent.status)) {
+    throw invalidRequest(
+      `You cannot cancel this SetupIntent because it has a status of ${intent.status}.`,
+      undefined,
+      'setup_intent_unexpected_state',
+    );
+  }
+  intent.status = 'canceled';
+  intent.cancellation_reason = reason ?? null;
+  return render(ctx, intent, expand);
+}

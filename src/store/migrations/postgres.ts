@@ -29,7 +29,27 @@ const MIGRATIONS: readonly { name: string; sql: string }[] = [
           );
           CREATE INDEX idempotency_keys_created_at ON idempotency_keys (created_at)`,
   },
+  {
+    // One random id per database, made with it: it names this installation's customers in
+    // Stripe, so gateways on separate databases never meet there. Migrations run under the
+    // advisory lock, so racing instances agree on the one row.
+    name: 'installation',
+    sql: `CREATE TABLE installation (
+            singleton  BOOLEAN     PRIMARY KEY DEFAULT true CHECK (singleton),
+            id         TEXT        NOT NULL,
+            created_at timestamptz NOT NULL DEFAULT now()
+          );
+          INSERT INTO installation (id) VALUES (replace(gen_random_uuid()::text, '-', ''))`,
+  },
+  {
+    // Which attempt a client idempotency key is on: a failed attempt's Stripe keys are not reused.
+    name: 'idempotency_attempts',
+    sql: `ALTER TABLE idempotency_keys ADD COLUMN attempt INTEGER NOT NULL DEFAULT 0`,
+  },
 ];
+
+/** The version a database must be at to be served: every migration recorded in schema_migrations. */
+export const POSTGRES_SCHEMA_VERSION = MIGRATIONS.length;
 
 /**
  * Applies what is missing in one transaction under a transaction-scoped advisory lock, so

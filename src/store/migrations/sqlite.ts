@@ -23,7 +23,21 @@ const MIGRATIONS = [
      PRIMARY KEY (account_scope, user_id, idempotency_key)
    ) WITHOUT ROWID;
    CREATE INDEX idempotency_keys_created_at ON idempotency_keys (created_at)`,
+  // One random id per database, made with it: it names this installation's customers in Stripe,
+  // so gateways on separate databases never meet there. Migrations run under the write lock,
+  // so racing instances agree on the one row.
+  `CREATE TABLE installation (
+     singleton  INTEGER PRIMARY KEY CHECK (singleton = 1),
+     id         TEXT    NOT NULL,
+     created_at TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+   );
+   INSERT INTO installation (singleton, id) VALUES (1, lower(hex(randomblob(16))))`,
+  // Which attempt a client idempotency key is on: a failed attempt's Stripe keys are not reused.
+  `ALTER TABLE idempotency_keys ADD COLUMN attempt INTEGER NOT NULL DEFAULT 0`,
 ];
+
+/** The version a file must be at to be served: `PRAGMA user_version` at least this. */
+export const SQLITE_SCHEMA_VERSION = MIGRATIONS.length;
 
 export function migrateSqlite(db: Database.Database): void {
   // IMMEDIATE takes the write lock before reading the version, so instances opening one file

@@ -1,0 +1,32 @@
+/** Stripe metadata values (the customer's `metadata.user_id`) hold at most 500 characters. */
+export const MAX_USER_ID_LENGTH = 500;
+
+/**
+ * Why `userId` cannot name a user (contract, section 2), or undefined when it can: 1 to 500
+ * characters of valid Unicode (no lone surrogate, which PostgreSQL would silently turn into
+ * U+FFFD and so into another user) without control characters (NUL among them, which
+ * PostgreSQL refuses in text).
+ */
+export function userIdProblem(userId: string): string | undefined {
+  if (userId === '') return 'is empty';
+  if (/\p{Cs}/u.test(userId)) return 'is not valid Unicode';
+  if (/\p{Cc}/u.test(userId)) return 'contains control characters';
+  let characters = 0;
+  for (const _ of userId) if (++characters > MAX_USER_ID_LENGTH) return `is longer than ${MAX_USER_ID_LENGTH} characters`;
+  return undefined;
+}
+
+/**
+ * The user id a token's claim carries, or undefined when it names no user (the token is refused):
+ * a string without a problem above, or a whole number, which counts as its decimal string so that
+ * 7 and "7" are one user.
+ */
+export function userIdFrom(claim: unknown): string | undefined {
+  const id = typeof claim === 'number' && Number.isSafeInteger(claim) ? String(claim) : claim;
+  return typeof id === 'string' && userIdProblem(id) === undefined ? id : undefined;
+}
+
+/** An optional text claim (email, name): a non-empty string of valid Unicode, else left out. */
+export function textClaim(claim: unknown): string | undefined {
+  return typeof claim === 'string' && claim !== '' && !/\p{Cs}/u.test(claim) ? claim : undefined;
+}

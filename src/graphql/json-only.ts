@@ -1,0 +1,12 @@
+import type { RequestHandler } from 'express';
+
+/**
+ * Mutations run only from `POST` with an `application/json` body: a cross-site form can send
+ * form-urlencoded, multipart or text/plain without a preflight, never application/json. Yoga
+ * would parse the first two (and run the mutation); they are 415 before the body is read.
+ * GET stays for queries; yoga itself refuses a mutation over GET (405).
+ */
+export const jsonBodiesOnly: RequestHandler = (req, res, next) => {
+  if (req.method !== 'POST' || req.is('application/json')) return next();
+  res.status(415).json({ errors: [{ message: 'Send GraphQL requests as application/json.' }] });
+};
