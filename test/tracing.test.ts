@@ -8,7 +8,9 @@ import { SANDBOX_JWT_SECRET } from '../src/auth/dev-token.js';
 import { loadConfig, parseTracingConfig } from '../src/config/config.js';
 import { callGraphQL, callRest, SETUP_INTENT_MUTATION, tokenFor } from './support/clients.js';
 import { startOtlpReceiver, type ReceivedSpan } from './support/otlp-receiver.js';
+import { createTestDatabase, TEST_DATABASE_URL } from './support/postgres.js';
 import { exitOf, waitForLog } from './support/process.js';
+import { TEST_REDIS_URL } from './support/redis.js';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const SERVER = 2; // OTLP SpanKind
@@ -84,7 +86,7 @@ describe('OpenTelemetry tracing, exported as OTLP/HTTP JSON to a collector on 12
     expect(named(spans, 'auth').parentSpanId).toBe(server.spanId);
     expect(named(spans, 'auth').attributes).toMatchObject({ 'auth.viewer': 'user', 'auth.token_present': true });
     expect(named(spans, 'store findCustomer').parentSpanId).toBe(server.spanId);
-    expect(named(spans, 'store claimCustomer').attributes['db.system']).toBe('sqlite');
+    expect(named(spans, 'store claimCustomer').attributes['db.system.name']).toBe('sqlite');
     for (const call of ['stripe POST /v1/customers', 'stripe POST /v1/ephemeral_keys', 'stripe POST /v1/setup_intents']) {
       const stripe = named(spans, call);
       expect(stripe.parentSpanId, call).toBe(server.spanId);
@@ -126,6 +128,43 @@ describe('OpenTelemetry tracing, exported as OTLP/HTTP JSON to a collector on 12
     const forbidden = [...secrets, 'Bearer ', 'sk_test_', 'ek_test_', '_secret_', SANDBOX_JWT_SECRET];
     for (const [key, value] of attributes) {
       for (const secret of forbidden) expect(String(value), key).not.toContain(secret);
+    }
+  });
+});
+
+describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)('tracing with PostgreSQL and Redis', () => {
+  it('puts the pg queries beneath the store spans, and the rate limiter’s Redis commands in the trace', { timeout: 60_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gateway-tracing-pg-'));
+    const database = await createTestDatabase();
+    const receiver = await startOtlpReceiver();
+    const child = startTracedGateway(dir, {
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      DATABASE_URL: database.url,
+      REDIS_URL: TEST_REDIS_URL!,
+      REDIS_KEY_PREFIX: `test-tracing-${randomBytes(6).toString('hex')}`,
+    });
+    try {
+      const url = String((await waitForLog(child, (line) => String(line.msg).startsWith('listening'))).url);
+      const parent = traceparent();
+      const bearer = await tokenFor({ sub: 'traced_pg_user' }, SANDBOX_JWT_SECRET);
+      expect((await callRest(url, { token: bearer, headers: { traceparent: parent.header } })).status).toBe(200);
+      const spansOf = () => receiver.spans.filter((span) => span.traceId === parent.traceId);
+      await expect.poll(() => spansOf().some((span) => span.name === 'stripe POST /v1/setup_intents'), { timeout: 15_000 }).toBe(true);
+      await expect.poll(() => spansOf().some((span) => span.kind === SERVER && span.parentSpanId === parent.parentId)).toBe(true);
+      const spans = spansOf();
+      const find = spans.find((span) => span.name === 'store findCustomer');
+      expect(find?.attributes['db.system.name']).toBe('postgresql');
+      const queries = spans.filter((span) => span.name.startsWith('pg.query'));
+      expect(queries.some((query) => query.parentSpanId === find?.spanId)).toBe(true);
+      expect(spans.some((span) => span.attributes['db.system.name'] === 'redis' && span.parentSpanId === find?.parentSpanId)).toBe(true);
+      // Statements, never their values: the user id is a query parameter.
+      for (const span of spans) expect(JSON.stringify(span.attributes)).not.toContain('traced_pg_user');
+    } finally {
+      child.kill('SIGKILL');
+      await receiver.close();
+      await database.drop();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -41,7 +41,7 @@ export function tracedStore<T extends object>(store: T, system: 'sqlite' | 'post
       const value: unknown = Reflect.get(target, property, receiver);
       if (typeof value !== 'function' || typeof property !== 'string' || property === 'close') return value;
       return (...args: unknown[]) =>
-        inSpan(`store ${property}`, { 'db.system': system, 'db.operation.name': property }, async () =>
+        inSpan(`store ${property}`, { 'db.system.name': system, 'db.operation.name': property }, async () =>
           (value as (...args: unknown[]) => unknown).apply(target, args),
         );
     },
