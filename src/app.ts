@@ -29,6 +29,8 @@ import { openStore } from './store/open-store.js';
 import { accountScopeResolver } from './stripe/account-scope.js';
 import { createStripeClient } from './stripe/client.js';
 import { tracingHooks } from './tracing/hooks.js';
+import { webhooksRouter } from './webhooks/router.js';
+import { sweepWebhookEvents } from './webhooks/sweep.js';
 
 export interface GatewayApp {
   handler: Express;
@@ -76,6 +78,7 @@ export async function buildApp(config: GatewayConfig, logger: Logger, { emulator
     store: tracing.store(store, config.databaseUrl),
     accountScope,
     installationId: await store.installationId(),
+    publishableKey: config.stripe.publishableKey,
     ephemeralKeyVersion,
     allowGuests: config.auth.allowGuests,
     callBudgets,
@@ -84,6 +87,7 @@ export async function buildApp(config: GatewayConfig, logger: Logger, { emulator
     logger,
   };
   const sweep = sweepExpiredIdempotencyKeys(store, logger);
+  const webhookSweep = sweepWebhookEvents(store, logger);
   const authenticate = tracing.authenticate(
     buildAuthenticator(config.auth, { logger, metrics, requestDeadlineMs: config.limits.requestDeadlineMs }),
   );
@@ -114,6 +118,7 @@ export async function buildApp(config: GatewayConfig, logger: Logger, { emulator
   app.use(healthRouter(store));
   app.use(indexRouter({ sandbox: config.sandbox, graphiql: config.graphiql, metrics: config.metrics }));
   if (config.metrics) app.use(metricsRouter(metrics));
+  if (config.webhooks.secrets.length > 0) app.use(webhooksRouter(services, config.webhooks));
   app.use(setupIntentsRouter(services, authenticate));
   app.use(openapiRouter());
   if (emulator) app.use(sandboxFaultsRouter(emulator));
@@ -127,6 +132,7 @@ export async function buildApp(config: GatewayConfig, logger: Logger, { emulator
     services,
     close: async () => {
       clearInterval(sweep);
+      clearInterval(webhookSweep);
       callBudgets.close();
       await store.close();
     },

@@ -5,6 +5,9 @@ import { createLogger } from './http/logger.js';
 import { enterSandboxMode } from './sandbox.js';
 import { shutdownTracing } from './tracing/flush.js';
 
+/** Of SHUTDOWN_GRACE_MS, what closing the store and the sandbox emulator may take after the drain. */
+const CLOSE_RESERVE_MS = 1_000;
+
 /** The entry point: config from the environment, then listen until SIGTERM. */
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -12,6 +15,7 @@ async function main(): Promise<void> {
   const sandbox = config.stripe.secretKey ? undefined : await enterSandboxMode(config, logger);
   const app = await buildApp(sandbox?.config ?? config, logger, { emulator: sandbox?.emulator });
   const server = await listen(app.handler, config.port, config.host, config.http);
+  sandbox?.deliverWebhooksTo(server.url);
   logger.info(
     { url: server.url, graphql: `${server.url}/graphql`, rest: `${server.url}/api/v2/storefront/stripe/setup_intents` },
     config.graphiql ? `listening; GraphiQL at ${server.url}/graphql` : 'listening',
@@ -29,7 +33,8 @@ async function main(): Promise<void> {
       logger.warn({ shutdownGraceMs }, 'shutdown grace expired; exiting');
       process.exit(0);
     }, shutdownGraceMs).unref();
-    await server.close(shutdownGraceMs);
+    // Requests get the grace but a moment kept for closing the store after them.
+    await server.close(shutdownGraceMs - Math.min(CLOSE_RESERVE_MS, Math.floor(shutdownGraceMs / 4)));
     await app.close();
     await sandbox?.emulator.close();
     await shutdownTracing(); // the spans still batched

@@ -188,12 +188,23 @@ describe('every REST response matches /openapi.json', () => {
     const requestSchema = checker.operation.requestBody.content['application/json'].schema;
     const ajv = new Ajv2020({ strict: true });
     const validRequest = ajv.compile(requestSchema);
-    const bodies = [{ stripe_version: '2024-06-20' }, { stripe_version: '2026-10-28.endive' }, {}];
+    const bodies = [
+      { stripe_version: '2024-06-20' },
+      { stripe_version: '2026-10-28.endive' },
+      {},
+    ];
     for (const body of bodies) {
       expect(validRequest(body), JSON.stringify(body)).toBe(true);
       await documented(url, { body }, 200);
       await documented(url, { body, contentType: 'application/json' }, 200);
     }
+    // Signed in: the guest budget (10 a minute) is spent above.
+    const usageToken = await tokenFor({ sub: 'user_usage' });
+    for (const body of [{ usage: 'off_session' }, { usage: 'on_session', stripe_version: '2024-06-20' }]) {
+      expect(validRequest(body), JSON.stringify(body)).toBe(true);
+      await documented(url, { body, token: usageToken }, 200);
+    }
+    expect(world().emulator.setupIntents().at(-1)?.usage).toBe('on_session');
     await documented(url, {}, 200);
     const token = await tokenFor({ sub: 'user_openapi', email: 'o@example.com', name: 'Open Api' });
     const first = await documented(url, { token, headers: { 'idempotency-key': 'order-1' } }, 200);
@@ -236,13 +247,20 @@ describe('every REST response matches /openapi.json', () => {
       const { body } = await documented(url, { headers: { 'idempotency-key': key } }, 422);
       expect(Object.keys(body.errors)).toEqual(['idempotency_key']);
     }
-    const both = await documented(url, { body: { stripe_version: 'latest' }, headers: { 'idempotency-key': ' ' } }, 422);
-    expect(Object.keys(both.body.errors).sort()).toEqual(['idempotency_key', 'stripe_version']);
+    for (const usage of ['OFF_SESSION', 'offline', '', 1, ['on_session'], { on: true }]) {
+      expect(validRequest({ usage }), JSON.stringify(usage)).toBe(false);
+      const { body } = await documented(url, { body: { usage } }, 422);
+      expect(body.errors).toEqual({ usage: ['Usage must be off_session or on_session'] });
+    }
+    const all = await documented(url, { body: { stripe_version: 'latest', usage: 'never' }, headers: { 'idempotency-key': ' ' } }, 422);
+    expect(Object.keys(all.body.errors).sort()).toEqual(['idempotency_key', 'stripe_version', 'usage']);
 
     const token = await tokenFor({ sub: 'user_keys' });
     await documented(url, { token, headers: { 'idempotency-key': 'k-1' }, body: { stripe_version: '2024-06-20' } }, 200);
     const reused = await documented(url, { token, headers: { 'idempotency-key': 'k-1' }, body: { stripe_version: '2025-03-31.basil' } }, 422);
     expect(Object.keys(reused.body.errors)).toEqual(['idempotency_key']);
+    const otherUsage = await documented(url, { token, headers: { 'idempotency-key': 'k-1' }, body: { stripe_version: '2024-06-20', usage: 'on_session' } }, 422);
+    expect(Object.keys(otherUsage.body.errors)).toEqual(['idempotency_key']);
   });
 
   it('422: Stripe refusals and failures, with and without Stripe’s details', async () => {

@@ -8,6 +8,7 @@ interface Call {
   token?: 'user_1' | 'forged';
   stripeVersion?: string;
   idempotencyKey?: string;
+  usage?: 'off_session' | 'on_session';
 }
 
 interface Scenario {
@@ -22,6 +23,7 @@ const scenarios: Scenario[] = [
   { name: 'guest twice', calls: [{}, {}] },
   { name: 'signed-in user, first and repeat call', calls: [{ token: 'user_1' }, { token: 'user_1' }] },
   { name: 'client stripe version', calls: [{ token: 'user_1', stripeVersion: '2024-06-20' }] },
+  { name: 'usage on and off session', calls: [{ token: 'user_1', usage: 'on_session' }, { usage: 'off_session' }] },
   { name: 'bad stripe version', calls: [{ stripeVersion: '06/20/2024' }] },
   { name: 'bad idempotency key', calls: [{ token: 'user_1', idempotencyKey: 'has spaces' }] },
   { name: 'bad version and key', calls: [{ stripeVersion: 'v1', idempotencyKey: 'k'.repeat(300) }] },
@@ -88,14 +90,18 @@ async function run(scenario: Scenario, surface: 'rest' | 'graphql') {
       if (surface === 'rest') {
         const answer = await callRest(world.gateway.url, {
           ...(token && { token }),
-          ...(call.stripeVersion !== undefined && { body: { stripe_version: call.stripeVersion } }),
+          ...((call.stripeVersion !== undefined || call.usage !== undefined) && {
+            body: { stripe_version: call.stripeVersion, usage: call.usage },
+          }),
           ...(call.idempotencyKey !== undefined && { headers: { 'idempotency-key': call.idempotencyKey } }),
         });
         outcomes.push(restOutcome(answer));
       } else {
         const answer = await callGraphQL(world.gateway.url, SETUP_INTENT_MUTATION, {
           ...(token && { token }),
-          variables: { input: { stripeVersion: call.stripeVersion, idempotencyKey: call.idempotencyKey } },
+          variables: {
+            input: { stripeVersion: call.stripeVersion, idempotencyKey: call.idempotencyKey, usage: call.usage?.toUpperCase() },
+          },
         });
         outcomes.push(graphqlOutcome(answer));
       }
@@ -107,6 +113,7 @@ async function run(scenario: Scenario, surface: 'rest' | 'graphql') {
       observed,
       customers: world.emulator.customers().length,
       setupIntents: world.emulator.setupIntents().length,
+      usages: world.emulator.setupIntents().map((intent) => intent.usage),
       ephemeralKeyVersions: world.emulator.ephemeralKeys().map((key) => key.apiVersion),
     };
   } finally {

@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callGraphQL, callRest, SETUP_INTENT_MUTATION } from './support/clients.js';
 import { exitOf, runTs, waitForLog } from './support/process.js';
@@ -39,6 +40,49 @@ describe('sandbox mode (no STRIPE_SECRET_KEY), as `npm start` runs it', () => {
     expect(graphql.body.data.createStripeSetupIntent.customerId).toBe(rest.body.customer_id);
     const viewer = await callGraphQL(url, '{ viewer { email } }', { token });
     expect(viewer.body.data.viewer.email).toBe('a@example.com');
+  });
+
+  it('closes the loop with no Stripe account: a card saved through a customer session is listed, its duplicate detached by the webhook, then removed', async () => {
+    const sandboxLine = logs.find((line) => String(line.msg).startsWith('SANDBOX MODE: no STRIPE_SECRET_KEY'))!;
+    const apiBase = new URL(String(sandboxLine.stripeApiBase));
+    // What a mobile or web client does, with the publishable key the log names.
+    const client = new Stripe(String(sandboxLine.publishableKey), {
+      host: apiBase.hostname,
+      port: apiBase.port,
+      protocol: 'http',
+      telemetry: false,
+    });
+    const token = (await exitOf(runTs('scripts/token.ts', ['--sub', 'loop_user'], {}))).stdout.trim();
+    const save = async () => {
+      const session = await callGraphQL(
+        url,
+        'mutation { createStripeCustomerSession(input: { component: MOBILE_PAYMENT_ELEMENT }) { ... on StripeCustomerSession { setupIntentClientSecret publishableKey } } }',
+        { token },
+      );
+      const { setupIntentClientSecret: secret, publishableKey } = session.body.data.createStripeCustomerSession;
+      expect(publishableKey).toBe(sandboxLine.publishableKey);
+      return client.setupIntents.confirm(secret.split('_secret_')[0], {
+        payment_method: 'pm_card_visa',
+        client_secret: secret,
+      } as Stripe.SetupIntentConfirmParams);
+    };
+    const listed = async () =>
+      (await callGraphQL(url, '{ viewer { paymentMethods { id card { brand last4 } } } }', { token })).body.data.viewer.paymentMethods;
+
+    const first = await save();
+    expect(await listed()).toEqual([{ id: first.payment_method, card: { brand: 'visa', last4: '4242' } }]);
+    await save();
+    // The emulator's setup_intent.succeeded reaches the gateway, which detaches the second copy.
+    const deadline = Date.now() + 10_000;
+    while ((await listed()).length !== 1 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await listed()).toEqual([{ id: first.payment_method, card: { brand: 'visa', last4: '4242' } }]);
+    const detached = await callGraphQL(
+      url,
+      'mutation($id: String!) { detachStripePaymentMethod(input: { paymentMethodId: $id }) { __typename } }',
+      { token, variables: { id: first.payment_method } },
+    );
+    expect(detached.body.data.detachStripePaymentMethod.__typename).toBe('DetachedStripePaymentMethod');
+    expect(await listed()).toEqual([]);
   });
 
   it('answers /health and /ready', async () => {
@@ -163,6 +207,8 @@ describe('start-up refusals', () => {
     ['STRIPE_API_BASE', 'not a url'],
     ['ALLOW_GUESTS', 'maybe'],
     ['DATABASE_URL', 'mysql://db'],
+    ['STRIPE_WEBHOOK_SECRET', 'sk_test_not_a_signing_secret'],
+    ['STRIPE_PUBLISHABLE_KEY', 'sk_test_secret_not_publishable'],
   ])('refuses an invalid %s with one line naming it', async (variable, value) => {
     const { code, stderr } = await exitOf(runTs('src/main.ts', [], { [variable]: value }));
     expect(code).toBe(1);

@@ -50,6 +50,14 @@ export interface GatewayConfig {
     ephemeralKeyVersion: string;
     /** Per attempt; Stripe's SDK retries what is safe to retry. */
     timeoutMs: number;
+    /** Handed to clients as `publishableKey`; unset: clients bring their own. */
+    publishableKey: string | undefined;
+  };
+  webhooks: {
+    /** Signing secrets accepted (several during a rotation); empty: POST /webhooks/stripe is off. */
+    secrets: string[];
+    /** Detach a newly saved card that duplicates one the customer already has. */
+    deduplicatePaymentMethods: boolean;
   };
   /** OpenTelemetry tracing (src/tracing), from the standard OTEL_* variables. */
   tracing: TracingConfig;
@@ -97,6 +105,8 @@ export const SANDBOX_GUEST_RATE_LIMIT_PER_MINUTE = 1000;
 export const DEFAULT_DATABASE_POOL_SIZE = 10;
 export const DEFAULT_DATABASE_TIMEOUT_MS = 5_000;
 const STRIPE_KEY_PATTERN = /^(sk|rk)_(test|live)_[A-Za-z0-9_]+$/;
+const PUBLISHABLE_KEY_PATTERN = /^pk_(test|live)_[A-Za-z0-9_]+$/;
+const WEBHOOK_SECRET_PATTERN = /^whsec_[A-Za-z0-9+/=_-]+$/;
 const STRIPE_VERSION_PATTERN = /^\d{4}-\d{2}-\d{2}(\.[a-z][a-z0-9_]*)?$/;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -119,6 +129,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
   if (stripeVersionStanding(ephemeralKeyVersion) === 'unreleased') {
     throw new ConfigError('STRIPE_EPHEMERAL_KEY_VERSION', 'Stripe never released this API version');
   }
+  const publishableKey = parsePublishableKey(read('STRIPE_PUBLISHABLE_KEY'), secretKey);
   const databaseUrl = read('DATABASE_URL') ?? DEFAULT_DATABASE_URL;
   if (!/^(sqlite:.+|postgres(ql)?:\/\/.+)$/.test(databaseUrl)) {
     throw new ConfigError('DATABASE_URL', 'expected sqlite:PATH or postgres://…');
@@ -187,6 +198,11 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       apiBase: parseUrl('STRIPE_API_BASE', read('STRIPE_API_BASE')),
       ephemeralKeyVersion,
       timeoutMs: parseInteger('STRIPE_TIMEOUT_MS', read('STRIPE_TIMEOUT_MS'), 10_000, 1, 600_000),
+      publishableKey,
+    },
+    webhooks: {
+      secrets: parseWebhookSecrets(read('STRIPE_WEBHOOK_SECRET')),
+      deduplicatePaymentMethods: parseBoolean('DEDUPLICATE_PAYMENT_METHODS', read('DEDUPLICATE_PAYMENT_METHODS'), true),
     },
     tracing: parseTracingConfig(env),
     auth: {
@@ -200,6 +216,28 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       allowGuests: parseBoolean('ALLOW_GUESTS', read('ALLOW_GUESTS'), true),
     },
   };
+}
+
+/** A publishable key of the other mode than the secret key would fail on every client. */
+function parsePublishableKey(value: string | undefined, secretKey: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const mode = PUBLISHABLE_KEY_PATTERN.exec(value)?.[1];
+  if (mode === undefined) throw new ConfigError('STRIPE_PUBLISHABLE_KEY', 'expected a key starting pk_test_ or pk_live_');
+  const secretMode = secretKey === undefined ? undefined : /^(sk|rk)_(test|live)_/.exec(secretKey)?.[2];
+  if (secretMode !== undefined && secretMode !== mode) {
+    throw new ConfigError('STRIPE_PUBLISHABLE_KEY', `a ${mode} key beside a ${secretMode} STRIPE_SECRET_KEY`);
+  }
+  return value;
+}
+
+/** Comma-separated during a rotation: the new endpoint's secret beside the old one. */
+function parseWebhookSecrets(value: string | undefined): string[] {
+  if (value === undefined) return [];
+  const secrets = value.split(',').map((secret) => secret.trim()).filter(Boolean);
+  if (secrets.length === 0 || !secrets.every((secret) => WEBHOOK_SECRET_PATTERN.test(secret))) {
+    throw new ConfigError('STRIPE_WEBHOOK_SECRET', 'expected whsec_… signing secrets, comma-separated during a rotation');
+  }
+  return secrets;
 }
 
 /** AUTH_SPREE_URL or AUTH_INTROSPECTION_URL (with its client credentials), never both. */

@@ -26,7 +26,14 @@ export function extractApiKey(authorization: string | undefined): string | undef
 }
 
 export function isLiveKey(key: string): boolean {
-  return key.startsWith('sk_live_') || key.startsWith('rk_live_');
+  return key.startsWith('sk_live_') || key.startsWith('rk_live_') || key.startsWith('pk_live_');
+}
+
+/** A publishable key on a route that needs a secret key. */
+export function publishableKeyRefused(): ApiError {
+  return unauthorized(
+    'This API call cannot be made with a publishable API key. Please use a secret API key. You can find a list of your API keys at https://dashboard.stripe.com/account/apikeys.',
+  );
 }
 
 /** Never echo a key: keep its kind prefix and last four characters only. */

@@ -3,18 +3,19 @@ import { setMaxListeners } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Stripe from 'stripe';
-import { authenticate, isLiveKey } from './auth.js';
-import type { RequestContext } from './context.js';
+import { authenticate, isLiveKey, publishableKeyRefused } from './auth.js';
+import type { PendingEvent, RequestContext } from './context.js';
 import { ApiError, invalidRequest, unrecognizedUrl } from './errors.js';
 import { FaultSet, type ErrorFault, type FaultSpec, type TerminalFault } from './faults.js';
 import { canonicalParams, decodeForm } from './form.js';
 import { IdempotencyStore } from './idempotency.js';
+import { newId, unixSeconds } from './ids.js';
 import { collectionsOf, readStateFile, restoreCollections, StateFile } from './persistence.js';
-import { newId } from './ids.js';
 import { errorReply, faultError, jsonReply, rateLimitError, type Reply } from './reply.js';
 import { RequestLog, type RecordedRequest } from './request-log.js';
 import { matchRoute, type RouteMatch } from './routes.js';
 import { EmulatorState } from './state.js';
+import { WebhookSender, type WebhookDelivery, type WebhookEndpoint } from './webhooks.js';
 import { stripeVersionStanding } from '../stripe/stripe-versions.js';
 import type {
   EmulatedCustomer,
@@ -25,6 +26,8 @@ import type {
 } from './types.js';
 
 export const DEFAULT_EMULATOR_SECRET_KEY = 'sk_test_emulator_0123456789abcdefABCDEF';
+/** Public by nature: what a client (Stripe.js, a mobile SDK, curl) confirms a SetupIntent with. */
+export const DEFAULT_EMULATOR_PUBLISHABLE_KEY = 'pk_test_emulator_0123456789abcdefABCDEF';
 
 /** The version the emulated account is pinned to, used when a request sends no Stripe-Version. */
 const ACCOUNT_API_VERSION: string = Stripe.API_VERSION;
@@ -45,6 +48,8 @@ class EmulatorServer implements StripeEmulator {
   private readonly idempotency = new IdempotencyStore();
   private readonly log = new RequestLog();
   private readonly keys: ReadonlySet<string>;
+  private readonly publishableKeys: ReadonlySet<string>;
+  private readonly webhooks: WebhookSender;
   /** Aborts pending latency timers so close() need not wait for them. */
   private readonly closing = new AbortController();
   private readonly server: Server;
@@ -56,12 +61,19 @@ class EmulatorServer implements StripeEmulator {
   constructor(options: StripeEmulatorOptions) {
     const keys = options.secretKeys ?? [DEFAULT_EMULATOR_SECRET_KEY];
     if (keys.length === 0) throw new Error('secretKeys must not be empty');
-    this.keys = new Set(keys);
+    this.publishableKeys = new Set(options.publishableKeys ?? [DEFAULT_EMULATOR_PUBLISHABLE_KEY]);
+    this.keys = new Set([...keys, ...this.publishableKeys]);
+    this.webhooks = new WebhookSender(options.webhooks ?? {}, this.closing.signal);
+    for (const endpoint of options.webhooks?.endpoints ?? []) this.webhooks.add(endpoint);
     const saved = options.statePath === undefined ? undefined : readStateFile(options.statePath);
     this.accountId = saved?.accountId ?? options.accountId ?? newId('acct', 16);
     const ttl = options.ephemeralKeyTtlSeconds ?? 3600;
     if (!(Number.isInteger(ttl) && ttl > 0)) throw new RangeError(`ephemeralKeyTtlSeconds must be a positive integer, got ${ttl}`);
-    this.state = new EmulatorState(ttl);
+    const sessionTtl = options.customerSessionTtlSeconds ?? 1800;
+    if (!(Number.isInteger(sessionTtl) && sessionTtl > 0)) {
+      throw new RangeError(`customerSessionTtlSeconds must be a positive integer, got ${sessionTtl}`);
+    }
+    this.state = new EmulatorState(ttl, sessionTtl);
     if (saved) {
       restoreCollections(this.state, saved.collections);
       this.idempotency.restore(saved.idempotency);
@@ -145,9 +157,40 @@ class EmulatorServer implements StripeEmulator {
   }
 
   deleteCustomer(id: string): void {
-    if (!this.state.customers.has(id)) throw new Error(`No such customer: '${id}'`);
+    const customer = this.state.customers.get(id);
+    if (customer === undefined) throw new Error(`No such customer: '${id}'`);
+    if (this.state.deletedCustomerIds.has(id)) return;
     this.state.deletedCustomerIds.add(id);
     this.stateFile?.changed();
+    this.publish([{ type: 'customer.deleted', object: structuredClone(customer) }], customer.livemode, null);
+  }
+
+  paymentMethods(): Stripe.PaymentMethod[] {
+    return [...this.state.paymentMethods.values()].map((method) => structuredClone(method));
+  }
+
+  customerSessions(): Stripe.CustomerSession[] {
+    return [...this.state.customerSessions.values()].map((session) => structuredClone(session));
+  }
+
+  addWebhookEndpoint(endpoint: WebhookEndpoint): { remove(): void } {
+    return this.webhooks.add(endpoint);
+  }
+
+  events(): Stripe.Event[] {
+    return this.webhooks.listEvents();
+  }
+
+  resendEvent(eventId: string): void {
+    this.webhooks.resend(eventId);
+  }
+
+  webhookDeliveries(): WebhookDelivery[] {
+    return this.webhooks.deliveries();
+  }
+
+  webhooksIdle(): Promise<void> {
+    return this.webhooks.idle();
   }
 
   requests(): RecordedRequest[] {
@@ -233,19 +276,23 @@ class EmulatorServer implements StripeEmulator {
       if (fault?.kind === 'rate-limit') throw rateLimitError(fault);
       const apiKey = authenticate(req.headers.authorization, this.keys);
       livemode = isLiveKey(apiKey);
+      const publishable = this.publishableKeys.has(apiKey);
       // Only versions Stripe released; checked before the idempotency layer, so nothing is saved.
       if (record.stripeVersion !== undefined && stripeVersionStanding(record.stripeVersion) !== 'released') {
         throw invalidRequest(`Invalid Stripe API version: ${record.stripeVersion}`);
       }
       const route = matchRoute(record.method, record.path);
       if (route === undefined) throw unrecognizedUrl(record.method, record.path);
+      if (publishable && !route.publishable) throw publishableKeyRefused();
       const ctx: RequestContext = {
         state: this.state,
         params: record.params,
         livemode,
+        publishable,
         id: route.id,
         stripeVersionHeader: record.stripeVersion,
         accountId: this.accountId,
+        events: [],
       };
       const failure = fault?.kind === 'error' ? fault : undefined; // stage 'execution'
       // Stripe ignores Idempotency-Key on GET and DELETE.
@@ -297,7 +344,9 @@ class EmulatorServer implements StripeEmulator {
   ): { reply: Reply; saved: boolean } {
     try {
       if (failure) throw faultError(failure); // the endpoint failed once it began
-      return { reply: jsonReply(200, route.handler(ctx)), saved: true };
+      const reply = jsonReply(200, route.handler(ctx));
+      this.publish(ctx.events, ctx.livemode, { id: record.requestId, idempotency_key: record.idempotencyKey ?? null });
+      return { reply, saved: true };
     } catch (error) {
       const refusedParameters =
         failure === undefined &&
@@ -305,6 +354,25 @@ class EmulatorServer implements StripeEmulator {
         error.status === 400 &&
         error.body.type === 'invalid_request_error';
       return { reply: errorReply(error, record.requestId, ctx.livemode), saved: !refusedParameters };
+    }
+  }
+
+  /** Events of a request that succeeded (or of a Dashboard action: request null), to the webhook endpoints. */
+  private publish(pending: readonly PendingEvent[], livemode: boolean, request: Stripe.Event.Request | null): void {
+    if (!this.webhooks.active) return;
+    for (const { type, object } of pending) {
+      const event = {
+        id: newId('evt', 24),
+        object: 'event',
+        api_version: ACCOUNT_API_VERSION,
+        created: unixSeconds(),
+        data: { object },
+        livemode,
+        pending_webhooks: 1,
+        request,
+        type,
+      } as Stripe.Event;
+      this.webhooks.publish(event);
     }
   }
 }

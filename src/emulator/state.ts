@@ -16,13 +16,21 @@ export interface EmulatedEphemeralKey extends EphemeralKeyObject {
 /** In-memory objects of one emulated Stripe account (test and live mode share it, told apart by `livemode`). */
 export class EmulatorState {
   /** How long a new ephemeral key lives: Stripe's keys expire after about an hour. */
-  constructor(readonly ephemeralKeyTtlSeconds = 3600) {}
+  constructor(
+    readonly ephemeralKeyTtlSeconds = 3600,
+    /** How long a new customer session lives: Stripe's expire after 30 minutes. */
+    readonly customerSessionTtlSeconds = 1800,
+  ) {}
 
   readonly customers = new Map<string, Stripe.Customer>();
   /** Deleted customers stay in `customers` (Stripe still answers GET with a deleted stub). */
   readonly deletedCustomerIds = new Set<string>();
   readonly setupIntents = new Map<string, Stripe.SetupIntent>();
   readonly ephemeralKeys = new Map<string, EmulatedEphemeralKey>();
+  /** In creation order; a detached method stays, with `customer: null`. */
+  readonly paymentMethods = new Map<string, Stripe.PaymentMethod>();
+  /** Keyed by client secret (sessions have no id of their own). */
+  readonly customerSessions = new Map<string, Stripe.CustomerSession>();
 }
 
 /**

@@ -1,14 +1,17 @@
 /**
  * What GraphiQL opens with: a tab whose only operation is the mutation (so ▶ runs it at once, with
- * no "which operation?" menu), with a fragment for every member of its result, then a tab with the
- * viewer query. New tabs start with the mutation.
+ * no "which operation?" menu), with a fragment for every member of its result, then one for the
+ * customer-session mutation alike, a tab with the viewer query and one with the viewer's saved
+ * cards. New tabs start with the mutation.
  */
 
 /** How a developer gets a token the sandbox gateway accepts (`scripts/token.ts`). */
 export const DEV_TOKEN_COMMAND = 'npm run token -- --sub user_2 --email b@example.com';
 
 export const GRAPHIQL_MUTATION_OPERATION = 'SaveCard';
+export const GRAPHIQL_SESSION_OPERATION = 'CustomerSession';
 export const GRAPHIQL_VIEWER_OPERATION = 'Me';
+export const GRAPHIQL_PAYMENT_METHODS_OPERATION = 'SavedCards';
 
 // Lines fit the editor's width in GraphiQL's layout on a 1440-pixel screen (56 characters).
 const SIGN_IN_HINT: Record<'sandbox' | 'configured', string[]> = {
@@ -28,14 +31,17 @@ export function graphiqlMutationDocument(sandbox: boolean): string {
 # A guest (no token) gets a new customer per call.
 ${SIGN_IN_HINT[sandbox ? 'sandbox' : 'configured'].join('\n')}
 # Optional input: stripeVersion ("2024-06-20": your
-# client SDK's Stripe API version), idempotencyKey.
+# client SDK's Stripe API version), idempotencyKey,
+# usage (OFF_SESSION, the default, or ON_SESSION).
 mutation ${GRAPHIQL_MUTATION_OPERATION} {
   createStripeSetupIntent(input: {}) {
     __typename
     ... on StripeSetupIntent {
       customerId
       ephemeralKeySecret
+      ephemeralKeyExpiresAt
       setupIntentClientSecret
+      publishableKey
     }
     ... on ValidationError {
       message
@@ -60,6 +66,49 @@ mutation ${GRAPHIQL_MUTATION_OPERATION} {
 `;
 }
 
+const ERROR_FRAGMENTS = `    ... on ValidationError {
+      message
+      fieldErrors { field messages }
+    }
+    ... on StripeError {
+      message
+      code
+      declineCode
+      requestId
+      retryable
+    }
+    ... on AuthenticationRequiredError {
+      message
+    }
+    ... on RateLimitedError {
+      message
+      retryAfterSeconds
+    }`;
+
+export function graphiqlSessionDocument(sandbox: boolean): string {
+  return `# Open the customer in a Stripe UI component: a
+# CustomerSession (cuss_…) listing every saved card,
+# and a SetupIntent to save a new one. component:
+# MOBILE_PAYMENT_ELEMENT (PaymentSheet), PAYMENT_ELEMENT
+# (web) or CUSTOMER_SHEET. Optional: withSetupIntent,
+# usage (OFF_SESSION, ON_SESSION), idempotencyKey.
+${SIGN_IN_HINT[sandbox ? 'sandbox' : 'configured'].join('\n')}
+mutation ${GRAPHIQL_SESSION_OPERATION} {
+  createStripeCustomerSession(input: { component: PAYMENT_ELEMENT }) {
+    __typename
+    ... on StripeCustomerSession {
+      customerId
+      customerSessionClientSecret
+      expiresAt
+      setupIntentClientSecret
+      publishableKey
+    }
+${ERROR_FRAGMENTS}
+  }
+}
+`;
+}
+
 export const GRAPHIQL_VIEWER_DOCUMENT = `# Who the gateway takes you for (the Authorization
 # header) and your stored Stripe customer, if any.
 # Reading it creates nothing.
@@ -70,6 +119,21 @@ query ${GRAPHIQL_VIEWER_OPERATION} {
     email
     name
     stripeCustomerId
+  }
+}
+`;
+
+export const GRAPHIQL_PAYMENT_METHODS_DOCUMENT = `# Your saved payment methods, newest first, read from
+# Stripe (signed in; a guest has none). Remove one with
+# detachStripePaymentMethod(input: { paymentMethodId }).
+query ${GRAPHIQL_PAYMENT_METHODS_OPERATION} {
+  viewer {
+    paymentMethods {
+      id
+      type
+      createdAt
+      card { brand last4 expMonth expYear wallet }
+    }
   }
 }
 `;

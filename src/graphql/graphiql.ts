@@ -1,8 +1,10 @@
 import type { GraphiQLOptions } from 'graphql-yoga';
 import {
+  GRAPHIQL_PAYMENT_METHODS_DOCUMENT,
   GRAPHIQL_VIEWER_DOCUMENT,
   graphiqlDefaultHeaders,
   graphiqlMutationDocument,
+  graphiqlSessionDocument,
 } from './graphiql-document.js';
 
 export interface GraphiQLPageOptions {
@@ -19,10 +21,10 @@ export interface GraphiQLPageOptions {
 export type YogaGraphiQLOptions = GraphiQLOptions & { query?: string };
 
 /**
- * The GraphiQL page's options: the mutation tab first (▶ runs it), then the viewer tab. In sandbox
- * mode every tab, new ones included, opens with the development token in its headers, and the
- * headers are kept across reloads (GraphiQL's localStorage); elsewhere a real bearer token is
- * never written to the browser's storage.
+ * The GraphiQL page's options: the mutation tab first (▶ runs it), then the session, viewer and
+ * saved-card tabs. In sandbox mode every tab, new ones included, opens with the development token
+ * in its headers, and the headers are kept across reloads (GraphiQL's localStorage); elsewhere a
+ * real bearer token is never written to the browser's storage.
  */
 export function graphiqlOptions({ sandbox, token }: GraphiQLPageOptions): YogaGraphiQLOptions {
   const mutation = graphiqlMutationDocument(sandbox);
@@ -34,7 +36,9 @@ export function graphiqlOptions({ sandbox, token }: GraphiQLPageOptions): YogaGr
     defaultHeaders: headers,
     defaultTabs: [
       { query: mutation, headers },
+      { query: graphiqlSessionDocument(sandbox), headers },
       { query: GRAPHIQL_VIEWER_DOCUMENT, headers },
+      { query: GRAPHIQL_PAYMENT_METHODS_DOCUMENT, headers },
     ],
     defaultEditorToolsVisibility: 'headers',
     shouldPersistHeaders: sandbox,

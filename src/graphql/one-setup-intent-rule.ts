@@ -7,11 +7,14 @@ import {
   type ASTVisitor,
 } from 'graphql';
 
-export const SETUP_INTENT_FIELD = 'createStripeSetupIntent';
+/** The mutations that create a SetupIntent (and the objects beside it). */
+export const SETUP_INTENT_FIELDS: ReadonlySet<string> = new Set(['createStripeSetupIntent', 'createStripeCustomerSession']);
 
 /**
  * Refuses, before anything runs, an operation that would create more than one setup intent:
- * aliases and fragments count; the same field repeated under one response key runs once.
+ * aliases and fragments count, and so does each of the mutations that create one (a customer
+ * session counts even without its SetupIntent); the same field repeated under one response key
+ * runs once.
  */
 export function oneSetupIntentPerOperation(context: ValidationContext): ASTVisitor {
   const fragments = new Map<string, FragmentDefinitionNode>();
@@ -24,7 +27,7 @@ export function oneSetupIntentPerOperation(context: ValidationContext): ASTVisit
       collect(operation.selectionSet, fragments, responseKeys, new Set());
       if (responseKeys.size > 1) {
         context.reportError(
-          new GraphQLError(`One ${SETUP_INTENT_FIELD} per request; this operation asks for ${responseKeys.size}.`, {
+          new GraphQLError(`One setup intent per request; this operation asks for ${responseKeys.size}.`, {
             nodes: operation,
             extensions: { code: 'TOO_MANY_SETUP_INTENTS' },
           }),
@@ -42,7 +45,7 @@ function collect(
 ): void {
   for (const selection of selectionSet.selections) {
     if (selection.kind === Kind.FIELD) {
-      if (selection.name.value === SETUP_INTENT_FIELD) responseKeys.add(selection.alias?.value ?? selection.name.value);
+      if (SETUP_INTENT_FIELDS.has(selection.name.value)) responseKeys.add(selection.alias?.value ?? selection.name.value);
     } else if (selection.kind === Kind.INLINE_FRAGMENT) {
       collect(selection.selectionSet, fragments, responseKeys, visited);
     } else if (!visited.has(selection.name.value)) {

@@ -22,6 +22,19 @@ export class GatewayMetrics {
     buckets: LATENCY_BUCKETS,
     registers: [this.registry],
   });
+  private readonly customerSessions = new Histogram({
+    name: 'gateway_customer_session_duration_seconds',
+    help: 'createStripeCustomerSession calls by component and outcome (success or the typed error).',
+    labelNames: ['component', 'outcome'],
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly webhookEvents = new Counter({
+    name: 'gateway_webhook_events_total',
+    help: 'Verified Stripe webhook events by type and outcome (handled, ignored, duplicate, failed).',
+    labelNames: ['type', 'outcome'],
+    registers: [this.registry],
+  });
   private readonly stripeDuration = new Histogram({
     name: 'gateway_stripe_request_duration_seconds',
     help: 'Stripe API requests (each attempt) by operation and HTTP status.',
@@ -107,6 +120,14 @@ export class GatewayMetrics {
 
   observeSetupIntent(surface: Surface, outcome: string, started: bigint): void {
     this.setupIntents.observe({ surface, outcome }, Number(process.hrtime.bigint() - started) / 1e9);
+  }
+
+  observeCustomerSession(component: string, outcome: string, started: bigint): void {
+    this.customerSessions.observe({ component, outcome }, Number(process.hrtime.bigint() - started) / 1e9);
+  }
+
+  countWebhookEvent(type: string, outcome: 'handled' | 'ignored' | 'duplicate' | 'failed'): void {
+    this.webhookEvents.inc({ type, outcome });
   }
 
   storeFailed(): void {

@@ -47,11 +47,12 @@ export async function createBesideSetupIntent<C>(
   throw failure;
 }
 
-function createSetupIntent(services: GatewayServices, call: CustomerCall): Promise<Stripe.SetupIntent> {
+export function createSetupIntent(services: GatewayServices, call: CustomerCall): Promise<Stripe.SetupIntent> {
   return services.stripe.setupIntents.create(
     {
       customer: call.customerId,
       automatic_payment_methods: { enabled: true },
+      usage: call.usage,
       ...(call.viewer.kind === 'user' && { metadata: { user_id: call.viewer.userId } }),
     },
     call.requestOptions('setup-intent'),

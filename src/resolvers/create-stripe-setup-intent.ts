@@ -1,10 +1,9 @@
 import type { Caller } from './caller.js';
 import { createBesideSetupIntent } from './beside-setup-intent.js';
-import { runCustomerCall } from './customer-call.js';
+import { runCustomerCall, type CallKind } from './customer-call.js';
 import { ephemeralKey } from './ephemeral-key.js';
-import { AuthenticationRequiredError, PaymentProviderError, RateLimitedError, ValidationError } from './errors.js';
+import { outcomeOf } from './errors.js';
 import type { CreateStripeSetupIntentInput } from './input.js';
-import { StoreUnavailableError } from '../store/store-unavailable.js';
 import type { GatewayServices } from './services.js';
 
 /** What PaymentSheet / Payment Element need to save a card. */
@@ -12,7 +11,13 @@ export interface StripeSetupIntentResult {
   customerId: string;
   ephemeralKeySecret: string;
   setupIntentClientSecret: string;
+  /** When the ephemeral key stops working. */
+  ephemeralKeyExpiresAt: Date;
+  /** STRIPE_PUBLISHABLE_KEY, when set. */
+  publishableKey: string | null;
 }
+
+const SETUP_INTENT_CALL: CallKind = { mutation: 'createStripeSetupIntent' };
 
 /**
  * The one resolver behind both the GraphQL mutation and the REST path. Throws the typed
@@ -25,12 +30,18 @@ export async function createStripeSetupIntent(
 ): Promise<StripeSetupIntentResult> {
   const started = process.hrtime.bigint();
   try {
-    const result = await runCustomerCall(services, caller, input, async (call) => {
+    const result = await runCustomerCall(services, caller, SETUP_INTENT_CALL, input, async (call) => {
       const { companion: key, setupIntent } = await createBesideSetupIntent(services, call, ephemeralKey(services));
       if (!key.secret || !setupIntent.client_secret) {
         throw new Error('Stripe answered without an ephemeral key secret or a client secret');
       }
-      return { customerId: call.customerId, ephemeralKeySecret: key.secret, setupIntentClientSecret: setupIntent.client_secret };
+      return {
+        customerId: call.customerId,
+        ephemeralKeySecret: key.secret,
+        setupIntentClientSecret: setupIntent.client_secret,
+        ephemeralKeyExpiresAt: new Date(key.expires * 1000),
+        publishableKey: services.publishableKey ?? null,
+      };
     });
     services.metrics.observeSetupIntent(caller.surface, 'success', started);
     return result;
@@ -38,10 +49,4 @@ export async function createStripeSetupIntent(
     services.metrics.observeSetupIntent(caller.surface, outcomeOf(error), started);
     throw error;
   }
-}
-
-const TYPED_ERRORS = [ValidationError, PaymentProviderError, AuthenticationRequiredError, RateLimitedError, StoreUnavailableError];
-
-function outcomeOf(error: unknown): string {
-  return TYPED_ERRORS.find((type) => error instanceof type)?.name ?? 'unexpected';
 }

@@ -6,8 +6,8 @@ import type { Caller } from './caller.js';
 import { customerFor, replaceStaleCustomer } from './customers.js';
 import { callDeadline, withinDeadline } from './deadline.js';
 import { AuthenticationRequiredError } from './errors.js';
-import { claimClientIdempotencyKey } from './idempotency.js';
-import { validateInput, type CreateStripeSetupIntentInput } from './input.js';
+import { claimClientIdempotencyKey, requestFingerprint } from './idempotency.js';
+import { validateInput, type CreateStripeSetupIntentInput, type SetupIntentUsage } from './input.js';
 import type { GatewayServices } from './services.js';
 
 /** One call's customer and what its Stripe creates are keyed on. */
@@ -16,6 +16,8 @@ export interface CustomerCall {
   customerId: string;
   /** The client's `stripeVersion`, else `STRIPE_EPHEMERAL_KEY_VERSION`. */
   stripeVersion: string;
+  /** The SetupIntent's `usage`. */
+  usage: SetupIntentUsage;
   /**
    * Request options for the Stripe create named `purpose`: with a client idempotency key, an
    * idempotency key derived from it (and the customer), so a repeat is answered by Stripe's replay.
@@ -28,6 +30,12 @@ export interface CustomerCall {
   abandonAttempt(): Promise<void>;
 }
 
+/** Which mutation runs (one idempotency key space for all), and what sets its requests apart. */
+export interface CallKind {
+  mutation: string;
+  details?: Record<string, string | boolean>;
+}
+
 /**
  * The steps every customer-scoped mutation shares, in order: input validation, the guest gate,
  * then under the request deadline: the caller's rate budget, the client idempotency claim, the
@@ -36,10 +44,12 @@ export interface CustomerCall {
 export async function runCustomerCall<T>(
   services: GatewayServices,
   { viewer, clientAddress, receivedAt = performance.now() }: Caller,
+  kind: CallKind,
   input: CreateStripeSetupIntentInput,
   work: (call: CustomerCall) => Promise<T>,
 ): Promise<T> {
-  const { stripeVersion = services.ephemeralKeyVersion, idempotencyKey } = validateInput(input);
+  const { stripeVersion = services.ephemeralKeyVersion, idempotencyKey, usage } = validateInput(input);
+  const fingerprint = requestFingerprint({ ...kind, stripeVersion, usage });
   if (viewer.kind === 'guest' && !services.allowGuests) throw new AuthenticationRequiredError();
   const run = async () => {
     // Before the idempotency key is claimed: a refused call leaves no record behind.
@@ -47,7 +57,7 @@ export async function runCustomerCall<T>(
     // Guests' keys are ignored: a guest cannot be told apart from another guest.
     const claim = async () =>
       viewer.kind === 'user' && idempotencyKey !== undefined
-        ? claimClientIdempotencyKey(services, viewer, idempotencyKey, stripeVersion)
+        ? claimClientIdempotencyKey(services, viewer, idempotencyKey, fingerprint)
         : undefined;
     let clientKey = await claim();
     let abandoned: Promise<void> | undefined;
@@ -59,6 +69,7 @@ export async function runCustomerCall<T>(
       viewer,
       customerId,
       stripeVersion,
+      usage,
       requestOptions: (purpose, ...inputs) =>
         clientKey === undefined
           ? {}

@@ -2,6 +2,7 @@ import Stripe from 'stripe';
 import type { Viewer } from '../auth/viewer.js';
 import { customerClaims } from '../stripe/customer-claims.js';
 import { derivedIdempotencyKey } from '../stripe/idempotency-keys.js';
+import { CLIENT_IDEMPOTENCY_WINDOW_MS } from './idempotency.js';
 import type { GatewayServices } from './services.js';
 
 export type SignedIn = Extract<Viewer, { kind: 'user' }>;
@@ -13,7 +14,9 @@ export type SignedIn = Extract<Viewer, { kind: 'user' }>;
  * 2. else a new Stripe customer (email, name, metadata.user_id; a claim Stripe would refuse left off), created with an idempotency key
  *    derived from the installation, the scope and the user, so racing first calls on any instance
  *    of this installation get the same customer back from Stripe, and another installation (its
- *    own database) on the same Stripe account never does;
+ *    own database) on the same Stripe account never does; when a customer.deleted webhook made
+ *    the store forget the user's customer, the key also names the forgotten one (as a lazy
+ *    replacement's does), or Stripe would replay the deleted customer for 24 hours;
  * 3. the mapping is claimed with insert-on-conflict and the stored winner is used; a customer
  *    of ours that lost (its key had expired, or the token's email changed) is deleted in Stripe.
  * Guest: a new customer every call.
@@ -23,7 +26,9 @@ export async function customerFor(services: GatewayServices, viewer: Viewer): Pr
   const scope = await services.accountScope();
   const stored = await services.store.findCustomer(scope, viewer.userId);
   if (stored) return stored;
-  const created = await createUserCustomer(services, scope, viewer, undefined);
+  const notBefore = new Date(Date.now() - CLIENT_IDEMPOTENCY_WINDOW_MS);
+  const forgotten = await services.store.findForgottenCustomer(scope, viewer.userId, notBefore);
+  const created = await createUserCustomer(services, scope, viewer, forgotten);
   return keepWinner(services, created, await services.store.claimCustomer(scope, viewer.userId, created));
 }
 

@@ -1,4 +1,5 @@
 /** The expected failures of the resolver: each is a typed GraphQL error and a REST status. */
+import { StoreUnavailableError } from '../store/store-unavailable.js';
 
 export interface FieldError {
   /** The GraphQL input field: `stripeVersion`, `idempotencyKey`. */
@@ -33,9 +34,14 @@ export class PaymentProviderError extends Error {
 /** No bearer token while guests are not allowed. */
 export class AuthenticationRequiredError extends Error {
   override name = 'AuthenticationRequiredError';
-  constructor() {
-    super('Sign in to save a payment method: this gateway does not serve guests.');
+  constructor(message = 'Sign in to save a payment method: this gateway does not serve guests.') {
+    super(message);
   }
+}
+
+/** The object is not the caller's, or does not exist: the two look the same, so ids cannot be probed. */
+export class NotFoundError extends Error {
+  override name = 'NotFoundError';
 }
 
 /** A guest address or a signed-in user spent its budget of calls; REST answers 429 with Retry-After. */
@@ -44,6 +50,12 @@ export class RateLimitedError extends Error {
   constructor(readonly retryAfterSeconds: number) {
     super(`Too many calls; try again in ${retryAfterSeconds} s.`);
   }
+}
+
+/** The typed errors a mutation answers with, by name; anything else is `unexpected` (for metrics). */
+export function outcomeOf(error: unknown): string {
+  const typed = [ValidationError, PaymentProviderError, AuthenticationRequiredError, RateLimitedError, NotFoundError, StoreUnavailableError];
+  return typed.find((type) => error instanceof type)?.name ?? 'unexpected';
 }
 
 /** A bearer token that is present but invalid, expired or not verifiable. Never a guest. */

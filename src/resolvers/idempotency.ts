@@ -16,6 +16,27 @@ export interface ClientKey {
   abandon(): Promise<void>;
 }
 
+/** What a call asked for, as its idempotency key records it; one key space for every mutation. */
+export interface CallRequest {
+  /** The mutation, e.g. `createStripeSetupIntent`. */
+  mutation: string;
+  stripeVersion: string;
+  usage: string;
+  /** What else tells one request of the mutation from another (a session's component, …). */
+  details?: Record<string, string | boolean>;
+}
+
+/**
+ * The record of a request. `createStripeSetupIntent` with the default usage keeps the form
+ * recorded before other mutations shared the key space, so a repeat across an upgrade still matches.
+ */
+export function requestFingerprint({ mutation, stripeVersion, usage, details }: CallRequest): string {
+  if (mutation === 'createStripeSetupIntent' && usage === 'off_session' && details === undefined) {
+    return JSON.stringify({ stripeVersion });
+  }
+  return JSON.stringify({ mutation, stripeVersion, usage, ...details });
+}
+
 /**
  * Records what a signed-in user's idempotency key was first used for, and refuses it for
  * anything else. The Stripe keys it yields are scoped to the installation, the account and the
@@ -26,10 +47,9 @@ export async function claimClientIdempotencyKey(
   services: GatewayServices,
   user: SignedIn,
   key: string,
-  stripeVersion: string,
+  fingerprint: string,
 ): Promise<ClientKey> {
   const scope = await services.accountScope();
-  const fingerprint = JSON.stringify({ stripeVersion });
   const now = new Date();
   const notBefore = new Date(now.getTime() - CLIENT_IDEMPOTENCY_WINDOW_MS);
   const stored = await services.store.claimIdempotencyKey(scope, user.userId, key, fingerprint, now, notBefore);
@@ -37,7 +57,9 @@ export async function claimClientIdempotencyKey(
     throw new ValidationError([
       {
         field: 'idempotencyKey',
-        messages: ['This idempotency key was already used for a different request (another stripeVersion); send a new key.'],
+        messages: [
+          'This idempotency key was already used for a different request (another mutation, component, stripeVersion or usage); send a new key.',
+        ],
       },
     ]);
   }

@@ -11,6 +11,8 @@ export interface GatewayServices {
   accountScope: () => Promise<string>;
   /** The database's random id: part of every Stripe key that names a customer (see customers.ts). */
   installationId: string;
+  /** STRIPE_PUBLISHABLE_KEY, handed to clients beside their secrets. */
+  publishableKey: string | undefined;
   /** `Stripe-Version` for ephemeral keys when the client names none. */
   ephemeralKeyVersion: string;
   allowGuests: boolean;

@@ -221,6 +221,12 @@ export const OPENAPI_DOCUMENT: OpenAPIV3_1.Document = {
                   },
                 },
               },
+              'Invalid usage': {
+                value: {
+                  error: 'Usage must be off_session or on_session',
+                  errors: { usage: ['Usage must be off_session or on_session'] },
+                },
+              },
               'Stripe declined': {
                 value: {
                   error: 'Your card was declined.',
@@ -282,6 +288,13 @@ export const OPENAPI_DOCUMENT: OpenAPIV3_1.Document = {
             pattern: '^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])(\\.[a-z][a-z0-9_]*)?$',
             examples: ['2024-06-20', '2026-10-28.endive'],
           },
+          usage: {
+            type: 'string',
+            enum: ['off_session', 'on_session'],
+            description:
+              'The SetupIntent’s `usage`: `off_session` (the default) when the card will be charged without the ' +
+              'shopper present, `on_session` when only during checkout. Anything else is answered 422.',
+          },
         },
       },
       // The spec's own `Error`; every error body is one, and the schemas below say exactly which.
@@ -308,7 +321,7 @@ export const OPENAPI_DOCUMENT: OpenAPIV3_1.Document = {
               error: { type: 'string' },
               errors: {
                 type: 'object',
-                properties: { stripe_version: messages, idempotency_key: messages },
+                properties: { stripe_version: messages, usage: messages, idempotency_key: messages },
                 minProperties: 1,
                 additionalProperties: false,
               },

@@ -43,10 +43,12 @@ function inputFrom(req: Request): CreateStripeSetupIntentInput {
   if (body !== undefined && body !== null && (typeof body !== 'object' || Array.isArray(body))) {
     throw new RestRequestError(400, 'The request body must be a JSON object.');
   }
-  const stripeVersion = (body as { stripe_version?: unknown } | undefined)?.stripe_version;
+  const { stripe_version: stripeVersion, usage } = (body ?? {}) as { stripe_version?: unknown; usage?: unknown };
   return {
     // A non-string version is reported by the resolver's own check, as for any bad version.
     stripeVersion: stripeVersion === undefined || stripeVersion === null ? undefined : String(stripeVersion),
+    // Likewise: a usage that is not one of Stripe's two is the resolver's field error.
+    usage: usage === undefined || usage === null ? undefined : typeof usage === 'string' ? usage : JSON.stringify(usage),
     idempotencyKey: req.get('idempotency-key'),
   };
 }

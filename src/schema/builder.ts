@@ -5,6 +5,7 @@ import type { GraphQLContext } from './context.js';
 export const builder = new SchemaBuilder<{
   Context: GraphQLContext;
   DefaultFieldNullability: false;
+  Scalars: { DateTime: { Input: Date; Output: Date } };
 }>({
   plugins: [ErrorsPlugin],
   defaultFieldNullability: false,

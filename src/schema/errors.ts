@@ -1,5 +1,6 @@
 import {
   AuthenticationRequiredError,
+  NotFoundError,
   PaymentProviderError,
   RateLimitedError,
   ValidationError,
@@ -59,6 +60,12 @@ builder.objectType(RateLimitedError, {
   fields: (t) => ({
     retryAfterSeconds: t.int({ description: 'When to try again.', resolve: (error) => error.retryAfterSeconds }),
   }),
+});
+
+builder.objectType(NotFoundError, {
+  name: 'NotFoundError',
+  description: 'No such object among the caller’s own; nothing was changed.',
+  interfaces: [ErrorInterface],
 });
 
 /** The typed errors `createStripeSetupIntent` may answer with. */

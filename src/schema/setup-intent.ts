@@ -1,15 +1,25 @@
-import { GraphQLError } from 'graphql';
 import { createStripeSetupIntent, type StripeSetupIntentResult } from '../resolvers/create-stripe-setup-intent.js';
 import { builder } from './builder.js';
 import { SETUP_INTENT_ERRORS } from './errors.js';
+import { spendSetupIntentBudget } from './setup-intent-budget.js';
+import { StripeSetupIntentUsage } from './usage.js';
 
 const StripeSetupIntent = builder.objectRef<StripeSetupIntentResult>('StripeSetupIntent').implement({
   description: 'Everything PaymentSheet / Payment Element needs to save a card for the customer.',
   fields: (t) => ({
     customerId: t.exposeString('customerId', { description: 'The Stripe customer (`cus_…`).' }),
     ephemeralKeySecret: t.exposeString('ephemeralKeySecret', { description: 'Ephemeral key secret for the customer.' }),
+    ephemeralKeyExpiresAt: t.field({
+      type: 'DateTime',
+      description: 'When the ephemeral key stops working.',
+      resolve: (result) => result.ephemeralKeyExpiresAt,
+    }),
     setupIntentClientSecret: t.exposeString('setupIntentClientSecret', {
       description: 'Client secret of the new SetupIntent.',
+    }),
+    publishableKey: t.exposeString('publishableKey', {
+      nullable: true,
+      description: 'The Stripe publishable key to initialise the client SDK with (STRIPE_PUBLISHABLE_KEY), when set.',
     }),
   }),
 });
@@ -22,6 +32,7 @@ const CreateStripeSetupIntentInput = builder.inputType('CreateStripeSetupIntentI
     idempotencyKey: t.string({
       description: 'Same meaning as the REST `Idempotency-Key` header.',
     }),
+    usage: t.field({ type: StripeSetupIntentUsage, description: 'The SetupIntent’s usage; default OFF_SESSION.' }),
   }),
 });
 
@@ -32,13 +43,9 @@ builder.mutationField('createStripeSetupIntent', (t) =>
       'The caller’s Stripe customer (created once for a signed-in user, new for a guest), an ephemeral key and a SetupIntent.',
     args: { input: t.arg({ type: CreateStripeSetupIntentInput, required: false }) },
     errors: { types: SETUP_INTENT_ERRORS, union: { name: 'CreateStripeSetupIntentResult' } },
-    resolve: (_root, { input }, { services, caller, setupIntentBudget }) => {
-      // Backstop for the validation rule (src/graphql/one-setup-intent-rule.ts): never a second one.
-      if (setupIntentBudget.remaining <= 0) {
-        throw new GraphQLError('One createStripeSetupIntent per request.', { extensions: { code: 'TOO_MANY_SETUP_INTENTS' } });
-      }
-      setupIntentBudget.remaining -= 1;
-      return createStripeSetupIntent(services, caller, input ?? {});
+    resolve: (_root, { input }, context) => {
+      spendSetupIntentBudget(context);
+      return createStripeSetupIntent(context.services, context.caller, input ?? {});
     },
   }),
 );

@@ -2,7 +2,7 @@ import type { Viewer } from '../auth/viewer.js';
 import { storedCustomerFor } from '../resolvers/customers.js';
 import { builder } from './builder.js';
 
-const ViewerRef = builder.objectRef<Viewer>('Viewer').implement({
+export const ViewerRef = builder.objectRef<Viewer>('Viewer').implement({
   description: 'The caller, as the bearer token names them.',
   fields: (t) => ({
     signedIn: t.boolean({ resolve: (viewer) => viewer.kind === 'user' }),

@@ -59,6 +59,25 @@ export interface CustomerStore {
   advanceIdempotencyAttempt(accountScope: string, userId: string, key: string, from: number): Promise<number | undefined>;
   /** Deletes idempotency records made before `before` (strictly); returns how many. */
   purgeIdempotencyKeys(before: Date): Promise<number>;
+  /**
+   * Deletes every mapping to `customerId` (a customer deleted in Stripe), whatever the scope or
+   * user, remembering each as forgotten at `now`; returns how many. The user's next call then
+   * creates a new customer.
+   */
+  forgetCustomer(customerId: string, now: Date): Promise<number>;
+  /** The customer most recently forgotten for the user at or after `notBefore`, if any. */
+  findForgottenCustomer(accountScope: string, userId: string, notBefore: Date): Promise<string | undefined>;
+  /** Deletes what was forgotten before `before` (strictly); returns how many. */
+  purgeForgottenCustomers(before: Date): Promise<number>;
+  /**
+   * Records a webhook event id, received at `now` (the caller's clock); true on its first
+   * receipt, false when it is already recorded (a redelivery, to be acknowledged and ignored).
+   */
+  claimWebhookEvent(eventId: string, now: Date): Promise<boolean>;
+  /** Forgets an event whose handling failed, so that Stripe's next delivery of it is acted on. */
+  releaseWebhookEvent(eventId: string): Promise<void>;
+  /** Deletes event ids received before `before` (strictly); returns how many. */
+  purgeWebhookEvents(before: Date): Promise<number>;
   /** Resolves while the store is reachable. */
   ping(): Promise<void>;
   close(): Promise<void>;

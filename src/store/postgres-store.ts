@@ -56,6 +56,20 @@ const ADVANCE_KEY = prepared('advance-key', `
 const INSTALLATION = prepared('installation', 'SELECT id FROM installation');
 const SCHEMA_VERSION = prepared('schema-version', 'SELECT coalesce(max(version), 0)::int AS version FROM schema_migrations');
 const PURGE_KEYS = prepared('purge-keys', 'DELETE FROM idempotency_keys WHERE created_at < $1');
+/** One statement: the mappings go and are remembered as forgotten together. */
+const FORGET_CUSTOMER = prepared('forget-customer', `
+  WITH removed AS (DELETE FROM customer_mappings WHERE customer_id = $1 RETURNING account_scope, user_id)
+  INSERT INTO forgotten_customers (account_scope, user_id, customer_id, forgotten_at)
+  SELECT account_scope, user_id, $1, $2 FROM removed
+  ON CONFLICT (account_scope, user_id, customer_id) DO UPDATE SET forgotten_at = excluded.forgotten_at`);
+const FIND_FORGOTTEN = prepared('find-forgotten', `
+  SELECT customer_id FROM forgotten_customers WHERE account_scope = $1 AND user_id = $2 AND forgotten_at >= $3
+  ORDER BY forgotten_at DESC LIMIT 1`);
+const PURGE_FORGOTTEN = prepared('purge-forgotten', 'DELETE FROM forgotten_customers WHERE forgotten_at < $1');
+const INSERT_EVENT = prepared('insert-event', `
+  INSERT INTO webhook_events (event_id, received_at) VALUES ($1, $2) ON CONFLICT (event_id) DO NOTHING`);
+const DELETE_EVENT = prepared('delete-event', 'DELETE FROM webhook_events WHERE event_id = $1');
+const PURGE_EVENTS = prepared('purge-events', 'DELETE FROM webhook_events WHERE received_at < $1');
 
 /** Named: each pooled connection prepares the statement once and reuses the plan. */
 function prepared(name: string, text: string) {
@@ -65,7 +79,10 @@ function prepared(name: string, text: string) {
 /** pg's client-side timeout trails the server's statement_timeout, which names what timed out. */
 const QUERY_TIMEOUT_MARGIN_MS = 1_000;
 
-/** Claims that meet a record deleted by a concurrent purge between their two statements try again. */
+/**
+ * Claims that meet a row deleted between their two statements (a concurrent purge, or a
+ * customer.deleted event) try again.
+ */
 const KEY_CLAIM_ATTEMPTS = 3;
 
 /** PostgreSQL through a `pg` pool; every write is one statement that settles races itself. */
@@ -143,12 +160,15 @@ export class PostgresCustomerStore implements CustomerStore {
   }
 
   async claimCustomer(accountScope: string, userId: string, customerId: string): Promise<string> {
-    const inserted = await this.pool.query<{ customer_id: string }>(INSERT_MAPPING([accountScope, userId, customerId]));
-    // Read back in a statement of its own: its snapshot sees the row of a racing winner,
-    // which the insert's snapshot may not. Mappings are never deleted, so it is there.
-    const stored = inserted.rows[0]?.customer_id ?? (await this.findCustomer(accountScope, userId));
-    if (stored === undefined) throw new Error('customer mapping vanished right after it was written');
-    return stored;
+    for (let attempt = 1; attempt <= KEY_CLAIM_ATTEMPTS; attempt++) {
+      const inserted = await this.pool.query<{ customer_id: string }>(INSERT_MAPPING([accountScope, userId, customerId]));
+      // Read back in a statement of its own: its snapshot sees the row of a racing winner,
+      // which the insert's snapshot may not. Nothing there: a customer.deleted event removed
+      // it in between; claim again.
+      const stored = inserted.rows[0]?.customer_id ?? (await this.findCustomer(accountScope, userId));
+      if (stored !== undefined) return stored;
+    }
+    throw new Error(`customer mapping was deleted ${KEY_CLAIM_ATTEMPTS} times while being claimed`);
   }
 
   async replaceCustomer(
@@ -192,6 +212,31 @@ export class PostgresCustomerStore implements CustomerStore {
     return rowCount ?? 0;
   }
 
+  async forgetCustomer(customerId: string, now: Date): Promise<number> {
+    return (await this.pool.query(FORGET_CUSTOMER([customerId, now.getTime()]))).rowCount ?? 0;
+  }
+
+  async findForgottenCustomer(accountScope: string, userId: string, notBefore: Date): Promise<string | undefined> {
+    const { rows } = await this.pool.query<{ customer_id: string }>(FIND_FORGOTTEN([accountScope, userId, notBefore.getTime()]));
+    return rows[0]?.customer_id;
+  }
+
+  async purgeForgottenCustomers(before: Date): Promise<number> {
+    return (await this.pool.query(PURGE_FORGOTTEN([before.getTime()]))).rowCount ?? 0;
+  }
+
+  async claimWebhookEvent(eventId: string, now: Date): Promise<boolean> {
+    return (await this.pool.query(INSERT_EVENT([eventId, now.getTime()]))).rowCount === 1;
+  }
+
+  async releaseWebhookEvent(eventId: string): Promise<void> {
+    await this.pool.query(DELETE_EVENT([eventId]));
+  }
+
+  async purgeWebhookEvents(before: Date): Promise<number> {
+    return (await this.pool.query(PURGE_EVENTS([before.getTime()]))).rowCount ?? 0;
+  }
+
   /** Reachable and migrated: a database recreated empty under a running gateway cannot serve. */
   async ping(): Promise<void> {
     const { rows } = await this.pool.query<{ version: number }>(SCHEMA_VERSION([]));
@@ -202,7 +247,7 @@ export class PostgresCustomerStore implements CustomerStore {
   }
 
   async close(): Promise<void> {
-    await this.pool.end();
+    if (!this.pool.ended) await this.pool.end();
   }
 
   private async findKey(accountScope: string, userId: string, key: string) {

@@ -31,9 +31,19 @@ export class SqliteCustomerStore implements CustomerStore {
   private readonly findKey: Database.Statement<[string, string, string], ClaimedIdempotencyKey>;
   private readonly advanceKey: Database.Statement<[string, string, string, number], { attempt: number }>;
   private readonly purgeKeys: Database.Statement<[number]>;
+  private readonly deleteMappingsTo: Database.Statement<[string], { account_scope: string; user_id: string }>;
+  private readonly insertForgotten: Database.Statement<[string, string, string, number]>;
+  private readonly findForgotten: Database.Statement<[string, string, number], { customer_id: string }>;
+  private readonly purgeForgotten: Database.Statement<[number]>;
+  private readonly forget: (customerId: string, now: number) => number;
+  private readonly insertEvent: Database.Statement<[string, number]>;
+  private readonly deleteEvent: Database.Statement<[string]>;
+  private readonly purgeEvents: Database.Statement<[number]>;
+  private readonly selectOne: Database.Statement<[]>;
   private readonly schemaVersion: Database.Statement<[], { user_version: number }>;
   private readonly selectInstallation: Database.Statement<[], { id: string }>;
   private readonly claimKey: (claim: KeyClaim) => ClaimedIdempotencyKey;
+  private readonly claimMapping: (accountScope: string, userId: string, customerId: string) => string;
   private readonly importBatch: (accountScope: string, mappings: readonly CustomerMapping[]) => ImportResult[];
 
   constructor(path: string) {
@@ -79,8 +89,39 @@ export class SqliteCustomerStore implements CustomerStore {
        RETURNING attempt`,
     );
     this.purgeKeys = this.db.prepare('DELETE FROM idempotency_keys WHERE created_at < ?');
+    this.deleteMappingsTo = this.db.prepare(
+      'DELETE FROM customer_mappings WHERE customer_id = ? RETURNING account_scope, user_id',
+    );
+    this.insertForgotten = this.db.prepare(
+      `INSERT INTO forgotten_customers (account_scope, user_id, customer_id, forgotten_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (account_scope, user_id, customer_id) DO UPDATE SET forgotten_at = excluded.forgotten_at`,
+    );
+    this.findForgotten = this.db.prepare(
+      `SELECT customer_id FROM forgotten_customers WHERE account_scope = ? AND user_id = ? AND forgotten_at >= ?
+       ORDER BY forgotten_at DESC LIMIT 1`,
+    );
+    this.purgeForgotten = this.db.prepare('DELETE FROM forgotten_customers WHERE forgotten_at < ?');
+    this.forget = this.db.transaction((customerId: string, now: number) => {
+      const removed = this.deleteMappingsTo.all(customerId);
+      for (const { account_scope, user_id } of removed) this.insertForgotten.run(account_scope, user_id, customerId, now);
+      return removed.length;
+    });
+    this.insertEvent = this.db.prepare(
+      'INSERT INTO webhook_events (event_id, received_at) VALUES (?, ?) ON CONFLICT (event_id) DO NOTHING',
+    );
+    this.deleteEvent = this.db.prepare('DELETE FROM webhook_events WHERE event_id = ?');
+    this.purgeEvents = this.db.prepare('DELETE FROM webhook_events WHERE received_at < ?');
+    this.selectOne = this.db.prepare('SELECT 1');
     this.schemaVersion = this.db.prepare('PRAGMA user_version');
     this.selectInstallation = this.db.prepare('SELECT id FROM installation');
+    // One transaction, so another process cannot delete the mapping (a customer.deleted event)
+    // between the write and the read.
+    this.claimMapping = this.db.transaction((accountScope: string, userId: string, customerId: string) => {
+      const stored =
+        this.insertMapping.get(accountScope, userId, customerId) ?? this.findMapping.get(accountScope, userId);
+      if (!stored) throw new Error('customer mapping vanished inside its own transaction');
+      return stored.customer_id;
+    });
     // One transaction, so another process cannot purge the record between the write and the read.
     this.claimKey = this.db.transaction((claim: KeyClaim) => {
       const stored =
@@ -123,11 +164,7 @@ export class SqliteCustomerStore implements CustomerStore {
   }
 
   async claimCustomer(accountScope: string, userId: string, customerId: string): Promise<string> {
-    const stored =
-      this.insertMapping.get(accountScope, userId, customerId) ?? this.findMapping.get(accountScope, userId);
-    // Mappings are never deleted, so a conflicting row is still there to read.
-    if (!stored) throw new Error('customer mapping vanished right after it was written');
-    return stored.customer_id;
+    return this.claimMapping(accountScope, userId, customerId);
   }
 
   async replaceCustomer(
@@ -166,6 +203,30 @@ export class SqliteCustomerStore implements CustomerStore {
 
   async purgeIdempotencyKeys(before: Date): Promise<number> {
     return this.purgeKeys.run(before.getTime()).changes;
+  }
+
+  async forgetCustomer(customerId: string, now: Date): Promise<number> {
+    return this.forget(customerId, now.getTime());
+  }
+
+  async findForgottenCustomer(accountScope: string, userId: string, notBefore: Date): Promise<string | undefined> {
+    return this.findForgotten.get(accountScope, userId, notBefore.getTime())?.customer_id;
+  }
+
+  async purgeForgottenCustomers(before: Date): Promise<number> {
+    return this.purgeForgotten.run(before.getTime()).changes;
+  }
+
+  async claimWebhookEvent(eventId: string, now: Date): Promise<boolean> {
+    return this.insertEvent.run(eventId, now.getTime()).changes === 1;
+  }
+
+  async releaseWebhookEvent(eventId: string): Promise<void> {
+    this.deleteEvent.run(eventId);
+  }
+
+  async purgeWebhookEvents(before: Date): Promise<number> {
+    return this.purgeEvents.run(before.getTime()).changes;
   }
 
   async ping(): Promise<void> {

@@ -54,7 +54,14 @@ export function createStripeClient({ secretKey, timeoutMs, apiBase, traced = fal
  * `_makeRequest` is the SDK's own; should a release rename it, nothing breaks, the saving goes.
  */
 function skipCallSiteStacks(stripe: Stripe): void {
-  for (const resource of [stripe.customers, stripe.ephemeralKeys, stripe.setupIntents, stripe.accounts]) {
+  for (const resource of [
+    stripe.customers,
+    stripe.ephemeralKeys,
+    stripe.setupIntents,
+    stripe.accounts,
+    stripe.customerSessions,
+    stripe.paymentMethods,
+  ]) {
     const target = resource as unknown as { _makeRequest?: (...args: unknown[]) => unknown };
     const makeRequest = target._makeRequest;
     if (typeof makeRequest !== 'function') continue;

@@ -25,7 +25,7 @@ const EXTERNAL_RESOURCE = [
 ];
 
 const tabs = graphiqlOptions({ sandbox: false }).defaultTabs ?? [];
-const [mutationTab, viewerTab] = tabs;
+const [mutationTab, sessionTab, viewerTab, cardsTab] = tabs;
 
 function inlineFragmentTypes(selectionSet: SelectionSetNode): string[] {
   return selectionSet.selections.flatMap((selection) =>
@@ -55,18 +55,20 @@ describe('the GraphiQL page', () => {
     expect(html).not.toContain('npm run token');
   });
 
-  it('opens with two tabs, each one operation, so ▶ runs it: the mutation first, then viewer', () => {
-    expect(tabs).toHaveLength(2);
+  it('opens with four tabs, each one operation, so ▶ runs it: the mutation first, then the session, viewer and saved cards', () => {
+    expect(tabs).toHaveLength(4);
     const documents = tabs.map((tab) => parse(tab.query ?? ''));
     for (const document of documents) {
       expect(validate(schema, document)).toEqual([]);
       expect(operations(document)).toHaveLength(1);
     }
     expect(operations(documents[0]!)[0]).toMatchObject({ operation: 'mutation', name: { value: 'SaveCard' } });
-    expect(operations(documents[1]!)[0]).toMatchObject({ operation: 'query', name: { value: 'Me' } });
+    expect(operations(documents[1]!)[0]).toMatchObject({ operation: 'mutation', name: { value: 'CustomerSession' } });
+    expect(operations(documents[2]!)[0]).toMatchObject({ operation: 'query', name: { value: 'Me' } });
+    expect(operations(documents[3]!)[0]).toMatchObject({ operation: 'query', name: { value: 'SavedCards' } });
   });
 
-  it('asks for every member of the mutation’s result union, and every field of the viewer', () => {
+  it('asks for every member of the mutation’s result union, every field of the viewer, and of a saved card', () => {
     const union = schema.getType('CreateStripeSetupIntentResult');
     if (!isUnionType(union)) throw new Error('CreateStripeSetupIntentResult is not a union');
     const [mutation] = operations(parse(mutationTab?.query ?? ''));
@@ -75,13 +77,37 @@ describe('the GraphiQL page', () => {
     expect(field.name.value).toBe('createStripeSetupIntent');
     expect(inlineFragmentTypes(field.selectionSet).sort()).toEqual(union.getTypes().map((type) => type.name).sort());
 
+    const sessionUnion = schema.getType('CreateStripeCustomerSessionResult');
+    if (!isUnionType(sessionUnion)) throw new Error('CreateStripeCustomerSessionResult is not a union');
+    const [session] = operations(parse(sessionTab?.query ?? ''));
+    const sessionField = session?.selectionSet.selections[0];
+    if (sessionField?.kind !== Kind.FIELD || !sessionField.selectionSet) throw new Error('no createStripeCustomerSession selection');
+    expect(sessionField.name.value).toBe('createStripeCustomerSession');
+    expect(inlineFragmentTypes(sessionField.selectionSet).sort()).toEqual(sessionUnion.getTypes().map((type) => type.name).sort());
+
     const viewerType = schema.getType('Viewer');
     if (!isObjectType(viewerType)) throw new Error('Viewer is not an object type');
     const [query] = operations(parse(viewerTab?.query ?? ''));
     const viewer = query?.selectionSet.selections[0];
     if (viewer?.kind !== Kind.FIELD || !viewer.selectionSet) throw new Error('no viewer selection');
     const selected = viewer.selectionSet.selections.flatMap((selection) => (selection.kind === Kind.FIELD ? [selection.name.value] : []));
-    expect(selected.sort()).toEqual(Object.keys(viewerType.getFields()).sort());
+    // Saved cards have a tab of their own.
+    expect(selected.sort()).toEqual(Object.keys(viewerType.getFields()).filter((name) => name !== 'paymentMethods').sort());
+
+    const [cards] = operations(parse(cardsTab?.query ?? ''));
+    const cardsViewer = cards?.selectionSet.selections[0];
+    if (cardsViewer?.kind !== Kind.FIELD || !cardsViewer.selectionSet) throw new Error('no viewer selection');
+    const methods = cardsViewer.selectionSet.selections[0];
+    if (methods?.kind !== Kind.FIELD || !methods.selectionSet) throw new Error('no paymentMethods selection');
+    expect(methods.name.value).toBe('paymentMethods');
+    const fieldsOf = (selectionSet: SelectionSetNode) =>
+      selectionSet.selections.flatMap((selection) => (selection.kind === Kind.FIELD ? [selection] : []));
+    const methodType = schema.getType('StripePaymentMethod');
+    const cardType = schema.getType('StripeCard');
+    if (!isObjectType(methodType) || !isObjectType(cardType)) throw new Error('StripePaymentMethod or StripeCard missing');
+    expect(fieldsOf(methods.selectionSet).map((f) => f.name.value).sort()).toEqual(Object.keys(methodType.getFields()).sort());
+    const card = fieldsOf(methods.selectionSet).find((f) => f.name.value === 'card');
+    expect(fieldsOf(card!.selectionSet!).map((f) => f.name.value).sort()).toEqual(Object.keys(cardType.getFields()).sort());
   });
 
   it('runs as shown against the gateway: the mutation as a guest, the viewer with a token', async () => {
@@ -91,10 +117,19 @@ describe('the GraphiQL page', () => {
       __typename: 'StripeSetupIntent',
       customerId: expect.stringMatching(/^cus_/),
       ephemeralKeySecret: expect.stringMatching(/^ek_test_/),
+      ephemeralKeyExpiresAt: expect.stringMatching(/Z$/),
       setupIntentClientSecret: expect.stringMatching(/^seti_\w+_secret_\w+$/),
+      publishableKey: null,
+    });
+    const session = await callGraphQL(world().gateway.url, sessionTab?.query ?? '');
+    expect(session.body.data.createStripeCustomerSession).toMatchObject({
+      __typename: 'StripeCustomerSession',
+      customerSessionClientSecret: expect.stringMatching(/^cuss_/),
     });
     const me = await callGraphQL(world().gateway.url, viewerTab?.query ?? '', { token: await tokenFor({ sub: 'user_3' }) });
     expect(me.body.data.viewer).toMatchObject({ signedIn: true, userId: 'user_3' });
+    const cards = await callGraphQL(world().gateway.url, cardsTab?.query ?? '', { token: await tokenFor({ sub: 'user_3' }) });
+    expect(cards.body).toEqual({ data: { viewer: { paymentMethods: [] } } });
   });
 });
 

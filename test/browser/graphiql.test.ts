@@ -92,7 +92,7 @@ describe.runIf(chromiumAvailable())('GraphiQL in a real browser, offline', () =>
 
     // The first tab holds the mutation alone, so ▶ runs it without asking which operation.
     await expect.poll(() => editorText(page, QUERY_EDITOR), { timeout: 15_000 }).toContain('mutation SaveCard {');
-    expect((await page.locator('.graphiql-tab').allInnerTexts()).map((tab) => tab.trim())).toEqual(['SaveCard', 'Me']);
+    expect((await page.locator('.graphiql-tab').allInnerTexts()).map((tab) => tab.trim())).toEqual(['SaveCard', 'CustomerSession', 'Me', 'SavedCards']);
     // Sandbox mode: the headers already hold a development token, and the document says so.
     expect(await editorText(page, QUERY_EDITOR)).toContain(DEV_TOKEN_COMMAND);
     const headers = await editorText(page, HEADERS_EDITOR);
@@ -132,10 +132,10 @@ describe.runIf(chromiumAvailable())('GraphiQL in a real browser, offline', () =>
 
     // A new tab opens signed in too, and a reload keeps every tab's headers.
     await page.locator('button.graphiql-tab-add').click();
-    await expect.poll(() => page.locator('.graphiql-tab').count()).toBe(3);
+    await expect.poll(() => page.locator('.graphiql-tab').count()).toBe(5);
     await expect.poll(() => editorText(page, HEADERS_EDITOR), { timeout: 10_000 }).toMatch(/"Authorization": "Bearer ey/);
     await page.reload({ waitUntil: 'load' });
-    await expect.poll(() => page.locator('.graphiql-tab').count(), { timeout: 15_000 }).toBe(3);
+    await expect.poll(() => page.locator('.graphiql-tab').count(), { timeout: 15_000 }).toBe(5);
     await expect.poll(() => editorText(page, HEADERS_EDITOR), { timeout: 15_000 }).toMatch(/"Authorization": "Bearer ey/);
   }, 90_000); // a 9 MB page to parse, twice, next to the rest of the suite
 

@@ -14,6 +14,7 @@ export async function startSandboxGateway(env: Record<string, string> = {}) {
   const sandbox = await enterSandboxMode(loadConfig({ DATABASE_URL: `sqlite:${join(dir, 'gateway.sqlite')}`, ...env }), logger);
   const app = await buildApp(sandbox.config, logger, { emulator: sandbox.emulator });
   const server = await listen(app.handler, 0, '127.0.0.1');
+  sandbox.deliverWebhooksTo(server.url);
   return {
     url: server.url,
     emulator: sandbox.emulator,

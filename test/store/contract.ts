@@ -272,6 +272,79 @@ export function describeStoreContract(backend: string, createHarness: () => Prom
       });
     });
 
+    describe('forgetCustomer', () => {
+      it('removes every mapping to the customer and no other, so the next claim starts afresh', async () => {
+        await store.claimCustomer(SCOPE, 'u1', 'cus_gone');
+        await store.claimCustomer('acct_1:live', 'u1', 'cus_gone');
+        await store.claimCustomer(SCOPE, 'u2', 'cus_kept');
+        expect(await store.forgetCustomer('cus_gone', ms(1_000))).toBe(2);
+        expect(await store.forgetCustomer('cus_gone', ms(2_000))).toBe(0);
+        expect(await store.findCustomer(SCOPE, 'u1')).toBeUndefined();
+        expect(await store.findCustomer('acct_1:live', 'u1')).toBeUndefined();
+        expect(await store.findCustomer(SCOPE, 'u2')).toBe('cus_kept');
+        expect(await store.claimCustomer(SCOPE, 'u1', 'cus_next')).toBe('cus_next');
+      });
+
+      it('leaves a replacement alone: a late event for the old customer forgets nothing new', async () => {
+        await store.claimCustomer(SCOPE, 'u1', 'cus_old');
+        await store.replaceCustomer(SCOPE, 'u1', 'cus_old', 'cus_new');
+        expect(await store.forgetCustomer('cus_old', ms(1_000))).toBe(0);
+        expect(await store.findCustomer(SCOPE, 'u1')).toBe('cus_new');
+        expect(await store.findForgottenCustomer(SCOPE, 'u1', ms(0))).toBeUndefined();
+      });
+
+      it('remembers what it forgot per user, the latest first, from notBefore on, until purged', async () => {
+        await store.claimCustomer(SCOPE, 'u1', 'cus_first');
+        await store.claimCustomer(SCOPE, 'u2', 'cus_other');
+        await store.forgetCustomer('cus_first', ms(1_000));
+        await store.claimCustomer(SCOPE, 'u1', 'cus_second');
+        await store.forgetCustomer('cus_second', ms(2_000));
+        expect(await store.findForgottenCustomer(SCOPE, 'u1', ms(0))).toBe('cus_second');
+        expect(await store.findForgottenCustomer(SCOPE, 'u1', ms(2_000))).toBe('cus_second');
+        expect(await store.findForgottenCustomer(SCOPE, 'u1', ms(2_001))).toBeUndefined();
+        expect(await store.findForgottenCustomer(SCOPE, 'u2', ms(0))).toBeUndefined();
+        expect(await store.findForgottenCustomer('acct_1:live', 'u1', ms(0))).toBeUndefined();
+
+        expect(await store.purgeForgottenCustomers(ms(2_000))).toBe(1);
+        expect(await store.purgeForgottenCustomers(ms(2_000))).toBe(0);
+        expect(await store.findForgottenCustomer(SCOPE, 'u1', ms(0))).toBe('cus_second');
+        expect(await store.purgeForgottenCustomers(ms(2_001))).toBe(1);
+        expect(await store.findForgottenCustomer(SCOPE, 'u1', ms(0))).toBeUndefined();
+      });
+    });
+
+    describe('webhook events', () => {
+      it('claims an event id once, across instances and restarts', async () => {
+        expect(await store.claimWebhookEvent('evt_1', ms(1_000))).toBe(true);
+        expect(await store.claimWebhookEvent('evt_1', ms(2_000))).toBe(false);
+        const other = await open();
+        expect(await other.claimWebhookEvent('evt_1', ms(3_000))).toBe(false);
+        expect(await other.claimWebhookEvent('evt_2', ms(3_000))).toBe(true);
+        await close(store);
+        const reopened = await open();
+        expect(await reopened.claimWebhookEvent('evt_2', ms(4_000))).toBe(false);
+      });
+
+      it('lets a released event be claimed again', async () => {
+        expect(await store.claimWebhookEvent('evt_1', ms(1_000))).toBe(true);
+        await store.releaseWebhookEvent('evt_1');
+        await store.releaseWebhookEvent('evt_unknown');
+        expect(await store.claimWebhookEvent('evt_1', ms(2_000))).toBe(true);
+        expect(await store.claimWebhookEvent('evt_1', ms(3_000))).toBe(false);
+      });
+
+      it('purges and counts only the ids received before the cut-off', async () => {
+        await store.claimWebhookEvent('evt_old', ms(1_000));
+        await store.claimWebhookEvent('evt_edge', ms(2_000));
+        await store.claimWebhookEvent('evt_new', ms(3_000));
+        expect(await store.purgeWebhookEvents(ms(2_000))).toBe(1);
+        expect(await store.purgeWebhookEvents(ms(2_000))).toBe(0);
+        expect(await store.claimWebhookEvent('evt_old', ms(4_000))).toBe(true);
+        expect(await store.claimWebhookEvent('evt_edge', ms(4_000))).toBe(false);
+        expect(await store.claimWebhookEvent('evt_new', ms(4_000))).toBe(false);
+      });
+    });
+
     describe('under concurrency, across two instances on one database', () => {
       const RACERS = 50;
       const racers = Array.from({ length: RACERS }, (_, index) => index);
@@ -297,6 +370,26 @@ export function describeStoreContract(backend: string, createHarness: () => Prom
         expect(racers.map((index) => `cus_${index}`)).toContain(winner);
         expect(new Set(answers)).toEqual(new Set([winner]));
         expect(await store.findCustomer(SCOPE, 'u1')).toBe(winner);
+      });
+
+      it('grants one of 50 concurrent claims of one webhook event', async () => {
+        const answers = await race(async (racer, index) => String(await racer.claimWebhookEvent('evt_race', ms(index))));
+        expect(answers.filter((answer) => answer === 'true')).toHaveLength(1);
+      });
+
+      it('settles 50 first claims racing a forgetCustomer of the winner: every claim answers, the mapping stays consistent', async () => {
+        await store.claimCustomer(SCOPE, 'u1', 'cus_deleted');
+        const other = await open();
+        const [answers] = await Promise.all([
+          Promise.all(racers.map((index) => (index % 2 === 0 ? store : other).claimCustomer(SCOPE, 'u1', `cus_${index}`))),
+          other.forgetCustomer('cus_deleted', ms(1_000)),
+        ]);
+        // Before the deletion every claim gets the old customer; after it, one new winner for all.
+        const newWinners = new Set(answers.filter((answer) => answer !== 'cus_deleted'));
+        expect(newWinners.size).toBeLessThanOrEqual(1);
+        const stored = await store.findCustomer(SCOPE, 'u1');
+        if (newWinners.size === 1) expect(stored).toBe([...newWinners][0]);
+        else expect(stored).toBeUndefined();
       });
 
       it('gives all 50 claims of one idempotency key the same single fingerprint', async () => {

@@ -47,6 +47,7 @@ describe.skipIf(!TEST_DATABASE_URL)('PostgreSQL', () => {
         { version: 2, name: 'idempotency_keys' },
         { version: 3, name: 'installation' },
         { version: 4, name: 'idempotency_attempts' },
+        { version: 5, name: 'webhook_events' },
       ]);
       const installationIds = new Set(await Promise.all(stores.map((store) => store.installationId())));
       expect(installationIds.size).toBe(1);

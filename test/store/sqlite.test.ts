@@ -41,12 +41,17 @@ describe('SQLite migrations', () => {
   }
 
   const SCHEMA = {
-    version: 4,
+    version: 5,
     objects: [
       { type: 'table', name: 'customer_mappings' },
+      { type: 'index', name: 'customer_mappings_customer_id' },
+      { type: 'table', name: 'forgotten_customers' },
+      { type: 'index', name: 'forgotten_customers_forgotten_at' },
       { type: 'table', name: 'idempotency_keys' },
       { type: 'index', name: 'idempotency_keys_created_at' },
       { type: 'table', name: 'installation' },
+      { type: 'table', name: 'webhook_events' },
+      { type: 'index', name: 'webhook_events_received_at' },
     ],
   };
 
@@ -69,7 +74,7 @@ describe('SQLite migrations', () => {
     expect(new Set(answers.map((answer) => answer.installationId)).size).toBe(1);
     expect(inspect()).toEqual(SCHEMA);
 
-    // A second run of migration 1 or 2 would fail on its CREATE TABLE.
+    // A second run of any migration would fail on its CREATE TABLE.
     const reopened = await openStore(`sqlite:${path}`);
     expect(await reopened.findCustomer('acct_1:test', 'u1')).toBe(winners[0]);
     await reopened.close();

@@ -56,6 +56,7 @@ export function createCustomer(ctx: RequestContext): Stripe.Customer {
     test_clock: null,
   };
   ctx.state.customers.set(customer.id, customer);
+  ctx.events.push({ type: 'customer.created', object: structuredClone(customer) });
   return customer;
 }
 
@@ -69,8 +70,9 @@ export function retrieveCustomer(ctx: RequestContext): Stripe.Customer | Stripe.
 
 export function deleteCustomer(ctx: RequestContext): Stripe.DeletedCustomer {
   assertKnownParams(ctx.params, []);
-  requireActiveCustomer(ctx, ctx.id, 'id', 404);
+  const customer = requireActiveCustomer(ctx, ctx.id, 'id', 404);
   ctx.state.deletedCustomerIds.add(ctx.id);
+  ctx.events.push({ type: 'customer.deleted', object: structuredClone(customer) });
   return deletedCustomer(ctx.id);
 }
 

@@ -27,7 +27,7 @@ function readAutomaticPaymentMethods(ctx: RequestContext): Stripe.SetupIntent.Au
 }
 
 /** Applies `expand[]=customer`; other expand paths are accepted and left unexpanded. */
-function render(ctx: RequestContext, intent: Stripe.SetupIntent, expand: string[] | undefined): Stripe.SetupIntent {
+export function render(ctx: RequestContext, intent: Stripe.SetupIntent, expand: string[] | undefined): Stripe.SetupIntent {
   if (!expand?.includes('customer') || typeof intent.customer !== 'string') return intent;
   const customer = ctx.state.deletedCustomerIds.has(intent.customer)
     ? deletedCustomer(intent.customer)
@@ -85,6 +85,7 @@ export function createSetupIntent(ctx: RequestContext): Stripe.SetupIntent {
     usage: readEnum(p.usage, 'usage', ['off_session', 'on_session']) ?? 'off_session',
   };
   ctx.state.setupIntents.set(id, intent);
+  ctx.events.push({ type: 'setup_intent.created', object: structuredClone(intent) });
   return render(ctx, intent, expand);
 }
 
@@ -125,5 +126,6 @@ export function cancelSetupIntent(ctx: RequestContext): Stripe.SetupIntent {
   }
   intent.status = 'canceled';
   intent.cancellation_reason = reason ?? null;
+  ctx.events.push({ type: 'setup_intent.canceled', object: structuredClone(intent) });
   return render(ctx, intent, expand);
 }

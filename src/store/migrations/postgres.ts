@@ -46,6 +46,25 @@ const MIGRATIONS: readonly { name: string; sql: string }[] = [
     name: 'idempotency_attempts',
     sql: `ALTER TABLE idempotency_keys ADD COLUMN attempt INTEGER NOT NULL DEFAULT 0`,
   },
+  {
+    // Webhook event ids acted on (received_at: the caller's clock, epoch ms); what a
+    // customer.deleted event needs: the lookup by customer, and the mappings it removed.
+    name: 'webhook_events',
+    sql: `CREATE TABLE webhook_events (
+            event_id    TEXT   PRIMARY KEY,
+            received_at BIGINT NOT NULL
+          );
+          CREATE INDEX webhook_events_received_at ON webhook_events (received_at);
+          CREATE INDEX customer_mappings_customer_id ON customer_mappings (customer_id);
+          CREATE TABLE forgotten_customers (
+            account_scope TEXT   NOT NULL,
+            user_id       TEXT   NOT NULL,
+            customer_id   TEXT   NOT NULL,
+            forgotten_at  BIGINT NOT NULL,
+            PRIMARY KEY (account_scope, user_id, customer_id)
+          );
+          CREATE INDEX forgotten_customers_forgotten_at ON forgotten_customers (forgotten_at)`,
+  },
 ];
 
 /** The version a database must be at to be served: every migration recorded in schema_migrations. */

@@ -34,6 +34,22 @@ const MIGRATIONS = [
    INSERT INTO installation (singleton, id) VALUES (1, lower(hex(randomblob(16))))`,
   // Which attempt a client idempotency key is on: a failed attempt's Stripe keys are not reused.
   `ALTER TABLE idempotency_keys ADD COLUMN attempt INTEGER NOT NULL DEFAULT 0`,
+  // Webhook event ids acted on (received_at: the caller's clock, epoch ms); what a
+  // customer.deleted event needs: the lookup by customer, and the mappings it removed.
+  `CREATE TABLE webhook_events (
+     event_id    TEXT    NOT NULL PRIMARY KEY,
+     received_at INTEGER NOT NULL
+   ) WITHOUT ROWID;
+   CREATE INDEX webhook_events_received_at ON webhook_events (received_at);
+   CREATE INDEX customer_mappings_customer_id ON customer_mappings (customer_id);
+   CREATE TABLE forgotten_customers (
+     account_scope TEXT    NOT NULL,
+     user_id       TEXT    NOT NULL,
+     customer_id   TEXT    NOT NULL,
+     forgotten_at  INTEGER NOT NULL,
+     PRIMARY KEY (account_scope, user_id, customer_id)
+   ) WITHOUT ROWID;
+   CREATE INDEX forgotten_customers_forgotten_at ON forgotten_customers (forgotten_at)`,
 ];
 
 /** The version a file must be at to be served: `PRAGMA user_version` at least this. */

@@ -1,0 +1,33 @@
+import type Stripe from 'stripe';
+import type { GatewayServices } from '../resolvers/services.js';
+import { deduplicateSavedCard } from './deduplicate-payment-methods.js';
+
+export interface WebhookOptions {
+  deduplicatePaymentMethods: boolean;
+}
+
+/** What a handler did, for the log and the answer. */
+export type Outcome = 'handled' | 'ignored';
+
+type EventHandler<E extends Stripe.Event> = (services: GatewayServices, options: WebhookOptions, event: E) => Promise<Outcome>;
+type HandlerTable = { [T in Stripe.Event['type']]?: EventHandler<Extract<Stripe.Event, { type: T }>> };
+
+/** One small function per event type the gateway acts on; every other type is acknowledged and ignored. */
+const HANDLERS: HandlerTable = {
+  /** The mappings go, so the user's next call creates a customer without a failed round trip first. */
+  'customer.deleted': async (services, _options, event) => {
+    const forgotten = await services.store.forgetCustomer(event.data.object.id, new Date());
+    if (forgotten > 0) services.logger.info({ customerId: event.data.object.id, forgotten }, 'forgot a customer deleted in Stripe');
+    return 'handled';
+  },
+  'setup_intent.succeeded': async (services, options, event) => {
+    if (!options.deduplicatePaymentMethods) return 'ignored';
+    await deduplicateSavedCard(services, event.data.object);
+    return 'handled';
+  },
+};
+
+export function handlerFor(event: Stripe.Event): ((services: GatewayServices, options: WebhookOptions) => Promise<Outcome>) | undefined {
+  const handler = HANDLERS[event.type] as EventHandler<Stripe.Event> | undefined;
+  return handler && ((services, options) => handler(services, options, event));
+}
