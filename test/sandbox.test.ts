@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callGraphQL, callRest, SETUP_INTENT_MUTATION } from './support/clients.js';
-import { exitOf, runTs, waitForLog } from './support/process.js';
+import { exitOf, runTs, stopChild, waitForLog } from './support/process.js';
 
 describe('sandbox mode (no STRIPE_SECRET_KEY), as `npm start` runs it', () => {
   const dir = mkdtempSync(join(tmpdir(), 'gateway-sandbox-'));
@@ -18,8 +18,8 @@ describe('sandbox mode (no STRIPE_SECRET_KEY), as `npm start` runs it', () => {
     const listening = await waitForLog(child, (line) => line.msg?.toString().startsWith('listening') ?? false, logs);
     url = String(listening.url);
   });
-  afterAll(() => {
-    child.kill('SIGKILL');
+  afterAll(async () => {
+    await stopChild(child);
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -176,7 +176,7 @@ describe('sandbox mode across a restart', () => {
         expect((await exit).code).toBe(0);
         return rest.body;
       } finally {
-        child.kill('SIGKILL');
+        await stopChild(child);
       }
     };
     try {

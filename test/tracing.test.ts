@@ -9,7 +9,7 @@ import { loadConfig, parseTracingConfig } from '../src/config/config.js';
 import { callGraphQL, callRest, SETUP_INTENT_MUTATION, tokenFor } from './support/clients.js';
 import { startOtlpReceiver, type ReceivedSpan } from './support/otlp-receiver.js';
 import { createTestDatabase, TEST_DATABASE_URL } from './support/postgres.js';
-import { exitOf, waitForLog } from './support/process.js';
+import { exitOf, stopChild, waitForLog } from './support/process.js';
 import { TEST_REDIS_URL } from './support/redis.js';
 
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -49,7 +49,7 @@ describe('OpenTelemetry tracing, exported as OTLP/HTTP JSON to a collector on 12
     url = String((await waitForLog(child, (line) => String(line.msg).startsWith('listening'), logs)).url);
   }, 60_000);
   afterAll(async () => {
-    child.kill('SIGKILL');
+    await stopChild(child);
     await receiver.close();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -161,7 +161,7 @@ describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)('tracing with PostgreSQL and
       // Statements, never their values: the user id is a query parameter.
       for (const span of spans) expect(JSON.stringify(span.attributes)).not.toContain('traced_pg_user');
     } finally {
-      child.kill('SIGKILL');
+      await stopChild(child);
       await receiver.close();
       await database.drop();
       rmSync(dir, { recursive: true, force: true });
@@ -186,7 +186,7 @@ describe('tracing with the OpenTelemetry default protocol (OTLP/HTTP protobuf)',
       child.kill('SIGTERM');
       expect((await exit).code).toBe(0);
     } finally {
-      child.kill('SIGKILL');
+      await stopChild(child);
       await receiver.close();
       rmSync(dir, { recursive: true, force: true });
     }

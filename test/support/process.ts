@@ -1,4 +1,4 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, type ChildProcess, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { DEFAULT_EMULATOR_SECRET_KEY } from '../../src/emulator/index.js';
@@ -66,4 +66,18 @@ export function waitForLog(
     });
     child.on('close', (code) => reject(new Error(`exited with ${code} before the expected log line`)));
   });
+}
+
+/**
+ * Ends a child started through tsx, and the gateway under it: tsx passes SIGTERM on to the node
+ * process it runs (a SIGKILL would end tsx alone and leave the gateway orphaned, still
+ * listening); SIGKILL only if it has not exited within `graceMs`.
+ */
+export async function stopChild(child: ChildProcess, graceMs = 15_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
 }
