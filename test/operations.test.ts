@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { startStripeEmulator } from '../src/emulator/index.js';
 import { callGraphQL, callRest, SETUP_INTENT_MUTATION, tokenFor } from './support/clients.js';
 import { useWorld } from './support/gateway.js';
-import { exitOf, runGatewayProcess, waitForLog } from './support/process.js';
+import { exitOf, runGatewayProcess, stopChild, waitForLog } from './support/process.js';
 
 describe('operations endpoints', () => {
   const world = useWorld();
@@ -69,7 +69,7 @@ describe('SIGTERM', () => {
       expect(code).toBe(0);
       expect(logs.map((line) => line.msg)).toContain('stopped');
     } finally {
-      child.kill('SIGKILL');
+      await stopChild(child);
       await emulator.close();
       rmSync(dir, { recursive: true, force: true });
     }

@@ -7,7 +7,7 @@ import { startStripeEmulator, type StripeEmulator } from '../src/emulator/index.
 import { callRest } from './support/clients.js';
 import { startGateway, type TestGateway } from './support/gateway.js';
 import { capturedLogger, metricValue } from './support/log-lines.js';
-import { exitOf, runGatewayProcess, waitForLog } from './support/process.js';
+import { exitOf, runGatewayProcess, stopChild, waitForLog } from './support/process.js';
 import { freePort, startOwnRedis, type OwnRedis } from './support/redis-server.js';
 
 /** Small, so a hang shows; a call that hit it would answer 422 "did not answer in time", not 200. */
@@ -223,7 +223,7 @@ describe('SIGTERM while Redis is frozen', () => {
       expect(performance.now() - signalled).toBeLessThan(10_000);
       expect(logs.filter(isFallbackLine)).toHaveLength(1);
     } finally {
-      child.kill('SIGKILL');
+      await stopChild(child);
       await emulator.close();
       rmSync(dir, { recursive: true, force: true });
     }

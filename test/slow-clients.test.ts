@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { startStripeEmulator } from '../src/emulator/index.js';
 import { callRest, SETUP_INTENTS } from './support/clients.js';
 import { useWorld } from './support/gateway.js';
-import { exitOf, runGatewayProcess, waitForLog } from './support/process.js';
+import { exitOf, runGatewayProcess, stopChild, waitForLog } from './support/process.js';
 
 const HEADERS_TIMEOUT_MS = 1_500;
 const REQUEST_TIMEOUT_MS = 3_000;
@@ -145,7 +145,7 @@ describe('SIGTERM with a slow client connected', () => {
       expect(logs.map((line) => line.msg)).toEqual(expect.arrayContaining(['draining in-flight requests', 'stopped']));
     } finally {
       client?.stop();
-      child.kill('SIGKILL');
+      await stopChild(child);
       await emulator.close();
       rmSync(dir, { recursive: true, force: true });
     }

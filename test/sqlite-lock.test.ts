@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { callGraphQL, callRest, SETUP_INTENT_MUTATION, tokenFor } from './support/clients.js';
 import { startStripeEmulator } from '../src/emulator/index.js';
 import { useWorld } from './support/gateway.js';
-import { runGatewayProcess, runTs, waitForLog } from './support/process.js';
+import { runGatewayProcess, runTs, stopChild, waitForLog } from './support/process.js';
 
 const DATABASE_TIMEOUT_MS = 1_500;
 const STORE_UNAVAILABLE = 'The gateway’s database cannot answer right now; try again shortly.';
@@ -83,7 +83,7 @@ describe('a gateway process whose SQLite file another process has locked', () =>
       expect(JSON.stringify(logs.find((line) => String(line.msg).startsWith('the database cannot answer')))).toMatch(/SQLITE_BUSY/);
     } finally {
       lock?.kill();
-      gateway.kill('SIGKILL');
+      await stopChild(gateway);
       await emulator.close();
       rmSync(dir, { recursive: true, force: true });
     }
