@@ -39,6 +39,8 @@ export function startScriptFlags(root = ROOT): string[] {
   const flags: string[] = [];
   for (const word of words.slice(words.indexOf('node') + 1)) {
     if (!word.startsWith('-')) break;
+    // The tracing preload (dist/tracing/register.js) does nothing without OTEL_* variables.
+    if (word.startsWith('--import=')) continue;
     flags.push(word);
   }
   return flags;

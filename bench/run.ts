@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import { compileServers, startScriptFlags } from './build.js';
 import { storedUserId } from './large-store.js';
 import { GUEST_RATE_LIMIT_PER_MINUTE, measureBlock, measureLeak } from './measure.js';
-import { blockHeading, formatCell, formatReport } from './report.js';
+import { formatReport } from './report.js';
 import type { BenchResults, CellResult, MachineInfo } from './results.js';
 import { parseSettings } from './settings.js';
 import { checksOf } from './targets.js';
@@ -44,13 +44,11 @@ const resultSettings = {
 
 const cells: CellResult[] = [];
 for (const latencyMs of settings.latenciesMs) {
-  // Progress on stderr, so stdout carries the final report alone.
-  console.error(blockHeading(latencyMs, { settings: resultSettings }));
-  let previous: string | undefined;
+  // Progress on stderr, one short line per cell; the tables are the final report's alone (stdout).
+  console.error(`measuring at ${latencyMs} ms emulator latency…`);
   cells.push(
     ...(await measureBlock(latencyMs, tokens, settings, (cell) => {
-      console.error(formatCell(cell, cell.scenario !== previous));
-      previous = cell.scenario;
+      console.error(`  ${cell.scenario} · ${cell.subject}: ${cell.requestsPerSecond.toFixed(0)} req/s, ${cell.serverCpuMsPerRequest.toFixed(3)} ms CPU per answer`);
     })),
   );
 }

@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SCENARIOS, type ScenarioName } from './scenarios.js';
 
@@ -37,11 +39,13 @@ export interface BenchSettings {
   leakLatencyMs: number;
 }
 
-const DEFAULT_OUT = fileURLToPath(new URL('./results.json', import.meta.url));
+export const DEFAULT_OUT = fileURLToPath(new URL('./results.json', import.meta.url));
+/** A smoke run's numbers mean little: they never replace the committed results. */
+export const QUICK_OUT = join(tmpdir(), 'stripe-setup-gateway-bench-quick.json');
 
 const USAGE = `usage: npm run bench -- [--quick] [--out FILE] [--profile DIR] [--seconds N] [--latency MS,MS] [--scenario NAME,NAME]
   --quick       a smoke run: 200 answers per cell, a 20,000-user large store; asserts nothing about targets
-  --out FILE    results JSON (default bench/results.json)
+  --out FILE    results JSON (default bench/results.json; with --quick, a file in the temporary directory)
   --profile DIR write the gateway's V8 CPU profiles (node --cpu-prof) into DIR
   --seconds N   measured seconds per cell (default 8; --quick: until 200 answers, 30 s at most)
   --store-users N  users and idempotency records in the large-store scenario (default 1000000)
@@ -55,7 +59,7 @@ export function parseSettings(argv: string[], env: NodeJS.ProcessEnv = process.e
   const quick = argv.includes('--quick');
   const settings: ParsedSettings = {
     quick,
-    out: DEFAULT_OUT,
+    out: quick ? QUICK_OUT : DEFAULT_OUT,
     profileDir: undefined,
     latenciesMs: [25, 0],
     scenarios: SCENARIOS.map((scenario) => scenario.name),

@@ -2,11 +2,17 @@ import express, { type Express, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { buildAuthenticator } from './auth/build-authenticator.js';
 import { ConfigError, type GatewayConfig } from './config/config.js';
+import { startupWarnings } from './config/warnings.js';
+import type { StripeEmulator } from './emulator/index.js';
 import { createGraphQLServer } from './graphql/yoga.js';
 import { corsPolicy } from './http/cors.js';
 import { graphqlBodyLimit } from './graphql/body-limit.js';
+import { graphiqlOptions } from './graphql/graphiql.js';
+import { graphiqlRoute } from './graphql/graphiql-route.js';
 import { jsonBodiesOnly } from './graphql/json-only.js';
 import { healthRouter } from './http/health.js';
+import { indexRouter } from './http/index-page.js';
+import { sandboxFaultsRouter } from './http/sandbox-faults.js';
 import { GatewayMetrics, metricsRouter } from './http/metrics.js';
 import { createCallBudgets } from './limits/call-budgets.js';
 import { requestContext } from './http/request-context.js';
@@ -22,6 +28,7 @@ import type { StoreHealthWatcher } from './store/guarded-store.js';
 import { openStore } from './store/open-store.js';
 import { accountScopeResolver } from './stripe/account-scope.js';
 import { createStripeClient } from './stripe/client.js';
+import { tracingHooks } from './tracing/hooks.js';
 import { webhooksRouter } from './webhooks/router.js';
 import { sweepWebhookEvents } from './webhooks/sweep.js';
 
@@ -32,11 +39,20 @@ export interface GatewayApp {
   close(): Promise<void>;
 }
 
+export interface BuildOptions {
+  /** Sandbox mode's emulator: enables POST /_sandbox/faults. Refused outside sandbox mode. */
+  emulator?: StripeEmulator | undefined;
+}
+
 /** The composition root: the whole gateway from one config object. */
-export async function buildApp(config: GatewayConfig, logger: Logger): Promise<GatewayApp> {
+export async function buildApp(config: GatewayConfig, logger: Logger, { emulator }: BuildOptions = {}): Promise<GatewayApp> {
   const { secretKey, apiBase, ephemeralKeyVersion, timeoutMs } = config.stripe;
   if (!secretKey) throw new ConfigError('STRIPE_SECRET_KEY', 'required outside sandbox mode');
-  const stripe = createStripeClient({ secretKey, timeoutMs, apiBase });
+  // Fault injection must never sit in front of a real Stripe account.
+  if (emulator && !config.sandbox) throw new Error('the sandbox emulator is only for sandbox mode');
+  for (const warning of startupWarnings(config)) logger.warn(warning);
+  const tracing = await tracingHooks(config.tracing.enabled);
+  const stripe = createStripeClient({ secretKey, timeoutMs, apiBase, traced: config.tracing.enabled });
   const metrics = new GatewayMetrics();
   const store = await openStore(config.databaseUrl, {
     poolSize: config.databasePoolSize,
@@ -58,7 +74,8 @@ export async function buildApp(config: GatewayConfig, logger: Logger): Promise<G
   });
   const services: GatewayServices = {
     stripe,
-    store,
+    // Traced for the calls a request makes; probes (/ready) and the sweep stay out of traces.
+    store: tracing.store(store, config.databaseUrl),
     accountScope,
     installationId: await store.installationId(),
     publishableKey: config.stripe.publishableKey,
@@ -71,17 +88,22 @@ export async function buildApp(config: GatewayConfig, logger: Logger): Promise<G
   };
   const sweep = sweepExpiredIdempotencyKeys(store, logger);
   const webhookSweep = sweepWebhookEvents(store, logger);
-  const authenticate = buildAuthenticator(config.auth, { logger, metrics, requestDeadlineMs: config.limits.requestDeadlineMs });
+  const authenticate = tracing.authenticate(
+    buildAuthenticator(config.auth, { logger, metrics, requestDeadlineMs: config.limits.requestDeadlineMs }),
+  );
   const yoga = createGraphQLServer({
     services,
     authenticate,
-    graphiql: config.graphiql,
     introspection: config.graphqlIntrospection,
-    sandbox: config.sandbox,
     logger,
+    plugins: tracing.graphqlPlugins,
   });
   // Exactly the endpoint: `/GRAPHQL` and `/graphql/x` fall through to the JSON 404 below.
   const graphql = express.Router({ caseSensitive: true, strict: true });
+  if (config.graphiql) {
+    // GET with Accept: text/html is the page, compressed and cached; other requests go on to yoga.
+    graphql.get(yoga.graphqlEndpoint, graphiqlRoute(graphiqlOptions({ sandbox: config.sandbox, token: config.sandboxToken })));
+  }
   graphql.all(yoga.graphqlEndpoint, jsonBodiesOnly, ...graphqlBodyLimit(), (req: Request, res: Response) =>
     yoga(req, res, { req, res }),
   );
@@ -94,10 +116,12 @@ export async function buildApp(config: GatewayConfig, logger: Logger): Promise<G
   app.use(metrics.httpMiddleware());
   if (config.corsOrigins.length > 0) app.use(corsPolicy(config.corsOrigins));
   app.use(healthRouter(store));
+  app.use(indexRouter({ sandbox: config.sandbox, graphiql: config.graphiql, metrics: config.metrics }));
   if (config.metrics) app.use(metricsRouter(metrics));
   if (config.webhooks.secrets.length > 0) app.use(webhooksRouter(services, config.webhooks));
   app.use(setupIntentsRouter(services, authenticate));
   app.use(openapiRouter());
+  if (emulator) app.use(sandboxFaultsRouter(emulator));
   app.use(graphql);
   app.use((req, res) => {
     sendJsonApi(res, 404, { error: `No route for ${req.method} ${req.path}.` });

@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from './config/config.js';
 import { listen } from './http/listen.js';
 import { createLogger } from './http/logger.js';
 import { enterSandboxMode } from './sandbox.js';
+import { shutdownTracing } from './tracing/flush.js';
 
 /** Of SHUTDOWN_GRACE_MS, what closing the store and the sandbox emulator may take after the drain. */
 const CLOSE_RESERVE_MS = 1_000;
@@ -12,7 +13,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
   const sandbox = config.stripe.secretKey ? undefined : await enterSandboxMode(config, logger);
-  const app = await buildApp(sandbox?.config ?? config, logger);
+  const app = await buildApp(sandbox?.config ?? config, logger, { emulator: sandbox?.emulator });
   const server = await listen(app.handler, config.port, config.host, config.http);
   sandbox?.deliverWebhooksTo(server.url);
   logger.info(
@@ -36,6 +37,7 @@ async function main(): Promise<void> {
     await server.close(shutdownGraceMs - Math.min(CLOSE_RESERVE_MS, Math.floor(shutdownGraceMs / 4)));
     await app.close();
     await sandbox?.emulator.close();
+    await shutdownTracing(); // the spans still batched
     logger.info('stopped');
     process.exit(0);
   };

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { BenchResults } from '../bench/results.js';
 import { INSTANCES, SCENARIOS, SUBJECTS } from '../bench/scenarios.js';
+import { DEFAULT_OUT, parseSettings, QUICK_OUT } from '../bench/settings.js';
 import { exitOf, runTs } from './support/process.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bench-quick-'));
@@ -11,6 +12,14 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 // The smoke run only proves the benchmark still works end to end; its numbers mean nothing.
 describe('npm run bench -- --quick', () => {
+  it('never writes over the committed bench/results.json unless --out says so', () => {
+    expect(parseSettings(['--quick']).out).toBe(QUICK_OUT);
+    expect(QUICK_OUT).not.toBe(DEFAULT_OUT);
+    expect(QUICK_OUT.startsWith(tmpdir())).toBe(true);
+    expect(parseSettings([]).out).toBe(DEFAULT_OUT);
+    expect(parseSettings(['--quick', '--out', '/tmp/x.json']).out).toBe('/tmp/x.json');
+  });
+
   // Each cell runs until 200 answers (30 s at most), so a loaded machine slows the run but still measures every cell.
   it('measures every cell, prints the table and the ratios, and writes the results', { timeout: 600_000 }, async () => {
     const out = join(dir, 'results.json');
@@ -20,6 +29,9 @@ describe('npm run bench -- --quick', () => {
     expect(exit.stdout).toMatch(/scenario +server +p50 ms +p99 ms +req\/s +peak RSS MB/);
     expect(exit.stdout).toContain('Ratios within this run (gateway ÷ baseline)');
     expect(exit.stdout).toMatch(/Leak check .* RSS [\d.]+ MB \(heap [\d.]+ MB\) after 500 requests/);
+    // Each latency's table once, on stdout; stderr has progress lines only.
+    const headers = /scenario +server +p50 ms/g;
+    expect(`${exit.stdout}${exit.stderr}`.match(headers)).toHaveLength(2);
 
     const results = JSON.parse(readFileSync(out, 'utf8')) as BenchResults;
     // The PostgreSQL store cells need a server (CI's TEST_DATABASE_URL).

@@ -154,11 +154,18 @@ describe.each(BACKENDS)('exactly one customer, two gateway instances on one $nam
 
   it('keeps one customer when racing first calls carry different emails, deleting the orphan', async () => {
     // Stripe refuses the shared creation key for the second email (idempotency_error), so that
-    // request creates afresh, loses the claim, and must delete what it created.
-    const answers: HttpAnswer[] = await Promise.all([
-      callRest(instances[0].url, { token: await tokenFor({ sub: 'two_emails', email: 'old@example.com' }) }),
-      callRest(instances[1].url, { token: await tokenFor({ sub: 'two_emails', email: 'new@example.com' }) }),
-    ]);
+    // request creates afresh, loses the claim, and must delete what it created. Both calls must
+    // look the user up before either claims: the tokens are minted first, and the customer
+    // creations are held for a second, far longer than a lookup takes on a busy machine.
+    // (Minting the second token between the calls once let the first call claim its customer
+    // before the second looked: the second then rightly reused it, and one customer was found.)
+    const tokens = await Promise.all(
+      ['old@example.com', 'new@example.com'].map((email) => tokenFor({ sub: 'two_emails', email })),
+    );
+    emulator.injectFault({ kind: 'latency', ms: 1_000, times: 2, match: { method: 'POST', path: '/v1/customers' } });
+    const answers: HttpAnswer[] = await Promise.all(
+      tokens.map((token, i) => callRest(instances[i]!.url, { token })),
+    );
     expect(answers.map((answer) => answer.status)).toEqual([200, 200]);
     expect(answers[1]!.body.customer_id).toBe(answers[0]!.body.customer_id);
     const mine = emulator.customers().filter((customer) => customer.metadata.user_id === 'two_emails');

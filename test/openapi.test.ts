@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { createConfig, lintFromString } from '@redocly/openapi-core';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -8,8 +9,16 @@ import { callRest, SETUP_INTENTS, tokenFor, type HttpAnswer, type RestCall } fro
 import { TEST_JWT_SECRET, useWorld } from './support/gateway.js';
 import { CARD_DECLINED_ONCE, SETUP_INTENT_REFUSED_ONCE } from './support/faults.js';
 
-/** The spec this gateway implements, beside the contract (outside this repository). */
-const SPEC_PATH = new URL('../../shared/spec/storefront-stripe-setup-intents.yaml', import.meta.url).pathname;
+/** The spec's facts for this operation, kept in the repository: the comparison never skips. */
+const SPEC_FIXTURE = new URL('./fixtures/spree-storefront-stripe-setup-intents.yaml', import.meta.url).pathname;
+/**
+ * The whole spec, beside the contract in shared/ next to the repository (or next to the folder
+ * of worktrees), outside this repository: where it is found, the fixture must not drift from it.
+ */
+const SHARED_SPEC =
+  ['../../shared/spec/', '../../../shared/spec/']
+    .map((dir) => new URL(`${dir}storefront-stripe-setup-intents.yaml`, import.meta.url).pathname)
+    .find((path) => existsSync(path)) ?? '';
 
 type Json = Record<string, any>;
 
@@ -119,11 +128,31 @@ describe('GET /openapi.json', () => {
   });
 });
 
-describe.runIf(existsSync(SPEC_PATH))('the document and Spree’s spec', () => {
+/** A spec file, validated as OpenAPI and with its $refs resolved. */
+async function loadSpec(path: string): Promise<Json> {
+  const validator = new Validator();
+  expect((await validator.validate(path)).valid).toBe(true);
+  return validator.resolveRefs() as Json;
+}
+
+describe('the document under a linter', () => {
+  it('is clean under Redocly’s recommended-strict rules (every warning an error)', async () => {
+    const config = await createConfig({ extends: ['recommended-strict'] });
+    const problems = await lintFromString({ source: JSON.stringify(OPENAPI_DOCUMENT), absoluteRef: '/openapi.json', config });
+    expect(problems.map((problem) => `${problem.ruleId}: ${problem.message} at ${problem.location[0]?.pointer}`)).toEqual([]);
+  });
+});
+
+describe('the document and Spree’s spec', () => {
+  it.runIf(existsSync(SHARED_SPEC))('the repository’s fixture says what the full spec says about this operation', async () => {
+    const [fixture, spec] = await Promise.all([loadSpec(SPEC_FIXTURE), loadSpec(SHARED_SPEC)]);
+    expect(fixture.paths[SETUP_INTENTS]).toEqual(spec.paths[SETUP_INTENTS]);
+    expect(fixture.components).toEqual(spec.components);
+    expect(fixture.info.license).toEqual(spec.info.license);
+  });
+
   it('keeps the spec’s path, operation, tags, 200 schema and example, and Error schema', async () => {
-    const validator = new Validator();
-    expect((await validator.validate(SPEC_PATH)).valid).toBe(true);
-    const spec = validator.resolveRefs() as Json;
+    const spec = await loadSpec(SPEC_FIXTURE);
     const ours = checker.operation;
     const theirs = spec.paths[SETUP_INTENTS].post;
     for (const key of ['operationId', 'tags', 'summary']) expect(ours[key], key).toEqual(theirs[key]);

@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_EMULATOR_SECRET_KEY, startStripeEmulator } from '../src/emulator/index.js';
+import { startStripeEmulator } from '../src/emulator/index.js';
 import { callGraphQL, callRest, SETUP_INTENT_MUTATION, tokenFor } from './support/clients.js';
-import { TEST_JWT_SECRET, useWorld } from './support/gateway.js';
-import { exitOf, runTs, waitForLog } from './support/process.js';
+import { useWorld } from './support/gateway.js';
+import { exitOf, runGatewayProcess, stopChild, waitForLog } from './support/process.js';
 
 describe('operations endpoints', () => {
   const world = useWorld();
@@ -50,14 +50,7 @@ describe('SIGTERM', () => {
   it('stops accepting, finishes the request in flight, closes the store and exits 0', async () => {
     const emulator = await startStripeEmulator({ latencyMs: 600 });
     const dir = mkdtempSync(join(tmpdir(), 'gateway-drain-'));
-    const child = runTs('src/main.ts', [], {
-      PORT: '0',
-      HOST: '127.0.0.1',
-      STRIPE_SECRET_KEY: DEFAULT_EMULATOR_SECRET_KEY,
-      STRIPE_API_BASE: emulator.url,
-      AUTH_JWT_SECRET: TEST_JWT_SECRET,
-      DATABASE_URL: `sqlite:${join(dir, 'gateway.sqlite')}`,
-    });
+    const child = runGatewayProcess(emulator.url, dir);
     const logs: Record<string, unknown>[] = [];
     try {
       const exit = exitOf(child);
@@ -76,7 +69,7 @@ describe('SIGTERM', () => {
       expect(code).toBe(0);
       expect(logs.map((line) => line.msg)).toContain('stopped');
     } finally {
-      child.kill('SIGKILL');
+      await stopChild(child);
       await emulator.close();
       rmSync(dir, { recursive: true, force: true });
     }

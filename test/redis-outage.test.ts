@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DEFAULT_EMULATOR_SECRET_KEY, startStripeEmulator, type StripeEmulator } from '../src/emulator/index.js';
+import { startStripeEmulator, type StripeEmulator } from '../src/emulator/index.js';
 import { callRest } from './support/clients.js';
-import { startGateway, TEST_JWT_SECRET, type TestGateway } from './support/gateway.js';
+import { startGateway, type TestGateway } from './support/gateway.js';
 import { capturedLogger, metricValue } from './support/log-lines.js';
-import { exitOf, runTs, waitForLog } from './support/process.js';
+import { exitOf, runGatewayProcess, stopChild, waitForLog } from './support/process.js';
 import { freePort, startOwnRedis, type OwnRedis } from './support/redis-server.js';
 
 /** Small, so a hang shows; a call that hit it would answer 422 "did not answer in time", not 200. */
@@ -205,13 +205,7 @@ describe('SIGTERM while Redis is frozen', () => {
     redis = await startOwnRedis();
     const emulator = await startStripeEmulator();
     const dir = mkdtempSync(join(tmpdir(), 'gateway-redis-term-'));
-    const child = runTs('src/main.ts', [], {
-      PORT: '0',
-      HOST: '127.0.0.1',
-      STRIPE_SECRET_KEY: DEFAULT_EMULATOR_SECRET_KEY,
-      STRIPE_API_BASE: emulator.url,
-      AUTH_JWT_SECRET: TEST_JWT_SECRET,
-      DATABASE_URL: `sqlite:${join(dir, 'gateway.sqlite')}`,
+    const child = runGatewayProcess(emulator.url, dir, {
       REDIS_URL: redis.url,
       REQUEST_DEADLINE_MS: String(DEADLINE_MS),
     });
@@ -229,7 +223,7 @@ describe('SIGTERM while Redis is frozen', () => {
       expect(performance.now() - signalled).toBeLessThan(10_000);
       expect(logs.filter(isFallbackLine)).toHaveLength(1);
     } finally {
-      child.kill('SIGKILL');
+      await stopChild(child);
       await emulator.close();
       rmSync(dir, { recursive: true, force: true });
     }

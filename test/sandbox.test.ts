@@ -1,10 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callGraphQL, callRest, SETUP_INTENT_MUTATION } from './support/clients.js';
-import { exitOf, runTs, waitForLog } from './support/process.js';
+import { exitOf, runTs, stopChild, waitForLog } from './support/process.js';
 
 describe('sandbox mode (no STRIPE_SECRET_KEY), as `npm start` runs it', () => {
   const dir = mkdtempSync(join(tmpdir(), 'gateway-sandbox-'));
@@ -18,8 +18,8 @@ describe('sandbox mode (no STRIPE_SECRET_KEY), as `npm start` runs it', () => {
     const listening = await waitForLog(child, (line) => line.msg?.toString().startsWith('listening') ?? false, logs);
     url = String(listening.url);
   });
-  afterAll(() => {
-    child.kill('SIGKILL');
+  afterAll(async () => {
+    await stopChild(child);
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -90,10 +90,106 @@ describe('sandbox mode (no STRIPE_SECRET_KEY), as `npm start` runs it', () => {
     expect((await fetch(`${url}/ready`)).status).toBe(200);
   });
 
+  it('gives guests a budget that pressing ▶ again and again does not exhaust (1000 a minute, not 10)', async () => {
+    const statuses = [];
+    for (let i = 0; i < 15; i += 1) statuses.push((await callRest(url)).status);
+    expect(statuses).toEqual(Array(15).fill(200));
+    expect(logs.find((line) => line.guestRateLimitPerMinute !== undefined)).toMatchObject({ guestRateLimitPerMinute: 1000 });
+  });
+
+  it('answers GET / with an index of its endpoints: JSON, or HTML for a browser', async () => {
+    const index = await fetch(`${url}/`);
+    expect(index.status).toBe(200);
+    const body = await index.json();
+    expect(body).toMatchObject({ service: 'stripe-setup-gateway', mode: 'sandbox' });
+    const paths = body.endpoints.map((endpoint: { method: string; path: string }) => `${endpoint.method} ${endpoint.path}`);
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        'POST /graphql',
+        'GET /graphql',
+        'POST /api/v2/storefront/stripe/setup_intents',
+        'GET /openapi.json',
+        'GET /health',
+        'POST /_sandbox/faults',
+      ]),
+    );
+    const html = await fetch(`${url}/`, { headers: { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' } });
+    expect(html.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await html.text()).toContain('<a href="/graphql">/graphql</a>');
+  });
+
+  it('makes the next Stripe call decline when asked from outside (POST /_sandbox/faults), then recovers', async () => {
+    const token = (await exitOf(runTs('scripts/token.ts', ['--sub', 'user_faults'], {}))).stdout.trim();
+    const injected = await fetch(`${url}/_sandbox/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ fault: 'card_declined' }),
+    });
+    expect(injected.status).toBe(201);
+    const declined = await callRest(url, { token });
+    expect(declined.status).toBe(422);
+    expect(JSON.stringify(declined.body)).toContain('Your card was declined.');
+    expect((await callRest(url, { token })).status).toBe(200);
+
+    await fetch(`${url}/_sandbox/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ fault: 'processing_error', times: 2 }),
+    });
+    for (let i = 0; i < 2; i += 1) {
+      const failed = await callGraphQL(url, SETUP_INTENT_MUTATION, { token });
+      expect(failed.body.data.createStripeSetupIntent).toMatchObject({ __typename: 'StripeError' });
+    }
+    const recovered = await callGraphQL(url, SETUP_INTENT_MUTATION, { token });
+    expect(recovered.body.data.createStripeSetupIntent.__typename).toBe('StripeSetupIntent');
+
+    const unknown = await fetch(`${url}/_sandbox/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ fault: 'meteor_strike', times: 0 }),
+    });
+    expect(unknown.status).toBe(422);
+    expect(Object.keys((await unknown.json()).errors).sort()).toEqual(['fault', 'times']);
+    expect((await fetch(`${url}/_sandbox/faults`, { method: 'DELETE' })).status).toBe(204);
+  });
+
   it('drains and exits 0 on SIGTERM', async () => {
     child.kill('SIGTERM');
     const { code } = await exit;
     expect(code).toBe(0);
+  });
+});
+
+describe('sandbox mode across a restart', () => {
+  it('keeps the emulator’s state in a file beside the SQLite database: the same customer after a restart', { timeout: 60_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gateway-sandbox-restart-'));
+    const env = { PORT: '0', HOST: '127.0.0.1', DATABASE_URL: `sqlite:${join(dir, 'gateway.sqlite')}` };
+    const token = (await exitOf(runTs('scripts/token.ts', ['--sub', 'returning_user'], {}))).stdout.trim();
+    const run = async () => {
+      const child = runTs('src/main.ts', [], env);
+      const exit = exitOf(child);
+      try {
+        const listening = await waitForLog(child, (line) => String(line.msg).startsWith('listening'));
+        const rest = await callRest(String(listening.url), { token, headers: { 'idempotency-key': 'restart-1' } });
+        expect(rest.status).toBe(200);
+        child.kill('SIGTERM');
+        expect((await exit).code).toBe(0);
+        return rest.body;
+      } finally {
+        await stopChild(child);
+      }
+    };
+    try {
+      const first = await run();
+      const statePath = join(dir, 'stripe-emulator.json');
+      expect(existsSync(statePath)).toBe(true);
+      expect(readFileSync(statePath, 'utf8')).toContain(first.customer_id);
+      // The stored customer still exists in the emulator, and the idempotent answer is replayed.
+      const second = await run();
+      expect(second).toEqual(first);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

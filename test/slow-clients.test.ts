@@ -3,10 +3,10 @@ import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_EMULATOR_SECRET_KEY, startStripeEmulator } from '../src/emulator/index.js';
+import { startStripeEmulator } from '../src/emulator/index.js';
 import { callRest, SETUP_INTENTS } from './support/clients.js';
-import { TEST_JWT_SECRET, useWorld } from './support/gateway.js';
-import { exitOf, runTs, waitForLog } from './support/process.js';
+import { useWorld } from './support/gateway.js';
+import { exitOf, runGatewayProcess, stopChild, waitForLog } from './support/process.js';
 
 const HEADERS_TIMEOUT_MS = 1_500;
 const REQUEST_TIMEOUT_MS = 3_000;
@@ -115,13 +115,7 @@ describe('SIGTERM with a slow client connected', () => {
     const graceMs = 1_500;
     const emulator = await startStripeEmulator();
     const dir = mkdtempSync(join(tmpdir(), 'gateway-grace-'));
-    const child = runTs('src/main.ts', [], {
-      PORT: '0',
-      HOST: '127.0.0.1',
-      STRIPE_SECRET_KEY: DEFAULT_EMULATOR_SECRET_KEY,
-      STRIPE_API_BASE: emulator.url,
-      AUTH_JWT_SECRET: TEST_JWT_SECRET,
-      DATABASE_URL: `sqlite:${join(dir, 'gateway.sqlite')}`,
+    const child = runGatewayProcess(emulator.url, dir, {
       SHUTDOWN_GRACE_MS: String(graceMs),
       // Long enough that only the grace can end the trickle within this test.
       HTTP_REQUEST_TIMEOUT_MS: '120000',
@@ -151,7 +145,7 @@ describe('SIGTERM with a slow client connected', () => {
       expect(logs.map((line) => line.msg)).toEqual(expect.arrayContaining(['draining in-flight requests', 'stopped']));
     } finally {
       client?.stop();
-      child.kill('SIGKILL');
+      await stopChild(child);
       await emulator.close();
       rmSync(dir, { recursive: true, force: true });
     }

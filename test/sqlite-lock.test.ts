@@ -6,9 +6,9 @@ import { createInterface } from 'node:readline';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { callGraphQL, callRest, SETUP_INTENT_MUTATION, tokenFor } from './support/clients.js';
-import { DEFAULT_EMULATOR_SECRET_KEY, startStripeEmulator } from '../src/emulator/index.js';
-import { TEST_JWT_SECRET, useWorld } from './support/gateway.js';
-import { runTs, waitForLog } from './support/process.js';
+import { startStripeEmulator } from '../src/emulator/index.js';
+import { useWorld } from './support/gateway.js';
+import { runGatewayProcess, runTs, stopChild, waitForLog } from './support/process.js';
 
 const DATABASE_TIMEOUT_MS = 1_500;
 const STORE_UNAVAILABLE = 'The gateway’s database cannot answer right now; try again shortly.';
@@ -53,15 +53,7 @@ describe('a gateway process whose SQLite file another process has locked', () =>
     const databasePath = join(dir, 'gateway.sqlite');
     // The gateway runs in a process of its own: a frozen event loop there must not freeze the
     // clock that measures it.
-    const gateway = runTs('src/main.ts', [], {
-      PORT: '0',
-      HOST: '127.0.0.1',
-      STRIPE_SECRET_KEY: DEFAULT_EMULATOR_SECRET_KEY,
-      STRIPE_API_BASE: emulator.url,
-      AUTH_JWT_SECRET: TEST_JWT_SECRET,
-      DATABASE_URL: `sqlite:${databasePath}`,
-      DATABASE_TIMEOUT_MS: String(DATABASE_TIMEOUT_MS),
-    });
+    const gateway = runGatewayProcess(emulator.url, dir, { DATABASE_TIMEOUT_MS: String(DATABASE_TIMEOUT_MS) });
     let lock: Awaited<ReturnType<typeof holdWriteLock>> | undefined;
     try {
       const logs: Record<string, unknown>[] = [];
@@ -91,7 +83,7 @@ describe('a gateway process whose SQLite file another process has locked', () =>
       expect(JSON.stringify(logs.find((line) => String(line.msg).startsWith('the database cannot answer')))).toMatch(/SQLITE_BUSY/);
     } finally {
       lock?.kill();
-      gateway.kill('SIGKILL');
+      await stopChild(gateway);
       await emulator.close();
       rmSync(dir, { recursive: true, force: true });
     }

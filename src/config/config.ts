@@ -14,8 +14,10 @@ export interface GatewayConfig {
   logLevel: string;
   /** Proxy hops whose X-Forwarded-For is believed: 0 (none) unless TRUST_PROXY says otherwise. */
   trustProxyHops: number;
-  /** Origins allowed to call from a browser; empty: CORS off. */
-  corsOrigins: string[];
+  /** Origins allowed to call from a browser (sandbox mode adds local ones); empty: CORS off. */
+  corsOrigins: Array<string | RegExp>;
+  /** Sandbox mode: a development token GraphiQL opens with (set by enterSandboxMode). */
+  sandboxToken?: string | undefined;
   metrics: boolean;
   limits: {
     guestRateLimitPerMinute: number;
@@ -57,6 +59,8 @@ export interface GatewayConfig {
     /** Detach a newly saved card that duplicates one the customer already has. */
     deduplicatePaymentMethods: boolean;
   };
+  /** OpenTelemetry tracing (src/tracing), from the standard OTEL_* variables. */
+  tracing: TracingConfig;
   auth: {
     jwtSecret: string | undefined;
     jwksUrl: URL | undefined;
@@ -74,6 +78,15 @@ export interface GatewayConfig {
   };
 }
 
+export interface TracingConfig {
+  /** Off unless an OTLP endpoint or a traces exporter is named (and OTEL_SDK_DISABLED is not true). */
+  enabled: boolean;
+  exporters: Array<'otlp' | 'console'>;
+  /** OTLP over HTTP: protobuf (the OpenTelemetry default) or JSON. */
+  protocol: 'http/protobuf' | 'http/json';
+  serviceName: string;
+}
+
 /** One clear line naming the variable; start-up stops on it. */
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -86,6 +99,9 @@ export class ConfigError extends Error {
 }
 
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/gateway.sqlite';
+export const DEFAULT_GUEST_RATE_LIMIT_PER_MINUTE = 10;
+/** Sandbox mode: a developer pressing ▶ in GraphiQL, or a web app reloading, is not an abuser. */
+export const SANDBOX_GUEST_RATE_LIMIT_PER_MINUTE = 1000;
 export const DEFAULT_DATABASE_POOL_SIZE = 10;
 export const DEFAULT_DATABASE_TIMEOUT_MS = 5_000;
 const STRIPE_KEY_PATTERN = /^(sk|rk)_(test|live)_[A-Za-z0-9_]+$/;
@@ -152,7 +168,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       guestRateLimitPerMinute: parseInteger(
         'GUEST_RATE_LIMIT_PER_MINUTE',
         read('GUEST_RATE_LIMIT_PER_MINUTE'),
-        10,
+        secretKey === undefined && !production ? SANDBOX_GUEST_RATE_LIMIT_PER_MINUTE : DEFAULT_GUEST_RATE_LIMIT_PER_MINUTE,
         1,
         Number.MAX_SAFE_INTEGER,
       ),
@@ -188,6 +204,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       secrets: parseWebhookSecrets(read('STRIPE_WEBHOOK_SECRET')),
       deduplicatePaymentMethods: parseBoolean('DEDUPLICATE_PAYMENT_METHODS', read('DEDUPLICATE_PAYMENT_METHODS'), true),
     },
+    tracing: parseTracingConfig(env),
     auth: {
       jwtSecret: read('AUTH_JWT_SECRET'),
       jwksUrl: parseUrl('AUTH_JWKS_URL', read('AUTH_JWKS_URL')),
@@ -241,6 +258,34 @@ function opaqueTokenConfig(read: (name: string) => string | undefined): Pick<Gat
   if (clientId === undefined) throw new ConfigError('AUTH_INTROSPECTION_CLIENT_ID', 'required with AUTH_INTROSPECTION_URL');
   if (clientSecret === undefined) throw new ConfigError('AUTH_INTROSPECTION_CLIENT_SECRET', 'required with AUTH_INTROSPECTION_URL');
   return { spreeUrl: undefined, introspection: { endpoint, clientId, clientSecret } };
+}
+
+/**
+ * The OpenTelemetry SDK's own variables, as its specification defines them. Read apart from
+ * loadConfig too: the tracing preload (src/tracing/register.ts) decides before the app loads.
+ */
+export function parseTracingConfig(env: Env = process.env): TracingConfig {
+  const read = (name: string) => env[name]?.trim() || undefined;
+  const endpoint = read('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT') ?? read('OTEL_EXPORTER_OTLP_ENDPOINT');
+  if (endpoint !== undefined) parseUrl(read('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT') ? 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT' : 'OTEL_EXPORTER_OTLP_ENDPOINT', endpoint);
+  const named = read('OTEL_TRACES_EXPORTER')?.split(',').map((exporter) => exporter.trim()).filter(Boolean);
+  for (const exporter of named ?? []) {
+    if (!['otlp', 'console', 'none'].includes(exporter)) {
+      throw new ConfigError('OTEL_TRACES_EXPORTER', 'expected otlp, console or none');
+    }
+  }
+  const exporters = (named ?? (endpoint ? ['otlp'] : [])).filter((exporter) => exporter !== 'none') as TracingConfig['exporters'];
+  const protocolVariable = read('OTEL_EXPORTER_OTLP_TRACES_PROTOCOL') ? 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL' : 'OTEL_EXPORTER_OTLP_PROTOCOL';
+  const protocol = read(protocolVariable) ?? 'http/protobuf';
+  if (protocol !== 'http/protobuf' && protocol !== 'http/json') {
+    throw new ConfigError(protocolVariable, 'expected http/protobuf or http/json (gRPC is not built in)');
+  }
+  return {
+    enabled: parseBoolean('OTEL_SDK_DISABLED', read('OTEL_SDK_DISABLED'), false) ? false : exporters.length > 0,
+    exporters,
+    protocol,
+    serviceName: read('OTEL_SERVICE_NAME') ?? 'stripe-setup-gateway',
+  };
 }
 
 function parseInteger(name: string, value: string | undefined, fallback: number, min: number, max: number): number {

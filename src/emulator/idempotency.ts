@@ -21,6 +21,9 @@ interface Entry {
   response?: StoredResponse;
 }
 
+/** A finished entry as the state file keeps it: in-flight reservations are not kept. */
+export type PersistedIdempotencyEntry = [scope: string, entry: Required<Entry>];
+
 export type IdempotencyOutcome =
   /** First use: the key is now reserved; call complete() or release(). */
   | { kind: 'execute' }
@@ -92,6 +95,15 @@ export class IdempotencyStore {
     this.entries.set(scope, { method, path, fingerprint, createdAt: now });
     this.evict(now);
     return { kind: 'execute' };
+  }
+
+  snapshot(): PersistedIdempotencyEntry[] {
+    return [...this.entries].filter((pair): pair is PersistedIdempotencyEntry => pair[1].response !== undefined);
+  }
+
+  restore(entries: PersistedIdempotencyEntry[]): void {
+    for (const [scope, entry] of entries) this.entries.set(scope, entry);
+    this.evict(this.now());
   }
 
   complete(scope: string, response: StoredResponse): void {

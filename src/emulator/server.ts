@@ -10,6 +10,7 @@ import { FaultSet, type ErrorFault, type FaultSpec, type TerminalFault } from '.
 import { canonicalParams, decodeForm } from './form.js';
 import { IdempotencyStore } from './idempotency.js';
 import { newId, unixSeconds } from './ids.js';
+import { collectionsOf, readStateFile, restoreCollections, StateFile } from './persistence.js';
 import { errorReply, faultError, jsonReply, rateLimitError, type Reply } from './reply.js';
 import { RequestLog, type RecordedRequest } from './request-log.js';
 import { matchRoute, type RouteMatch } from './routes.js';
@@ -55,6 +56,7 @@ class EmulatorServer implements StripeEmulator {
   private address!: AddressInfo;
   private latencyMs = 0;
   private closed?: Promise<void>;
+  private readonly stateFile: StateFile | undefined;
 
   constructor(options: StripeEmulatorOptions) {
     const keys = options.secretKeys ?? [DEFAULT_EMULATOR_SECRET_KEY];
@@ -63,7 +65,8 @@ class EmulatorServer implements StripeEmulator {
     this.keys = new Set([...keys, ...this.publishableKeys]);
     this.webhooks = new WebhookSender(options.webhooks ?? {}, this.closing.signal);
     for (const endpoint of options.webhooks?.endpoints ?? []) this.webhooks.add(endpoint);
-    this.accountId = options.accountId ?? newId('acct', 16);
+    const saved = options.statePath === undefined ? undefined : readStateFile(options.statePath);
+    this.accountId = saved?.accountId ?? options.accountId ?? newId('acct', 16);
     const ttl = options.ephemeralKeyTtlSeconds ?? 3600;
     if (!(Number.isInteger(ttl) && ttl > 0)) throw new RangeError(`ephemeralKeyTtlSeconds must be a positive integer, got ${ttl}`);
     const sessionTtl = options.customerSessionTtlSeconds ?? 1800;
@@ -71,6 +74,19 @@ class EmulatorServer implements StripeEmulator {
       throw new RangeError(`customerSessionTtlSeconds must be a positive integer, got ${sessionTtl}`);
     }
     this.state = new EmulatorState(ttl, sessionTtl);
+    if (saved) {
+      restoreCollections(this.state, saved.collections);
+      this.idempotency.restore(saved.idempotency);
+    }
+    this.stateFile =
+      options.statePath === undefined
+        ? undefined
+        : new StateFile(options.statePath, () => ({
+            version: 1,
+            accountId: this.accountId,
+            collections: collectionsOf(this.state),
+            idempotency: this.idempotency.snapshot(),
+          }));
     this.setLatency(options.latencyMs ?? 0);
     // Every delayed answer listens on this signal; the benchmark holds hundreds at once.
     setMaxListeners(0, this.closing.signal);
@@ -104,6 +120,7 @@ class EmulatorServer implements StripeEmulator {
   close(): Promise<void> {
     this.closed ??= new Promise<void>((resolve, reject) => {
       this.closing.abort();
+      this.stateFile?.flush();
       this.server.close((error) => (error ? reject(error) : resolve()));
       this.server.closeAllConnections(); // idle keep-alive sockets and hung requests alike
     });
@@ -144,6 +161,7 @@ class EmulatorServer implements StripeEmulator {
     if (customer === undefined) throw new Error(`No such customer: '${id}'`);
     if (this.state.deletedCustomerIds.has(id)) return;
     this.state.deletedCustomerIds.add(id);
+    this.stateFile?.changed();
     this.publish([{ type: 'customer.deleted', object: structuredClone(customer) }], customer.livemode, null);
   }
 
@@ -247,6 +265,7 @@ class EmulatorServer implements StripeEmulator {
       ...reply.headers,
     });
     res.end(reply.body);
+    if (method !== 'GET') this.stateFile?.changed();
   }
 
   private prepare(req: IncomingMessage, record: RecordedRequest, body: string | undefined, fault?: TerminalFault): Step {

@@ -13,8 +13,14 @@ export interface StripeEmulatorOptions {
   host?: string;
   /** Default 0 (ephemeral). */
   port?: number;
-  /** Stripe account id reported by GET /v1/account. Default: a generated 'acct_…'. */
+  /** Stripe account id reported by GET /v1/account. Default: a generated 'acct_…' (or the state file's). */
   accountId?: string;
+  /**
+   * A JSON file the state (account, customers, setup intents, ephemeral keys, idempotent results)
+   * is kept in: loaded at start when it exists, written shortly after each change and on close.
+   * Unset: in memory only.
+   */
+  statePath?: string;
   /** Lifetime of new ephemeral keys (their `expires`), seconds. Default 3600, as on Stripe. */
   ephemeralKeyTtlSeconds?: number;
   /** Lifetime of new customer sessions (their `expires_at`), seconds. Default 1800, as on Stripe. */

@@ -6,7 +6,7 @@
  */
 
 /** How a developer gets a token the sandbox gateway accepts (`scripts/token.ts`). */
-export const DEV_TOKEN_COMMAND = 'npm run token -- --sub user_1 --email a@example.com';
+export const DEV_TOKEN_COMMAND = 'npm run token -- --sub user_2 --email b@example.com';
 
 export const GRAPHIQL_MUTATION_OPERATION = 'SaveCard';
 export const GRAPHIQL_SESSION_OPERATION = 'CustomerSession';
@@ -16,8 +16,10 @@ export const GRAPHIQL_PAYMENT_METHODS_OPERATION = 'SavedCards';
 // Lines fit the editor's width in GraphiQL's layout on a 1440-pixel screen (56 characters).
 const SIGN_IN_HINT: Record<'sandbox' | 'configured', string[]> = {
   sandbox: [
-    '# Signed in: put a bearer token in Headers (below).',
-    '# Sandbox mode: mint one in a terminal with',
+    '# Sandbox mode: Headers (below) holds a development',
+    '# token for user_1, so ▶ runs signed in. Delete the',
+    '# Authorization line to call as a guest; mint a token',
+    '# for another user in a terminal with',
     `#   ${DEV_TOKEN_COMMAND}`,
   ],
   configured: ['# Signed in: put a bearer JWT from your identity', '# provider in Headers (below).'],
@@ -26,7 +28,7 @@ const SIGN_IN_HINT: Record<'sandbox' | 'configured', string[]> = {
 export function graphiqlMutationDocument(sandbox: boolean): string {
   return `# Save a card: a Stripe customer, an ephemeral key and
 # a SetupIntent for PaymentSheet. Press ▶ to run it.
-# No token: you are a guest (a new customer per call).
+# A guest (no token) gets a new customer per call.
 ${SIGN_IN_HINT[sandbox ? 'sandbox' : 'configured'].join('\n')}
 # Optional input: stripeVersion ("2024-06-20": your
 # client SDK's Stripe API version), idempotencyKey,
@@ -137,14 +139,22 @@ query ${GRAPHIQL_PAYMENT_METHODS_OPERATION} {
 `;
 
 /**
- * The headers editor reads JSON with comments: the token line is a comment, so the default
- * document runs as a guest until the developer fills it in.
+ * The headers editor reads JSON with comments. Sandbox mode: the development token is in force,
+ * so the first ▶ runs signed in. Elsewhere the token line is a comment, and the document runs as
+ * a guest until the developer fills it in.
  */
-export function graphiqlDefaultHeaders(sandbox: boolean): string {
-  const mint = sandbox ? 'Sandbox mode: npm run token -- --sub user_1' : 'A JWT from your identity provider.';
+export function graphiqlDefaultHeaders(sandboxToken: string | undefined): string {
+  if (sandboxToken !== undefined) {
+    return `{
+  // Sandbox mode: signed in as user_1 with a development
+  // token. Delete the next line to call as a guest.
+  "Authorization": "Bearer ${sandboxToken}"
+}
+`;
+  }
   return `{
-  // Signed in: uncomment the next line, with your token.
-  // ${mint}
+  // Signed in: uncomment the Authorization line below and
+  // put a JWT from your identity provider in place of <token>.
   // "Authorization": "Bearer <token>"
 }
 `;

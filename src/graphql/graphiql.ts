@@ -10,18 +10,25 @@ import {
 export interface GraphiQLPageOptions {
   /** Sandbox mode: the page tells how to mint a development token. */
   sandbox: boolean;
+  /** Sandbox mode: the development token every tab's Authorization header holds. */
+  token?: string | undefined;
 }
 
 /**
  * Yoga's GraphiQL opens its first tab with `query` (a `?query=` in the address wins), else its own
  * welcome text: `defaultQuery` only fills new tabs. `query` is missing from GraphiQLOptions' type.
  */
-type YogaGraphiQLOptions = GraphiQLOptions & { query?: string };
+export type YogaGraphiQLOptions = GraphiQLOptions & { query?: string };
 
-/** The GraphiQL page's options: the mutation tab first (▶ runs it), then the session, viewer and saved-card tabs. */
-export function graphiqlOptions({ sandbox }: GraphiQLPageOptions): YogaGraphiQLOptions {
+/**
+ * The GraphiQL page's options: the mutation tab first (▶ runs it), then the session, viewer and
+ * saved-card tabs. In sandbox mode every tab, new ones included, opens with the development token
+ * in its headers, and the headers are kept across reloads (GraphiQL's localStorage); elsewhere a
+ * real bearer token is never written to the browser's storage.
+ */
+export function graphiqlOptions({ sandbox, token }: GraphiQLPageOptions): YogaGraphiQLOptions {
   const mutation = graphiqlMutationDocument(sandbox);
-  const headers = graphiqlDefaultHeaders(sandbox);
+  const headers = graphiqlDefaultHeaders(token);
   return {
     title: 'stripe-setup-gateway',
     query: mutation,
@@ -34,23 +41,17 @@ export function graphiqlOptions({ sandbox }: GraphiQLPageOptions): YogaGraphiQLO
       { query: GRAPHIQL_PAYMENT_METHODS_DOCUMENT, headers },
     ],
     defaultEditorToolsVisibility: 'headers',
-    shouldPersistHeaders: false,
+    shouldPersistHeaders: sandbox,
   };
 }
-
-let rendered: { key: string; page: string } | undefined;
 
 /**
  * GraphiQL served from the gateway itself: @graphql-yoga/render-graphiql inlines GraphiQL, its
  * editor workers, styles and fonts into the page, so loading it needs no CDN (yoga's default page
- * loads its scripts from unpkg). The page is ~9 MB: loaded on the first view only (an instance
- * that never serves it saves ~35 MB), then built once per set of options.
+ * loads its scripts from unpkg). Imported on the first view only: an instance that never serves
+ * the page saves ~35 MB. ./graphiql-route.ts keeps the result, compressed.
  */
 export async function renderSelfHostedGraphiQL(options: GraphiQLOptions): Promise<string> {
-  const key = JSON.stringify(options);
-  if (rendered?.key !== key) {
-    const { renderGraphiQL } = await import('@graphql-yoga/render-graphiql');
-    rendered = { key, page: renderGraphiQL(options) };
-  }
-  return rendered.page;
+  const { renderGraphiQL } = await import('@graphql-yoga/render-graphiql');
+  return renderGraphiQL(options);
 }

@@ -12,36 +12,33 @@ import { exposurePlugins } from './exposure.js';
 import { maskGatewayError } from './mask-error.js';
 import type { GraphQLContext } from '../schema/context.js';
 import { schema } from '../schema/index.js';
-import { graphiqlOptions, renderSelfHostedGraphiQL } from './graphiql.js';
 
 export interface GraphQLServerOptions {
   services: GatewayServices;
   authenticate: Authenticate;
-  graphiql: boolean;
   /** GRAPHQL_INTROSPECTION: introspection answered and field names suggested. */
   introspection: boolean;
-  /** Sandbox mode: GraphiQL tells how to mint a development token. */
-  sandbox: boolean;
   logger: Logger;
+  /** More plugins (tracing's), after the gateway's own. */
+  plugins?: Plugin[];
 }
 
 type ServerContext = { req: Request; res: Response };
 
-/** Results carry secrets: no cache may keep them. The GraphiQL page carries none and is 9 MB. */
+/** Results carry secrets: no cache may keep them. */
 const noStore: Plugin = {
   onResponse: ({ response }) => {
-    if (!response.headers.get('content-type')?.startsWith('text/html')) response.headers.set('Cache-Control', 'no-store');
+    response.headers.set('Cache-Control', 'no-store');
   },
 };
 
-export function createGraphQLServer({ services, authenticate, graphiql, introspection, sandbox, logger }: GraphQLServerOptions) {
+export function createGraphQLServer({ services, authenticate, introspection, logger, plugins = [] }: GraphQLServerOptions) {
   return createYoga<ServerContext, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
-    graphiql: graphiql && graphiqlOptions({ sandbox }),
-    // Self-hosted: the page needs nothing from a CDN (yoga's default loads GraphiQL from unpkg).
-    renderGraphiQL: renderSelfHostedGraphiQL,
+    // GraphiQL is served before yoga, compressed and cached (./graphiql-route.ts).
+    graphiql: false,
     // Masked in every mode: yoga's development mode would add messages and stacks to answers.
     maskedErrors: { isDev: false, maskError: maskGatewayError },
     logging: {
@@ -54,7 +51,13 @@ export function createGraphQLServer({ services, authenticate, graphiql, introspe
     cors: false,
     // graphql-jit compiles each document once (yoga's parse cache hands back the same document
     // object) into a function, instead of graphql-js walking the operation on every call.
-    plugins: [noStore, ...abuseLimits, ...exposurePlugins({ introspection }), useGraphQlJit({}, { onError: (error) => logger.warn({ err: error }, 'graphql-jit could not compile a document') })],
+    plugins: [
+      noStore,
+      ...abuseLimits,
+      ...exposurePlugins({ introspection }),
+      ...plugins,
+      useGraphQlJit({}, { onError: (error) => logger.warn({ err: error }, 'graphql-jit could not compile a document') }),
+    ],
     context: async ({ request, req }) => ({
       services,
       caller: {

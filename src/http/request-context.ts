@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { isSpanContextValid, trace } from '@opentelemetry/api';
 import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
 
@@ -23,7 +24,10 @@ export function requestContext(logger: Logger): RequestHandler {
     const incoming = req.get('x-request-id');
     const requestId = incoming && INCOMING_ID.test(incoming) ? incoming : randomUUID();
     res.locals.requestId = requestId;
-    lazyChildLogger(res.locals, logger, requestId);
+    // Tracing on: the request's server span is active here; its trace id joins the log lines.
+    const span = trace.getActiveSpan()?.spanContext();
+    const traceId = span && isSpanContextValid(span) ? span.traceId : undefined;
+    lazyChildLogger(res.locals, logger, traceId ? { requestId, traceId } : { requestId });
     res.setHeader('X-Request-Id', requestId);
     // Logging off at `info` (LOG_LEVEL=warn, silent, …): no line to write, so nothing to time.
     if (logger.isLevelEnabled('info')) {
@@ -45,12 +49,12 @@ export function requestContext(logger: Logger): RequestHandler {
  * `res.locals.logger`, made on first use: most requests log nothing but their finish line, and a
  * pino child costs an object graph and a serialised binding per request.
  */
-function lazyChildLogger(locals: Express.Locals, logger: Logger, requestId: string): void {
+function lazyChildLogger(locals: Express.Locals, logger: Logger, bindings: { requestId: string; traceId?: string }): void {
   let child: Logger | undefined;
   Object.defineProperty(locals, 'logger', {
     configurable: true,
     enumerable: true,
-    get: () => (child ??= logger.child({ requestId })),
+    get: () => (child ??= logger.child(bindings)),
     set: (replacement: Logger) => {
       child = replacement;
     },

@@ -15,6 +15,15 @@ export const ALLOW_REDISPLAY_FILTERS: Array<'always' | 'limited' | 'unspecified'
  * or element shows its "save" choice), and remove them. The Customer Sheet always saves
  * (that is all it does), so it has no save switch.
  */
+/** Every component lists all saved cards and lets the shopper remove them. */
+const LIST_AND_REMOVE = {
+  payment_method_allow_redisplay_filters: ALLOW_REDISPLAY_FILTERS,
+  payment_method_remove: 'enabled',
+} as const;
+
+/** The mobile sheet and the web element also show saved cards for reuse and offer to save new ones. */
+const REDISPLAY_AND_SAVE = { ...LIST_AND_REMOVE, payment_method_redisplay: 'enabled', payment_method_save: 'enabled' } as const;
+
 export function customerSessionComponents(
   component: CustomerSessionComponent,
   usage: SetupIntentUsage,
@@ -25,10 +34,7 @@ export function customerSessionComponents(
         mobile_payment_element: {
           enabled: true,
           features: {
-            payment_method_allow_redisplay_filters: ALLOW_REDISPLAY_FILTERS,
-            payment_method_redisplay: 'enabled',
-            payment_method_remove: 'enabled',
-            payment_method_save: 'enabled',
+            ...REDISPLAY_AND_SAVE,
             // A card the shopper chose to save is theirs to see again, in any component.
             payment_method_save_allow_redisplay_override: 'always',
           },
@@ -39,10 +45,7 @@ export function customerSessionComponents(
         payment_element: {
           enabled: true,
           features: {
-            payment_method_allow_redisplay_filters: ALLOW_REDISPLAY_FILTERS,
-            payment_method_redisplay: 'enabled',
-            payment_method_remove: 'enabled',
-            payment_method_save: 'enabled',
+            ...REDISPLAY_AND_SAVE,
             // Used when the element later confirms a PaymentIntent; a SetupIntent carries its own usage.
             payment_method_save_usage: usage,
           },
@@ -52,7 +55,7 @@ export function customerSessionComponents(
       return {
         customer_sheet: {
           enabled: true,
-          features: { payment_method_allow_redisplay_filters: ALLOW_REDISPLAY_FILTERS, payment_method_remove: 'enabled' },
+          features: LIST_AND_REMOVE,
         },
       };
   }

@@ -47,10 +47,17 @@ export const OPENAPI_DOCUMENT: OpenAPIV3_1.Document = {
       'The one operation of Spree Commerce’s [Storefront API](https://github.com/spree/spree/blob/main/docs/api-reference/storefront.yaml) ' +
       'that stripe-setup-gateway serves, wire-compatible with Spree so that legacy clients keep working unchanged. ' +
       'The same operation is the GraphQL mutation `createStripeSetupIntent` at `POST /graphql`.',
+    // The operation, its texts and its example are Spree's, under Spree's license (as in its spec).
+    license: { name: 'BSD-3-Clause', url: 'https://github.com/spree/spree/blob/main/LICENSE.md' },
   },
   servers: [{ url: '/', description: 'this gateway' }],
   security: [],
-  tags: [{ name: 'Stripe' }],
+  tags: [
+    {
+      name: 'Stripe',
+      description: 'Saving a shopper’s payment method with Stripe: a customer, an ephemeral key and a SetupIntent.',
+    },
+  ],
   paths: {
     [SETUP_INTENTS_PATH]: {
       post: {

@@ -2,12 +2,15 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import Stripe from 'stripe';
 import { DeadlineHttpClient } from './deadline-http-client.js';
+import { TracedStripeHttpClient } from './traced-http-client.js';
 
 export interface StripeClientOptions {
   secretKey: string;
   timeoutMs: number;
   /** Stripe's own API when unset; an emulator, stripe-mock or a proxy otherwise. */
   apiBase: URL | undefined;
+  /** OpenTelemetry on: a span per Stripe request (./traced-http-client.ts). */
+  traced?: boolean;
 }
 
 /** Each POST carries an idempotency key, so a retried create never doubles an object. */
@@ -20,17 +23,17 @@ export const STRIPE_MAX_NETWORK_RETRIES = 2;
  */
 const MAX_SOCKETS = 256;
 
-export function createStripeClient({ secretKey, timeoutMs, apiBase }: StripeClientOptions): Stripe {
+export function createStripeClient({ secretKey, timeoutMs, apiBase, traced = false }: StripeClientOptions): Stripe {
   const protocol = apiBase?.protocol === 'http:' ? 'http' : 'https';
   const agentOptions = { keepAlive: true, maxSockets: MAX_SOCKETS };
+  const nodeClient = Stripe.createNodeHttpClient(protocol === 'http' ? new HttpAgent(agentOptions) : new HttpsAgent(agentOptions));
   const stripe = new Stripe(secretKey, {
     apiVersion: Stripe.API_VERSION,
     maxNetworkRetries: STRIPE_MAX_NETWORK_RETRIES,
     timeout: timeoutMs,
     telemetry: false,
-    httpClient: new DeadlineHttpClient(
-      Stripe.createNodeHttpClient(protocol === 'http' ? new HttpAgent(agentOptions) : new HttpsAgent(agentOptions)),
-    ),
+    // Tracing on: a span per attempt that really starts (beneath the deadline's check).
+    httpClient: new DeadlineHttpClient(traced ? new TracedStripeHttpClient(nodeClient) : nodeClient),
     appInfo: { name: 'stripe-setup-gateway' },
     ...(apiBase && {
       host: apiBase.hostname,

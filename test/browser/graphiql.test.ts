@@ -1,9 +1,13 @@
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mintToken, SANDBOX_JWT_SECRET } from '../../src/auth/dev-token.js';
 import { DEV_TOKEN_COMMAND } from '../../src/graphql/graphiql-document.js';
+import { SANDBOX_USER } from '../../src/sandbox.js';
 import { chromiumAvailable, launchChromium, type Browser } from './chromium.js';
 import { startSandboxGateway, type SandboxGateway } from './sandbox-gateway.js';
 
@@ -17,6 +21,34 @@ const README_SCREENSHOT = join(ROOT, 'docs/graphiql.png');
 async function editorText(page: Page, editor: string): Promise<string> {
   const text = await page.locator(`${editor} .view-lines`).innerText();
   return text.replace(/\u00a0/g, ' ');
+}
+
+/**
+ * A web app under development on another port of this machine: its page calls the gateway's REST
+ * path and GraphQL with a bearer token (so the browser sends a CORS preflight) and leaves what it
+ * got in `window.outcome`.
+ */
+async function startLocalWebApp(gatewayUrl: string) {
+  const token = await mintToken(SANDBOX_USER, { secret: SANDBOX_JWT_SECRET });
+  const html = `<!doctype html><meta charset="utf-8"><title>web app</title><script>
+    const headers = { authorization: 'Bearer ${token}', 'content-type': 'application/json' };
+    const call = (path, body) => fetch('${gatewayUrl}' + path, { method: 'POST', headers, body: JSON.stringify(body) })
+      .then(async (response) => ({ status: response.status, body: await response.json() }));
+    Promise.all([
+      call('/api/v2/storefront/stripe/setup_intents', {}),
+      call('/graphql', { query: '{ viewer { signedIn userId } }' }),
+    ]).then(([rest, graphql]) => { window.outcome = { rest, graphql }; },
+            (error) => { window.outcome = { rest: { status: String(error) }, graphql: { status: 0 } }; });
+  </script>`;
+  const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(html));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  const close = () =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections(); // the browser's keep-alive socket
+    });
+  return { url, origin: new URL(url).origin, close };
 }
 
 const QUERY_EDITOR = '.graphiql-query-editor';
@@ -44,7 +76,7 @@ describe.runIf(chromiumAvailable())('GraphiQL in a real browser, offline', () =>
 
   it('runs the default mutation from /graphql and shows a StripeSetupIntent, asking no other host for anything', async () => {
     // Launched here, not in a hook: in CI a missing Chromium fails this test, it never skips it.
-    browser = await launchChromium();
+    browser ??= await launchChromium();
     // Everything the browser asks for, from any page or worker of the profile.
     browser.context.on('request', (request) => requests.push(request));
     browser.context.on('weberror', (error) => pageErrors.push(String(error.error())));
@@ -61,12 +93,12 @@ describe.runIf(chromiumAvailable())('GraphiQL in a real browser, offline', () =>
     // The first tab holds the mutation alone, so ▶ runs it without asking which operation.
     await expect.poll(() => editorText(page, QUERY_EDITOR), { timeout: 15_000 }).toContain('mutation SaveCard {');
     expect((await page.locator('.graphiql-tab').allInnerTexts()).map((tab) => tab.trim())).toEqual(['SaveCard', 'CustomerSession', 'Me', 'SavedCards']);
-    // Sandbox mode: the page tells how to mint a development token, and where it goes.
+    // Sandbox mode: the headers already hold a development token, and the document says so.
     expect(await editorText(page, QUERY_EDITOR)).toContain(DEV_TOKEN_COMMAND);
     const headers = await editorText(page, HEADERS_EDITOR);
-    expect(headers).toContain('// "Authorization": "Bearer <token>"');
-    expect(headers).toContain('npm run token -- --sub user_1');
+    expect(headers).toMatch(/^\s*"Authorization": "Bearer ey/m);
 
+    // The first ▶ runs signed in: nothing copied, nothing typed.
     await page.locator('button.graphiql-execute-button').click();
     await expect.poll(() => editorText(page, RESULT_PANEL), { timeout: 15_000 }).toContain('StripeSetupIntent');
 
@@ -75,6 +107,7 @@ describe.runIf(chromiumAvailable())('GraphiQL in a real browser, offline', () =>
     const customers = gateway.emulator.customers();
     expect(customers).toHaveLength(1);
     expect(customers[0]?.id).toMatch(/^cus_/);
+    expect(customers[0]?.metadata.user_id).toBe('user_1');
     // The panel wraps long values; none of them has whitespace of its own.
     const compact = result.replace(/\s+/g, '');
     expect(compact).toContain('"__typename":"StripeSetupIntent"');
@@ -96,5 +129,33 @@ describe.runIf(chromiumAvailable())('GraphiQL in a real browser, offline', () =>
     const posts = fetched().filter(({ method, url }) => method === 'POST' && url === `${origin}/graphql`);
     expect(posts.length).toBeGreaterThanOrEqual(2);
     expect(pageErrors).toEqual([]);
-  }, 60_000); // a 9 MB page to parse, next to the rest of the suite
+
+    // A new tab opens signed in too, and a reload keeps every tab's headers.
+    await page.locator('button.graphiql-tab-add').click();
+    await expect.poll(() => page.locator('.graphiql-tab').count()).toBe(5);
+    await expect.poll(() => editorText(page, HEADERS_EDITOR), { timeout: 10_000 }).toMatch(/"Authorization": "Bearer ey/);
+    await page.reload({ waitUntil: 'load' });
+    await expect.poll(() => page.locator('.graphiql-tab').count(), { timeout: 15_000 }).toBe(5);
+    await expect.poll(() => editorText(page, HEADERS_EDITOR), { timeout: 15_000 }).toMatch(/"Authorization": "Bearer ey/);
+  }, 90_000); // a 9 MB page to parse, twice, next to the rest of the suite
+
+  it('lets a web app on another local port call both surfaces (CORS for http://127.0.0.1:* and localhost:*)', async () => {
+    const app = await startLocalWebApp(gateway.url);
+    browser ??= await launchChromium();
+    try {
+      const page = await browser.context.newPage();
+      await page.goto(app.url, { waitUntil: 'load' });
+      const outcome = () => page.evaluate(() => (window as unknown as { outcome?: { rest: any; graphql: any } }).outcome);
+      await expect.poll(outcome, { timeout: 15_000 }).toBeDefined();
+      const { rest, graphql } = (await outcome())!;
+      expect(rest.status).toBe(200);
+      expect(rest.body.customer_id).toMatch(/^cus_/);
+      expect(graphql.status).toBe(200);
+      expect(graphql.body.data.viewer).toMatchObject({ signedIn: true, userId: 'user_1' });
+      // The preflight for the Authorization header was answered for this origin.
+      expect(app.origin).not.toBe(new URL(gateway.url).origin);
+    } finally {
+      await app.close();
+    }
+  }, 60_000);
 });

@@ -12,7 +12,7 @@ export async function startSandboxGateway(env: Record<string, string> = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'gateway-sandbox-'));
   const logger = pino({ level: 'silent' });
   const sandbox = await enterSandboxMode(loadConfig({ DATABASE_URL: `sqlite:${join(dir, 'gateway.sqlite')}`, ...env }), logger);
-  const app = await buildApp(sandbox.config, logger);
+  const app = await buildApp(sandbox.config, logger, { emulator: sandbox.emulator });
   const server = await listen(app.handler, 0, '127.0.0.1');
   sandbox.deliverWebhooksTo(server.url);
   return {

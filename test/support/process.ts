@@ -1,5 +1,8 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, type ChildProcess, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { DEFAULT_EMULATOR_SECRET_KEY } from '../../src/emulator/index.js';
+import { TEST_JWT_SECRET } from './gateway.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const TSX = `${ROOT}node_modules/.bin/tsx`;
@@ -7,6 +10,26 @@ const TSX = `${ROOT}node_modules/.bin/tsx`;
 /** A child with only the variables given (plus PATH): nothing leaks in from the test's own env. */
 export function runTs(script: string, args: string[], env: Record<string, string>): ChildProcessWithoutNullStreams {
   return spawn(TSX, [script, ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env } });
+}
+
+/**
+ * `src/main.ts` in a process of its own, as `npm start` runs it: on 127.0.0.1 (any port), talking
+ * to `stripeApiBase`, with a SQLite file in `dir`; `env` adds or overrides variables.
+ */
+export function runGatewayProcess(
+  stripeApiBase: string,
+  dir: string,
+  env: Record<string, string> = {},
+): ChildProcessWithoutNullStreams {
+  return runTs('src/main.ts', [], {
+    PORT: '0',
+    HOST: '127.0.0.1',
+    STRIPE_SECRET_KEY: DEFAULT_EMULATOR_SECRET_KEY,
+    STRIPE_API_BASE: stripeApiBase,
+    AUTH_JWT_SECRET: TEST_JWT_SECRET,
+    DATABASE_URL: `sqlite:${join(dir, 'gateway.sqlite')}`,
+    ...env,
+  });
 }
 
 export interface Exit {
@@ -43,4 +66,18 @@ export function waitForLog(
     });
     child.on('close', (code) => reject(new Error(`exited with ${code} before the expected log line`)));
   });
+}
+
+/**
+ * Ends a child started through tsx, and the gateway under it: tsx passes SIGTERM on to the node
+ * process it runs (a SIGKILL would end tsx alone and leave the gateway orphaned, still
+ * listening); SIGKILL only if it has not exited within `graceMs`.
+ */
+export async function stopChild(child: ChildProcess, graceMs = 15_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
 }

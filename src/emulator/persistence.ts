@@ -1,0 +1,71 @@
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { PersistedIdempotencyEntry } from './idempotency.js';
+import type { EmulatorState } from './state.js';
+
+/** What the state file holds: the account, every collection of the state, and idempotent results. */
+export interface PersistedEmulator {
+  version: 1;
+  accountId: string;
+  collections: Record<string, { map: Array<[string, unknown]> } | { set: unknown[] }>;
+  idempotency: PersistedIdempotencyEntry[];
+}
+
+/** Every Map and Set of the state, whatever collections it grows. */
+export function collectionsOf(state: EmulatorState): PersistedEmulator['collections'] {
+  const collections: PersistedEmulator['collections'] = {};
+  for (const [name, value] of Object.entries(state)) {
+    if (value instanceof Map) collections[name] = { map: [...value.entries()] };
+    else if (value instanceof Set) collections[name] = { set: [...value.values()] };
+  }
+  return collections;
+}
+
+export function restoreCollections(state: EmulatorState, collections: PersistedEmulator['collections']): void {
+  for (const [name, saved] of Object.entries(collections)) {
+    const target: unknown = (state as unknown as Record<string, unknown>)[name];
+    if (target instanceof Map && 'map' in saved) for (const [key, value] of saved.map) target.set(key, value);
+    else if (target instanceof Set && 'set' in saved) for (const value of saved.set) target.add(value);
+  }
+}
+
+export function readStateFile(path: string): PersistedEmulator | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  const saved = JSON.parse(text) as PersistedEmulator;
+  if (saved.version !== 1) throw new Error(`${path}: unknown emulator state version ${String(saved.version)}`);
+  return saved;
+}
+
+/**
+ * The emulator's state on disk: written a moment after a change (changes in a burst make one
+ * write), atomically (a new file renamed over the old), and at once on close.
+ */
+export class StateFile {
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly path: string,
+    private readonly snapshot: () => PersistedEmulator,
+    private readonly debounceMs = 250,
+  ) {}
+
+  changed(): void {
+    this.timer ??= setTimeout(() => this.flush(), this.debounceMs).unref();
+  }
+
+  flush(): void {
+    if (this.timer === undefined) return;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    mkdirSync(dirname(this.path), { recursive: true });
+    const temporary = `${this.path}.${process.pid}.tmp`;
+    writeFileSync(temporary, JSON.stringify(this.snapshot()));
+    renameSync(temporary, this.path);
+  }
+}
