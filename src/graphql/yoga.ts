@@ -49,14 +49,15 @@ export function createGraphQLServer({ services, authenticate, introspection, log
     },
     // CORS is the Express app's, from the configured allow-list: yoga's own would allow any origin.
     cors: false,
-    // graphql-jit compiles each document once (yoga's parse cache hands back the same document
-    // object) into a function, instead of graphql-js walking the operation on every call.
     plugins: [
       noStore,
       ...abuseLimits,
       ...exposurePlugins({ introspection }),
-      ...plugins,
+      // graphql-jit compiles each document once (yoga's parse cache hands back the same document
+      // object) into a function, instead of graphql-js walking the operation on every call.
+      // Before the tracing plugin, which wraps whatever execute function it finds.
       useGraphQlJit({}, { onError: (error) => logger.warn({ err: error }, 'graphql-jit could not compile a document') }),
+      ...plugins,
     ],
     context: async ({ request, req }) => ({
       services,
