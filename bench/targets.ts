@@ -29,6 +29,12 @@ const CPU_TARGETS: Array<{ scenario: ScenarioName; subject: SubjectId; versus: [
   { scenario: 'guest', subject: 'gateway-rest', versus: ['guest', 'parallel-limit'], bound: 2 },
   { scenario: 'spree-token', subject: 'gateway-rest', versus: ['known-user', 'gateway-rest'], bound: 1.1 },
   { scenario: 'spree-token', subject: 'gateway-graphql', versus: ['known-user', 'gateway-graphql'], bound: 1.1 },
+  // No targets: the floor Express and the official SDK set (the Spree-style peer is both and
+  // nothing else), and the gateway against it.
+  { scenario: 'known-user', subject: 'sequential-peer', versus: ['known-user', 'parallel-limit'] },
+  { scenario: 'known-user', subject: 'gateway-rest', versus: ['known-user', 'sequential-peer'] },
+  { scenario: 'new-user', subject: 'gateway-rest', versus: ['new-user', 'sequential-peer'] },
+  { scenario: 'guest', subject: 'gateway-rest', versus: ['guest', 'sequential-peer'] },
   // No target: what a CustomerSession costs beside an ephemeral key, shown.
   { scenario: 'customer-session', subject: 'gateway-graphql', versus: ['known-user', 'gateway-graphql'] },
   { scenario: 'large-store', subject: 'gateway-rest-sqlite-large', versus: ['known-user', 'gateway-rest'], bound: 1.1 },
