@@ -13,12 +13,13 @@ const CACHE_DIR = `${ROOT}node_modules/.cache/stripe-setup-gateway-bench/`;
  * Each run compiles into a directory of its own (removed when it exits), so a run never starts a
  * server from files another run is rewriting. Returns the compiled servers' directory.
  */
-export function compileServers(): string {
-  const outDir = `${CACHE_DIR}run-${process.pid}/`;
+export function compileServers(root = ROOT, name = `run-${process.pid}`): string {
+  const outDir = `${CACHE_DIR}${name}/`;
   process.on('exit', () => rmSync(outDir, { recursive: true, force: true }));
   try {
-    execFileSync(`${ROOT}node_modules/.bin/tsc`, ['-p', 'bench/tsconfig.build.json', '--outDir', outDir], {
-      cwd: ROOT,
+    // `root`: another checkout (bench/ab.ts compiles the base of a comparison from one).
+    execFileSync(`${ROOT}node_modules/.bin/tsc`, ['-p', `${root}bench/tsconfig.build.json`, '--outDir', outDir], {
+      cwd: root,
       stdio: 'pipe',
     });
   } catch (error) {
@@ -32,8 +33,8 @@ export function compileServers(): string {
  * The Node flags `npm start` gives the gateway (`node --enable-source-maps dist/main.js` →
  * `--enable-source-maps`), read from package.json so the bench always runs what production runs.
  */
-export function startScriptFlags(): string[] {
-  const { scripts } = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { scripts: Record<string, string> };
+export function startScriptFlags(root = ROOT): string[] {
+  const { scripts } = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { scripts: Record<string, string> };
   const words = (scripts.start ?? '').trim().split(/\s+/);
   const flags: string[] = [];
   for (const word of words.slice(words.indexOf('node') + 1)) {

@@ -6,7 +6,7 @@ export interface LoadOptions {
   requests: LoadRequest[];
   /** Run for this long… */
   seconds?: number;
-  /** …or until this many answers. */
+  /** …or until this many answers (then `seconds`, when given, is a cap). */
   amount?: number;
 }
 
@@ -33,6 +33,7 @@ export async function runLoad({ url, connections, requests, seconds, amount }: L
   const started = performance.now();
   // The run ends on autocannon's next tick after the last answer: count time to that answer only.
   let lastAnswer = started;
+  let cap: NodeJS.Timeout | undefined;
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(
       {
@@ -49,7 +50,8 @@ export async function runLoad({ url, connections, requests, seconds, amount }: L
       lastAnswer = performance.now();
       if (statusCode >= 200 && statusCode < 300) latencies.push(responseTime);
     });
-  });
+    if (amount !== undefined && seconds !== undefined) cap = setTimeout(() => instance.stop(), seconds * 1000);
+  }).finally(() => clearTimeout(cap));
   const elapsed = (lastAnswer - started) / 1000;
   latencies.sort((a, b) => a - b);
   const failedStatuses: Record<string, number> = {};

@@ -3,9 +3,21 @@ import Stripe from 'stripe';
 import { DEFAULT_EMULATOR_SECRET_KEY } from '../src/emulator/index.js';
 import { startChild, type BenchChild } from './children.js';
 import { runLoad } from './load.js';
-import { SERVERS, type ProcessStats, type ServerName, type StripeCallCounts } from './protocol.js';
-import type { CellResult, LeakResult } from './results.js';
-import { baseRequest, loadRequests, readAnswer, SCENARIOS, SUBJECTS, type Scenario, type SubjectId, type Tokens } from './scenarios.js';
+import { scratchDatabase, seedLargeStore, type ScratchDatabase } from './large-store.js';
+import type { ProcessStats, StripeCallCounts } from './protocol.js';
+import type { CellResult, LargeStoreSeeding, LeakResult } from './results.js';
+import {
+  baseRequest,
+  INSTANCES,
+  loadRequests,
+  readAnswer,
+  SCENARIOS,
+  SUBJECTS,
+  type InstanceName,
+  type Scenario,
+  type SubjectId,
+  type Tokens,
+} from './scenarios.js';
 import type { BenchSettings } from './settings.js';
 import { BENCH_JWT_SECRET } from './tokens.js';
 
@@ -17,10 +29,16 @@ const USER_RATE_LIMIT_PER_MINUTE = '100000000';
 const MB = 1024 * 1024;
 
 /** A server under test and the emulator only it talks to, both fresh. */
-interface Pair {
+export interface Pair {
   server: BenchChild;
   emulator: BenchChild;
+  /** A large store's scratch database, dropped with the pair. */
+  database?: ScratchDatabase;
+  seeding?: LargeStoreSeeding;
 }
+
+/** Customers in a large store's emulator; its million users are mapped onto them in turn. */
+const LARGE_STORE_CUSTOMERS = 64;
 
 /** What every server under test is configured with: the gateway's variable names. */
 function serverEnv(emulatorUrl: string): Record<string, string> {
@@ -36,38 +54,78 @@ function serverEnv(emulatorUrl: string): Record<string, string> {
   };
 }
 
-async function startPair(name: ServerName, latencyMs: number, settings: BenchSettings, extraFlags: string[] = []): Promise<Pair> {
+export async function startPair(
+  instance: InstanceName,
+  latencyMs: number,
+  settings: BenchSettings,
+  extraFlags: string[] = [],
+): Promise<Pair> {
   const emulator = await startChild(settings.serversDir, 'emulator', { BENCH_EMULATOR_LATENCY_MS: String(latencyMs) });
+  const { server: name, database: kind, seeded } = INSTANCES[instance];
   const profile = settings.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${settings.profileDir}`] : [];
   const flags = name === 'gateway' ? [...settings.gatewayNodeFlags, ...profile, ...extraFlags] : [];
-  const server = await startChild(settings.serversDir, name, serverEnv(emulator.url), flags);
-  return { server, emulator };
+  const env = { ...serverEnv(emulator.url), ...(name === 'gateway' && settings.gatewayEnv) };
+  if (!kind) return { server: await startChild(settings.serversDir, name, env, flags), emulator };
+  let database: ScratchDatabase | undefined;
+  try {
+    database = await scratchDatabase(kind, settings.postgresUrl);
+    const seeding = seeded ? await seedFor(emulator.url, database.url, settings.largeStoreUsers) : undefined;
+    const server = await startChild(settings.serversDir, name, { ...env, BENCH_DATABASE_URL: database.url }, flags);
+    return { server, emulator, database, seeding };
+  } catch (error) {
+    await database?.drop();
+    await emulator.stop();
+    throw error;
+  }
 }
 
-async function stopPair({ server, emulator }: Pair): Promise<void> {
+/** Customers made in this emulator, and the store filled with `users` mapped onto them. */
+async function seedFor(emulatorUrl: string, databaseUrl: string, users: number): Promise<LargeStoreSeeding> {
+  const api = new URL(emulatorUrl);
+  const stripe = new Stripe(DEFAULT_EMULATOR_SECRET_KEY, { host: api.hostname, port: api.port, protocol: 'http' });
+  const account = await stripe.accounts.retrieveCurrent();
+  const customers: string[] = [];
+  for (let i = 0; i < LARGE_STORE_CUSTOMERS; i++) customers.push((await stripe.customers.create()).id);
+  // The gateway's scope for this emulator's test-mode key (src/stripe/account-scope.ts).
+  const seconds = await seedLargeStore(databaseUrl, `${account.id}:test`, customers, users);
+  return { users, ...seconds };
+}
+
+export async function stopPair({ server, emulator, database }: Pair): Promise<void> {
   await server.stop();
   await emulator.stop();
+  await database?.drop();
 }
 
-/** Stores every known user's customer, and proves each surface answers correctly before it is timed. */
-async function prime(name: ServerName, url: string, tokens: Tokens): Promise<void> {
+/**
+ * Stores every known user's customer (and, on the gateway, signs in every Spree shopper: the
+ * token cache is warm), and proves each surface answers correctly before it is timed.
+ */
+export async function prime(instance: InstanceName, url: string, tokens: Tokens, sessions = true): Promise<void> {
+  const name = INSTANCES[instance].server;
   const surfaces = name === 'gateway' ? (['rest', 'graphql'] as const) : (['rest'] as const);
-  const call = async (surface: 'rest' | 'graphql', token: string | undefined) => {
-    const { path, headers, body } = baseRequest(surface);
+  const call = async (surface: 'rest' | 'graphql', token: string | undefined, scenario?: 'customer-session') => {
+    const { path, headers, body } = baseRequest(surface, scenario);
     const response = await fetch(`${url}${path}`, {
       method: 'POST',
       headers: { ...headers, ...(token && { authorization: `Bearer ${token}` }) },
       body,
     });
-    const problem = readAnswer(surface, response.status, await response.text());
+    const problem = readAnswer(surface, response.status, await response.text(), scenario);
     if (problem) throw new Error(`${name} ${surface}: ${problem}`);
   };
-  const queue = [...tokens.known];
+  if (INSTANCES[instance].seeded) {
+    // A large store: its users are stored already.
+    for (let i = 0; i < 8; i++) await call('rest', tokens.stored());
+    return;
+  }
+  const queue = [...tokens.known, ...(name === 'gateway' ? tokens.spree : [])];
   await Promise.all(
     Array.from({ length: 8 }, async () => {
       for (let token = queue.shift(); token !== undefined; token = queue.shift()) await call('rest', token);
     }),
   );
+  if (name === 'gateway' && sessions) await call('graphql', tokens.known[0], 'customer-session');
   for (const surface of surfaces) {
     await call(surface, tokens.known[0]);
     await call(surface, tokens.fresh());
@@ -75,7 +133,7 @@ async function prime(name: ServerName, url: string, tokens: Tokens): Promise<voi
   }
 }
 
-async function measureCell(
+export async function measureCell(
   latencyMs: number,
   scenario: Scenario,
   subject: SubjectId,
@@ -84,12 +142,13 @@ async function measureCell(
   settings: BenchSettings,
 ): Promise<CellResult> {
   const { server, emulator } = pair;
-  const load = async (seconds: number) => {
+  const load = async (seconds: number, amount?: number) => {
     const result = await runLoad({
       url: server.url,
       connections: settings.connections,
       requests: loadRequests(subject, scenario.name, tokens),
       seconds,
+      amount,
     });
     // autocannon hangs up on calls still in flight; the server finishes them regardless. Let it,
     // so their CPU and Stripe calls are not counted in the next window.
@@ -100,7 +159,7 @@ async function measureCell(
   await server.call('reset-peak');
   await emulator.call('stripe-calls');
   const [serverBefore, emulatorBefore] = [await server.stats(), await emulator.stats()];
-  const result = await load(settings.measureSeconds);
+  const result = await load(settings.measureSeconds, settings.measureAnswers);
   const [serverAfter, emulatorAfter] = [await server.stats(), await emulator.stats()];
   const calls = await emulator.call<StripeCallCounts>('stripe-calls');
   const totalCalls = Object.values(calls.byRoute).reduce((sum, count) => sum + count, 0);
@@ -137,18 +196,24 @@ export async function measureBlock(
   settings: BenchSettings,
   onCell: (cell: CellResult) => void,
 ): Promise<CellResult[]> {
-  const pairs = new Map<ServerName, Pair>();
+  const pairs = new Map<InstanceName, Pair>();
+  const scenarios = SCENARIOS.filter((s) => settings.scenarios.includes(s.name));
+  const measured = (subject: SubjectId) => settings.postgresUrl !== undefined || INSTANCES[SUBJECTS[subject].instance]!.database !== 'postgres';
+  const instances = [...new Set(scenarios.flatMap((s) => s.subjects.filter(measured).map((subject) => SUBJECTS[subject].instance)))];
   try {
     // Started together (they sit idle until their turn), then primed one by one.
-    const started = await Promise.allSettled(SERVERS.map((name) => startPair(name, latencyMs, settings)));
-    started.forEach((outcome, i) => outcome.status === 'fulfilled' && pairs.set(SERVERS[i]!, outcome.value));
+    const started = await Promise.allSettled(instances.map((instance) => startPair(instance, latencyMs, settings)));
+    started.forEach((outcome, i) => outcome.status === 'fulfilled' && pairs.set(instances[i]!, outcome.value));
     const failed = started.find((outcome) => outcome.status === 'rejected');
     if (failed) throw failed.reason;
-    for (const [name, pair] of pairs) await prime(name, pair.server.url, tokens);
+    const sessions = scenarios.some((scenario) => scenario.name === 'customer-session');
+    for (const [instance, pair] of pairs) await prime(instance, pair.server.url, tokens, sessions);
     const cells: CellResult[] = [];
-    for (const scenario of SCENARIOS.filter((s) => settings.scenarios.includes(s.name))) {
-      for (const subject of scenario.subjects) {
-        const cell = await measureCell(latencyMs, scenario, subject, pairs.get(SUBJECTS[subject].server)!, tokens, settings);
+    for (const scenario of scenarios) {
+      for (const subject of scenario.subjects.filter(measured)) {
+        const pair = pairs.get(SUBJECTS[subject].instance)!;
+        const cell = await measureCell(latencyMs, scenario, subject, pair, tokens, settings);
+        if (pair.seeding) cell.largeStore = pair.seeding;
         onCell(cell);
         cells.push(cell);
       }
@@ -168,7 +233,7 @@ export async function measureBlock(
 export async function measureLeak(tokens: Tokens, settings: BenchSettings): Promise<LeakResult> {
   const pair = await startPair('gateway', settings.leakLatencyMs, settings, ['--expose-gc']);
   try {
-    await prime('gateway', pair.server.url, tokens);
+    await prime('gateway', pair.server.url, tokens, false);
     await pair.server.call('reset-peak');
     const requests = [
       ...loadRequests('gateway-rest', 'known-user', tokens),

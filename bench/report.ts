@@ -3,7 +3,7 @@ import { SCENARIOS, SUBJECTS } from './scenarios.js';
 
 const COLUMNS = [
   ['scenario', 20],
-  ['server', 16],
+  ['server', 17],
   ['p50 ms', 8],
   ['p99 ms', 8],
   ['req/s', 8],
@@ -55,7 +55,8 @@ export function formatReport(results: BenchResults): string {
     `${machine.cpuModel} × ${machine.cpus}, ${machine.memoryGb} GB, ${machine.os}, Node ${machine.node}; ` +
       `load average ${machine.loadAverageBefore.toFixed(2)} before, ${machine.loadAverageAfter.toFixed(2)} after`,
     `gateway: node ${[...results.settings.gatewayNodeFlags, ''].join(' ')}(as npm start), ` +
-      `GUEST_RATE_LIMIT_PER_MINUTE=${results.settings.guestRateLimitPerMinute}, LOG_LEVEL=silent, fresh SQLite`,
+      `GUEST_RATE_LIMIT_PER_MINUTE=${results.settings.guestRateLimitPerMinute}, LOG_LEVEL=silent, fresh SQLite; ` +
+      `Spree tokens: the account endpoint at ${results.settings.spreeLatencyMs} ms, cache warm`,
     '',
   );
   for (const latencyMs of results.settings.latenciesMs) {
@@ -66,6 +67,18 @@ export function formatReport(results: BenchResults): string {
       previous = cell.scenario;
     }
     out.push('');
+  }
+  const seeded = results.cells.filter((cell) => cell.largeStore);
+  if (seeded.length > 0) {
+    out.push(
+      `Large store: ${results.settings.largeStoreUsers} users with as many idempotency records, known users drawn at random (a fresh JWT verification ` +
+        'nearly every call). Seeding (mappings through importCustomers in batches of 20,000; idempotency records in one INSERT … SELECT):',
+      ...seeded.map(
+        ({ latencyMs, subject, largeStore: seeding }) =>
+          `  ${latencyMs} ms block, ${SUBJECTS[subject].label}: mappings ${seeding!.mappingsSeconds.toFixed(1)} s, idempotency records ${seeding!.idempotencySeconds.toFixed(1)} s`,
+      ),
+      '',
+    );
   }
   const { leak } = results;
   out.push(

@@ -11,6 +11,9 @@ export interface BenchResults {
     warmupSeconds: number;
     measureSeconds: number;
     knownUsers: number;
+    largeStoreUsers: number;
+    /** Spree's account endpoint answers after this long (bench/servers/spree.ts). */
+    spreeLatencyMs: number;
     latenciesMs: number[];
     guestRateLimitPerMinute: string;
     /** Those of `npm start`. */
@@ -46,6 +49,16 @@ export interface CellResult extends LoadResult {
   /** Stripe calls per answer, from the emulator's log (its last 10,000 calls). */
   stripeCallsPerRequest: number;
   stripeCallsFailed: number;
+  /** Large-store cells: how the database was filled. */
+  largeStore?: LargeStoreSeeding;
+}
+
+export interface LargeStoreSeeding {
+  users: number;
+  /** The customer mappings, through the store's importCustomers in batches. */
+  mappingsSeconds: number;
+  /** As many idempotency records, one INSERT … SELECT. */
+  idempotencySeconds: number;
 }
 
 export interface LeakResult {

@@ -2,12 +2,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem, type } from 'node:os';
 import { dirname } from 'node:path';
 import { compileServers, startScriptFlags } from './build.js';
+import { storedUserId } from './large-store.js';
 import { GUEST_RATE_LIMIT_PER_MINUTE, measureBlock, measureLeak } from './measure.js';
 import { formatReport } from './report.js';
 import type { BenchResults, CellResult, MachineInfo } from './results.js';
 import { parseSettings } from './settings.js';
 import { checksOf } from './targets.js';
-import { freshUserTokens, knownUserTokens } from './tokens.js';
+import { SPREE_LATENCY_MS, startSpree } from './spree.js';
+import { freshUserTokens, knownUserTokens, storedUserTokens } from './tokens.js';
 
 /**
  * `npm run bench`: the gateway, the Spree-style sequential peer and the parallel limit, each in
@@ -17,18 +19,24 @@ import { freshUserTokens, knownUserTokens } from './tokens.js';
 // Ctrl-C: exit normally, so the compiled servers' directory is removed (./build.ts); the
 // servers themselves exit when their IPC channel closes.
 process.on('SIGINT', () => process.exit(130));
-const settings = {
-  ...parseSettings(process.argv.slice(2)),
-  serversDir: compileServers(),
-  gatewayNodeFlags: startScriptFlags(),
-};
+const parsed = parseSettings(process.argv.slice(2));
+const serversDir = compileServers();
 const loadAverageBefore = loadavg()[0]!;
-const tokens = { known: await knownUserTokens(settings.knownUsers), fresh: freshUserTokens() };
+const spree = await startSpree(serversDir, parsed.knownUsers);
+const settings = { ...parsed, serversDir, gatewayNodeFlags: startScriptFlags(), gatewayEnv: spree.gatewayEnv };
+const tokens = {
+  known: await knownUserTokens(settings.knownUsers),
+  fresh: freshUserTokens(),
+  spree: spree.tokens,
+  stored: storedUserTokens(settings.largeStoreUsers, storedUserId),
+};
 const resultSettings = {
   connections: settings.connections,
   warmupSeconds: settings.warmupSeconds,
   measureSeconds: settings.measureSeconds,
   knownUsers: settings.knownUsers,
+  largeStoreUsers: settings.largeStoreUsers,
+  spreeLatencyMs: SPREE_LATENCY_MS,
   latenciesMs: settings.latenciesMs,
   guestRateLimitPerMinute: GUEST_RATE_LIMIT_PER_MINUTE,
   gatewayNodeFlags: settings.gatewayNodeFlags,
@@ -40,12 +48,13 @@ for (const latencyMs of settings.latenciesMs) {
   console.error(`measuring at ${latencyMs} ms emulator latency…`);
   cells.push(
     ...(await measureBlock(latencyMs, tokens, settings, (cell) => {
-      console.error(`  ${cell.scenario} · ${cell.subject}: ${cell.requestsPerSecond.toFixed(0)} req/s`);
+      console.error(`  ${cell.scenario} · ${cell.subject}: ${cell.requestsPerSecond.toFixed(0)} req/s, ${cell.serverCpuMsPerRequest.toFixed(3)} ms CPU per answer`);
     })),
   );
 }
 console.error(`leak check: ${settings.leakRequests.join(' then ')} requests…`);
 const leak = await measureLeak(tokens, settings);
+await spree.child.stop();
 
 const cpu = cpus();
 const machine: MachineInfo = {

@@ -19,9 +19,21 @@ export interface BenchSettings {
   scenarios: ScenarioName[];
   connections: number;
   warmupSeconds: number;
+  /** Measured seconds per cell; with `measureAnswers`, the most a cell may take. */
   measureSeconds: number;
-  /** Signed-in users whose customers are stored before the known-user cells. */
+  /**
+   * A cell runs until this many answers (--quick: on a loaded machine a short window may see
+   * none, and a figure of nothing is no smoke test); unset, it runs `measureSeconds`.
+   */
+  measureAnswers: number | undefined;
+  /** Signed-in users whose customers are stored before the known-user cells; as many Spree shoppers. */
   knownUsers: number;
+  /** Users (and idempotency records) in the large-store scenario's database. */
+  largeStoreUsers: number;
+  /** The large store on PostgreSQL: scratch databases are made on this server (BENCH_DATABASE_URL, else TEST_DATABASE_URL); unset, its cells are left out. */
+  postgresUrl: string | undefined;
+  /** Extra environment of the gateway (bench/run.ts: the Spree stand-in). */
+  gatewayEnv: Record<string, string>;
   /** The leak check: RSS after the first count of requests, then after the second (cumulative). */
   leakRequests: [number, number];
   leakLatencyMs: number;
@@ -32,16 +44,20 @@ export const DEFAULT_OUT = fileURLToPath(new URL('./results.json', import.meta.u
 export const QUICK_OUT = join(tmpdir(), 'stripe-setup-gateway-bench-quick.json');
 
 const USAGE = `usage: npm run bench -- [--quick] [--out FILE] [--profile DIR] [--seconds N] [--latency MS,MS] [--scenario NAME,NAME]
-  --quick       a smoke run of a few seconds per block; asserts nothing about targets
+  --quick       a smoke run: 200 answers per cell, a 20,000-user large store; asserts nothing about targets
   --out FILE    results JSON (default bench/results.json; with --quick, a file in the temporary directory)
   --profile DIR write the gateway's V8 CPU profiles (node --cpu-prof) into DIR
-  --seconds N   measured seconds per cell (default 8)
+  --seconds N   measured seconds per cell (default 8; --quick: until 200 answers, 30 s at most)
+  --store-users N  users and idempotency records in the large-store scenario (default 1000000)
   --latency L   emulator latencies in ms, comma-separated (default 25,0)
-  --scenario S  ${SCENARIOS.map((s) => s.name).join(', ')}: comma-separated (default all)`;
+  --scenario S  ${SCENARIOS.map((s) => s.name).join(', ')}: comma-separated (default all)
+The large store on PostgreSQL needs BENCH_DATABASE_URL or TEST_DATABASE_URL (a scratch database is made and dropped).`;
 
-export function parseSettings(argv: string[]): Omit<BenchSettings, 'serversDir' | 'gatewayNodeFlags'> {
+type ParsedSettings = Omit<BenchSettings, 'serversDir' | 'gatewayNodeFlags' | 'gatewayEnv'>;
+
+export function parseSettings(argv: string[], env: NodeJS.ProcessEnv = process.env): ParsedSettings {
   const quick = argv.includes('--quick');
-  const settings: Omit<BenchSettings, 'serversDir' | 'gatewayNodeFlags'> = {
+  const settings: ParsedSettings = {
     quick,
     out: quick ? QUICK_OUT : DEFAULT_OUT,
     profileDir: undefined,
@@ -49,8 +65,11 @@ export function parseSettings(argv: string[]): Omit<BenchSettings, 'serversDir' 
     scenarios: SCENARIOS.map((scenario) => scenario.name),
     connections: 64,
     warmupSeconds: quick ? 0 : 2,
-    measureSeconds: quick ? 0.5 : 8,
+    measureSeconds: quick ? 30 : 8,
+    measureAnswers: quick ? 200 : undefined,
     knownUsers: quick ? 8 : 64,
+    largeStoreUsers: quick ? 20_000 : 1_000_000,
+    postgresUrl: env.BENCH_DATABASE_URL || env.TEST_DATABASE_URL || undefined,
     leakRequests: quick ? [500, 2_500] : [10_000, 50_000],
     leakLatencyMs: 0,
   };
@@ -64,7 +83,10 @@ export function parseSettings(argv: string[]): Omit<BenchSettings, 'serversDir' 
     if (flag === '--quick') continue;
     else if (flag === '--out') settings.out = value();
     else if (flag === '--profile') settings.profileDir = value();
-    else if (flag === '--seconds') settings.measureSeconds = positive(flag, value());
+    else if (flag === '--seconds') {
+      settings.measureSeconds = positive(flag, value());
+      settings.measureAnswers = undefined;
+    } else if (flag === '--store-users') settings.largeStoreUsers = positive(flag, value());
     else if (flag === '--latency') settings.latenciesMs = value().split(',').map((ms) => positive(flag, ms, true));
     else if (flag === '--scenario') settings.scenarios = value().split(',').map(scenarioName);
     else throw new Error(`unknown option ${flag}\n${USAGE}`);

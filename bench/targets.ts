@@ -1,22 +1,39 @@
 import type { CellResult, Check, LeakResult } from './results.js';
-import { SCENARIOS, SUBJECTS, type ScenarioName, type SubjectId } from './scenarios.js';
+import { SCENARIOS, serverOf, SUBJECTS, type ScenarioName, type SubjectId } from './scenarios.js';
 
 type Bound = { op: '<=' | '>='; bound: number };
 type Metric = 'p50' | 'rps';
 
-/** The issue's targets, as ratios of the gateway to a baseline within one run. */
+/**
+ * Issue 13's targets on latency and throughput, as ratios of the gateway to the parallel limit
+ * within one run: at 25 ms, where the limit has CPU to spare, a known user's call over REST
+ * close to it, over GraphQL a little further. The other ratios are shown without a target: on
+ * two cores shared with the load generator and the emulator they follow from CPU per answer,
+ * whose targets are below.
+ */
 function targetFor(latencyMs: number, scenario: ScenarioName, subject: SubjectId, metric: Metric, versus: SubjectId): Bound | undefined {
-  if (latencyMs === 25) {
-    if (metric === 'rps') return versus === 'parallel-limit' ? { op: '>=', bound: 0.9 } : undefined;
-    if (scenario === 'guest') return undefined;
-    if (versus === 'parallel-limit') return { op: '<=', bound: 1.1 };
-    return { op: '<=', bound: scenario === 'known-user' ? 0.55 : 0.7 };
-  }
-  if (latencyMs === 0 && metric === 'rps' && versus === 'parallel-limit') {
-    return { op: '>=', bound: subject === 'gateway-graphql' ? 0.5 : 0.6 };
-  }
-  return undefined;
+  if (latencyMs !== 25 || scenario !== 'known-user' || versus !== 'parallel-limit') return undefined;
+  if (subject === 'gateway-rest') return metric === 'p50' ? { op: '<=', bound: 1.15 } : { op: '>=', bound: 0.85 };
+  return metric === 'p50' ? { op: '<=', bound: 1.25 } : undefined;
 }
+
+/**
+ * CPU per answer, the gateway's own cost: against the limit's (known user, new user, guest over
+ * REST), GraphQL against the gateway's own REST, and what must cost (almost) nothing extra: a
+ * Spree token against a JWT, 1,000,000 stored users against 64.
+ */
+const CPU_TARGETS: Array<{ scenario: ScenarioName; subject: SubjectId; versus: [ScenarioName, SubjectId]; bound?: number }> = [
+  { scenario: 'known-user', subject: 'gateway-rest', versus: ['known-user', 'parallel-limit'], bound: 2 },
+  { scenario: 'known-user', subject: 'gateway-graphql', versus: ['known-user', 'gateway-rest'], bound: 1.25 },
+  { scenario: 'new-user', subject: 'gateway-rest', versus: ['new-user', 'parallel-limit'], bound: 2 },
+  { scenario: 'guest', subject: 'gateway-rest', versus: ['guest', 'parallel-limit'], bound: 2 },
+  { scenario: 'spree-token', subject: 'gateway-rest', versus: ['known-user', 'gateway-rest'], bound: 1.1 },
+  { scenario: 'spree-token', subject: 'gateway-graphql', versus: ['known-user', 'gateway-graphql'], bound: 1.1 },
+  // No target: what a CustomerSession costs beside an ephemeral key, shown.
+  { scenario: 'customer-session', subject: 'gateway-graphql', versus: ['known-user', 'gateway-graphql'] },
+  { scenario: 'large-store', subject: 'gateway-rest-sqlite-large', versus: ['known-user', 'gateway-rest'], bound: 1.1 },
+  { scenario: 'large-store', subject: 'gateway-rest-postgres-large', versus: ['large-store', 'gateway-rest-postgres'], bound: 1.1 },
+];
 
 export const PEAK_RSS_LIMIT_MB = 150;
 export const RSS_GROWTH_LIMIT_PERCENT = 10;
@@ -53,11 +70,31 @@ export function checksOf(cells: CellResult[], leak: LeakResult): Check[] {
       }
     }
   }
+  for (const latencyMs of latencies) {
+    for (const { scenario, subject, versus, bound } of CPU_TARGETS) {
+      const [cell, base] = [cellOf(latencyMs, scenario, subject), cellOf(latencyMs, ...versus)];
+      if (!cell || !base) continue;
+      const scenarioLabel = (name: ScenarioName) => SCENARIOS.find((s) => s.name === name)!.label;
+      const versusLabel = versus[0] === scenario ? SUBJECTS[versus[1]].label : `${scenarioLabel(versus[0])} ${SUBJECTS[versus[1]].label}`;
+      const label = `${latencyMs} ms · ${scenarioLabel(scenario)} · ${SUBJECTS[subject].label} CPU/answer ÷ ${versusLabel}`;
+      checks.push(check(label, cell.serverCpuMsPerRequest / base.serverCpuMsPerRequest, bound === undefined ? undefined : { op: '<=', bound }));
+    }
+  }
   const gatewayPeak = Math.max(
     leak.peakRssMb,
-    ...cells.filter((cell) => SUBJECTS[cell.subject].server === 'gateway').map((cell) => cell.peakRssMb),
+    ...cells.filter((cell) => serverOf(cell.subject) === 'gateway').map((cell) => cell.peakRssMb),
   );
   checks.push(check('gateway peak RSS under load (MB)', gatewayPeak, { op: '<=', bound: PEAK_RSS_LIMIT_MB }));
+  const large = cells.filter((cell) => cell.largeStore);
+  if (large.length > 0) {
+    checks.push(
+      check(
+        `gateway peak RSS with ${large[0]!.largeStore!.users} stored users (MB)`,
+        Math.max(...large.map((cell) => cell.peakRssMb)),
+        { op: '<=', bound: PEAK_RSS_LIMIT_MB },
+      ),
+    );
+  }
   const [first, last] = [leak.readings[0], leak.readings.at(-1)];
   checks.push(
     check(

@@ -26,12 +26,24 @@ const base64url = (value: object) => Buffer.from(JSON.stringify(value)).toString
  */
 export function freshUserTokens(): () => string {
   const run = randomBytes(4).toString('hex');
-  const header = base64url({ alg: 'HS256', typ: 'JWT' });
   let next = 0;
-  return () => {
-    const iat = Math.floor(Date.now() / 1000);
-    const payload = base64url({ ...claimsOf(`new_${run}_${next++}`), iat, exp: iat + LIFETIME_SECONDS });
-    const signature = createHmac('sha256', BENCH_JWT_SECRET).update(`${header}.${payload}`).digest('base64url');
-    return `${header}.${payload}.${signature}`;
-  };
+  return () => signedSync(`new_${run}_${next++}`, Math.floor(Date.now() / 1000));
+}
+
+/**
+ * A token for one of `count` stored users (`stored_0` …) drawn at random, every call. Each user's
+ * token is the same all run long (issued at the run's start), as one client's would be, so a
+ * user drawn twice presents one token twice.
+ */
+export function storedUserTokens(count: number, userIdOf: (i: number) => string): () => string {
+  const iat = Math.floor(Date.now() / 1000);
+  return () => signedSync(userIdOf(Math.floor(Math.random() * count)), iat);
+}
+
+const HEADER = base64url({ alg: 'HS256', typ: 'JWT' });
+
+function signedSync(sub: string, iat: number): string {
+  const payload = base64url({ ...claimsOf(sub), iat, exp: iat + LIFETIME_SECONDS });
+  const signature = createHmac('sha256', BENCH_JWT_SECRET).update(`${HEADER}.${payload}`).digest('base64url');
+  return `${HEADER}.${payload}.${signature}`;
 }

@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
 /** How long start-up waits for Redis before serving on per-instance memory. */
@@ -46,6 +46,8 @@ export class BudgetStore {
   static async open({ redisUrl, requestDeadlineMs, logger, metrics }: BudgetStoreOptions): Promise<BudgetStore> {
     if (!redisUrl) return new BudgetStore(undefined, logger, metrics);
     const commandTimeout = Math.max(10, Math.min(MAX_COMMAND_TIMEOUT_MS, Math.floor(requestDeadlineMs / 4)));
+    // Loaded only with REDIS_URL: ioredis is some 2 MB of RSS a single instance has no use for.
+    const { Redis } = await import('ioredis');
     const redis = new Redis(redisUrl, {
       commandTimeout,
       connectTimeout: REDIS_CONNECT_WAIT_MS,

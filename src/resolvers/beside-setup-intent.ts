@@ -29,7 +29,7 @@ export async function createBesideSetupIntent<C>(
   const failure = made.status === 'rejected' ? made.reason : (intent as PromiseRejectedResult).reason;
   // Answered at the deadline already: what Stripe began stays under this attempt's keys, for the
   // client's repeat to pick up; nothing more is done for this call.
-  if (callDeadline()?.signal.aborted) throw failure;
+  if (callDeadline()?.answered) throw failure;
   const takeBack: Promise<void>[] = [];
   if (intent.status === 'fulfilled') {
     takeBack.push(cancelSetupIntent(services, call, intent.value));

@@ -82,7 +82,7 @@ export async function runCustomerCall<T>(
       } catch (error) {
         // A missing customer is retried below with another; once the call was answered its
         // attempt stands: a repeat picks up what Stripe finished.
-        if (isSavedUnderKey(error) && !isMissingCustomer(error) && !callDeadline()?.signal.aborted) {
+        if (isSavedUnderKey(error) && !isMissingCustomer(error) && !callDeadline()?.answered) {
           await abandonAttempt();
         }
         throw error;

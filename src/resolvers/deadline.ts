@@ -3,9 +3,46 @@ import { PaymentProviderError } from './errors.js';
 
 /** The time one call has left; every dependency call it makes checks it. */
 export interface CallDeadline {
-  /** Aborted once the call is answered, on time or not: nothing of it may start from then on. */
-  readonly signal: AbortSignal;
+  /** True once the call is answered, on time or not: nothing of it may start from then on. */
+  readonly answered: boolean;
+  /** Runs `callback` once the call is answered (at once if it was). */
+  onAnswered(callback: () => void): void;
+  /** Forgets a callback that no longer needs to run (its request finished first). */
+  offAnswered(callback: () => void): void;
   remainingMs(): number;
+}
+
+/**
+ * A plain flag and a short list rather than an AbortController: one per call, with a listener
+ * added and removed per Stripe request, an AbortSignal (an EventTarget) cost some 8 µs of CPU
+ * per call, against well under one for this.
+ */
+class Deadline implements CallDeadline {
+  answered = false;
+  private callbacks: Array<() => void> | undefined;
+
+  constructor(private readonly endsAt: number) {}
+
+  remainingMs(): number {
+    return Math.max(0, this.endsAt - performance.now());
+  }
+
+  onAnswered(callback: () => void): void {
+    if (this.answered) callback();
+    else (this.callbacks ??= []).push(callback);
+  }
+
+  offAnswered(callback: () => void): void {
+    const at = this.callbacks?.indexOf(callback) ?? -1;
+    if (at !== -1) this.callbacks!.splice(at, 1);
+  }
+
+  answer(): void {
+    this.answered = true;
+    const callbacks = this.callbacks;
+    this.callbacks = undefined;
+    callbacks?.forEach((callback) => callback());
+  }
 }
 
 const current = new AsyncLocalStorage<CallDeadline>();
@@ -23,12 +60,7 @@ export function callDeadline(): CallDeadline | undefined {
  * What Stripe already began stays under its idempotency keys, for a repeat to pick up.
  */
 export async function withinDeadline<T>(work: () => Promise<T>, deadlineMs: number): Promise<T> {
-  const endsAt = performance.now() + deadlineMs;
-  const answered = new AbortController();
-  const deadline: CallDeadline = {
-    signal: answered.signal,
-    remainingMs: () => Math.max(0, endsAt - performance.now()),
-  };
+  const deadline = new Deadline(performance.now() + deadlineMs);
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_resolve, reject) => {
     timer = setTimeout(
@@ -48,6 +80,6 @@ export async function withinDeadline<T>(work: () => Promise<T>, deadlineMs: numb
     return await Promise.race([current.run(deadline, work), expired]);
   } finally {
     clearTimeout(timer);
-    answered.abort();
+    deadline.answer();
   }
 }

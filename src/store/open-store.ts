@@ -1,7 +1,7 @@
 import { ConfigError, DEFAULT_DATABASE_POOL_SIZE, DEFAULT_DATABASE_TIMEOUT_MS } from '../config/config.js';
 import type { CustomerStore } from './customer-store.js';
 import { guardStore, type StoreHealthWatcher } from './guarded-store.js';
-import { PostgresCustomerStore, postgresGuard, type PostgresStoreOptions } from './postgres-store.js';
+import type { PostgresStoreOptions } from './postgres-store.js';
 import { SqliteCustomerStore, sqliteGuard } from './sqlite-store.js';
 
 export type OpenStoreOptions = Partial<PostgresStoreOptions> & { health?: StoreHealthWatcher };
@@ -17,6 +17,8 @@ export async function openStore(databaseUrl: string, options: OpenStoreOptions =
     return guardStore(new SqliteCustomerStore(databaseUrl.slice('sqlite:'.length)), sqliteGuard(timeoutMs), options.health);
   }
   if (/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    // Loaded only for PostgreSQL: `pg` is some 3.5 MB of RSS an SQLite gateway has no use for.
+    const { PostgresCustomerStore, postgresGuard } = await import('./postgres-store.js');
     const store = await PostgresCustomerStore.open(databaseUrl, {
       ...options,
       poolSize: options.poolSize ?? DEFAULT_DATABASE_POOL_SIZE,

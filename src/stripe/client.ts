@@ -42,7 +42,27 @@ export function createStripeClient({ secretKey, timeoutMs, apiBase, traced = fal
     }),
   });
   skipCallSiteStacks(stripe);
+  reuseClientUserAgent(stripe);
   return stripe;
+}
+
+/**
+ * stripe-node rebuilds its `X-Stripe-Client-User-Agent` header (a JSON object, every field
+ * URI-encoded) for every request: 2 % of the gateway's CPU per answer in a profile. Its inputs
+ * (the SDK version, the app info, the HTTP client's name) are fixed for the client's life, so
+ * it is built once. A release that renames the method keeps working, without the saving.
+ */
+function reuseClientUserAgent(stripe: Stripe): void {
+  const client = stripe as unknown as { getClientUserAgent?: (callback: (userAgent: string) => void) => void };
+  const build = client.getClientUserAgent;
+  if (typeof build !== 'function') return;
+  let built: string | undefined;
+  build.call(stripe, (userAgent) => {
+    built = userAgent;
+  });
+  if (built === undefined) return;
+  const userAgent = built;
+  client.getClientUserAgent = (callback) => callback(userAgent);
 }
 
 /**

@@ -28,18 +28,15 @@ export class DeadlineHttpClient implements Stripe.HttpClient {
   async makeRequest(...[host, port, path, method, headers, body, protocol, timeout]: Parameters<MakeRequest>) {
     const deadline = callDeadline();
     if (deadline === undefined) return this.inner.makeRequest(host, port, path, method, headers, body, protocol, timeout);
-    if (deadline.signal.aborted) throw new CallAnsweredError();
+    if (deadline.answered) throw new CallAnsweredError();
     // Node's request timeout fires after that long without a byte: a request in flight is cut at the deadline.
     const left = Math.max(1, Math.ceil(Math.min(timeout, deadline.remainingMs())));
     const response = await this.inner.makeRequest(host, port, path, method, headers, body, protocol, left);
     const raw = response.getRawResponse() as IncomingMessage | undefined;
     if (raw && typeof raw.destroy === 'function') {
       const drop = () => raw.destroy();
-      if (deadline.signal.aborted) drop();
-      else {
-        deadline.signal.addEventListener('abort', drop, { once: true });
-        raw.once('close', () => deadline.signal.removeEventListener('abort', drop));
-      }
+      deadline.onAnswered(drop);
+      if (!deadline.answered) raw.once('close', () => deadline.offAnswered(drop));
     }
     return response;
   }
