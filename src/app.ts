@@ -18,19 +18,17 @@ import { createCallBudgets } from './limits/call-budgets.js';
 import { requestContext } from './http/request-context.js';
 import { securityHeaders } from './http/security-headers.js';
 import { unexpectedError } from './http/unexpected-error.js';
-import { CLIENT_IDEMPOTENCY_WINDOW_MS } from './resolvers/idempotency.js';
 import type { GatewayServices } from './resolvers/services.js';
 import { sendJsonApi } from './rest/json-api.js';
 import { openapiRouter } from './rest/openapi.js';
 import { setupIntentsRouter } from './rest/setup-intents.js';
-import type { CustomerStore } from './store/customer-store.js';
 import type { StoreHealthWatcher } from './store/guarded-store.js';
 import { openStore } from './store/open-store.js';
+import { sweepExpiredRecords } from './store/sweep.js';
 import { accountScopeResolver } from './stripe/account-scope.js';
 import { createStripeClient } from './stripe/client.js';
 import { tracingHooks } from './tracing/hooks.js';
 import { webhooksRouter } from './webhooks/router.js';
-import { sweepWebhookEvents } from './webhooks/sweep.js';
 
 export interface GatewayApp {
   handler: Express;
@@ -86,8 +84,7 @@ export async function buildApp(config: GatewayConfig, logger: Logger, { emulator
     metrics,
     logger,
   };
-  const sweep = sweepExpiredIdempotencyKeys(store, logger);
-  const webhookSweep = sweepWebhookEvents(store, logger);
+  const sweep = sweepExpiredRecords(store, logger);
   const authenticate = tracing.authenticate(
     buildAuthenticator(config.auth, { logger, metrics, requestDeadlineMs: config.limits.requestDeadlineMs }),
   );
@@ -132,7 +129,6 @@ export async function buildApp(config: GatewayConfig, logger: Logger, { emulator
     services,
     close: async () => {
       clearInterval(sweep);
-      clearInterval(webhookSweep);
       callBudgets.close();
       await store.close();
     },
@@ -151,15 +147,4 @@ function storeHealthLog(logger: Logger, metrics: GatewayMetrics): StoreHealthWat
       logger.info('the database answers again');
     },
   };
-}
-
-const SWEEP_INTERVAL_MS = 60 * 60 * 1000;
-
-/** Idempotency records live their 24 hours, then at most until the next hourly sweep. */
-function sweepExpiredIdempotencyKeys(store: CustomerStore, logger: Logger): NodeJS.Timeout {
-  return setInterval(() => {
-    store
-      .purgeIdempotencyKeys(new Date(Date.now() - CLIENT_IDEMPOTENCY_WINDOW_MS))
-      .catch((error: unknown) => logger.warn({ err: error }, 'could not purge expired idempotency keys'));
-  }, SWEEP_INTERVAL_MS).unref();
 }

@@ -36,7 +36,7 @@ async function timed<T>(work: Promise<T>): Promise<{ value: T; ms: number }> {
   return { value, ms: performance.now() - started };
 }
 
-describe('a Redis that freezes and thaws', () => {
+describe('a Redis that freezes and thaws, at start-up or later', () => {
   let redis: OwnRedis | undefined;
   let emulator: StripeEmulator;
   let dir: string;
@@ -95,6 +95,34 @@ describe('a Redis that freezes and thaws', () => {
     expect((await callRest(url)).status).toBe(200);
     expect(await spentInRedis(redis!.url, prefix)).toBe(before + 1);
   });
+
+  it('starts on memory within the connect wait, and shares once Redis thaws', async () => {
+    const prefix = 'frozen-start-test';
+    const { logger, lines } = capturedLogger();
+    redis!.freeze(); // it accepts the connection; the ready check is never answered
+    const starting = timed(
+      startGateway(
+        emulator,
+        `sqlite:${join(dir, 'gateway.sqlite')}`,
+        { REDIS_URL: redis!.url, REDIS_KEY_PREFIX: prefix, REQUEST_DEADLINE_MS: String(DEADLINE_MS) },
+        logger,
+      ),
+    );
+    const started = await starting;
+    gateway = started.value;
+    expect(started.ms).toBeLessThan(10_000);
+    const call = await timed(callRest(gateway.url));
+    expect(call.value.status).toBe(200);
+    expect(call.ms).toBeLessThan(DEADLINE_MS);
+    expect(lines.filter(isFallbackLine)).toHaveLength(1);
+    expect(await metricValue(gateway.url, FALLBACK_ACTIVE)).toBe(1);
+
+    redis!.thaw();
+    await expect.poll(() => metricValue(gateway!.url, FALLBACK_ACTIVE), { timeout: 15_000, interval: 200 }).toBe(0);
+    expect(lines.filter(isRecoveryLine)).toHaveLength(1);
+    expect((await callRest(gateway.url)).status).toBe(200);
+    expect(await spentInRedis(redis!.url, prefix)).toBe(1);
+  });
 });
 
 describe('a Redis that is down from the start', () => {
@@ -145,53 +173,6 @@ describe('a Redis that is down from the start', () => {
     expect((await callRest(url)).status).toBe(200);
     expect(await spentInRedis(redis.url, prefix)).toBe(1);
     expect(lines.filter(isFallbackLine)).toHaveLength(1);
-  });
-});
-
-describe('a Redis frozen before start-up', () => {
-  let redis: OwnRedis | undefined;
-  let emulator: StripeEmulator;
-  let dir: string;
-  let gateway: TestGateway | undefined;
-
-  beforeEach(async () => {
-    redis = await startOwnRedis();
-    emulator = await startStripeEmulator();
-    dir = mkdtempSync(join(tmpdir(), 'gateway-redis-'));
-  });
-  afterEach(async () => {
-    await redis?.kill();
-    await gateway?.close();
-    await emulator.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  it('starts on memory within the connect wait, and shares once Redis thaws', async () => {
-    const prefix = 'frozen-start-test';
-    const { logger, lines } = capturedLogger();
-    redis!.freeze(); // it accepts the connection; the ready check is never answered
-    const starting = timed(
-      startGateway(
-        emulator,
-        `sqlite:${join(dir, 'gateway.sqlite')}`,
-        { REDIS_URL: redis!.url, REDIS_KEY_PREFIX: prefix, REQUEST_DEADLINE_MS: String(DEADLINE_MS) },
-        logger,
-      ),
-    );
-    const started = await starting;
-    gateway = started.value;
-    expect(started.ms).toBeLessThan(10_000);
-    const call = await timed(callRest(gateway.url));
-    expect(call.value.status).toBe(200);
-    expect(call.ms).toBeLessThan(DEADLINE_MS);
-    expect(lines.filter(isFallbackLine)).toHaveLength(1);
-    expect(await metricValue(gateway.url, FALLBACK_ACTIVE)).toBe(1);
-
-    redis!.thaw();
-    await expect.poll(() => metricValue(gateway!.url, FALLBACK_ACTIVE), { timeout: 15_000, interval: 200 }).toBe(0);
-    expect(lines.filter(isRecoveryLine)).toHaveLength(1);
-    expect((await callRest(gateway.url)).status).toBe(200);
-    expect(await spentInRedis(redis!.url, prefix)).toBe(1);
   });
 });
 

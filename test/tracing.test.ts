@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,25 +8,25 @@ import { loadConfig, parseTracingConfig } from '../src/config/config.js';
 import { callGraphQL, callRest, SETUP_INTENT_MUTATION, tokenFor } from './support/clients.js';
 import { startOtlpReceiver, type ReceivedSpan } from './support/otlp-receiver.js';
 import { createTestDatabase, TEST_DATABASE_URL } from './support/postgres.js';
-import { exitOf, stopChild, waitForLog } from './support/process.js';
+import { exitOf, runTs, stopChild, waitForLog } from './support/process.js';
 import { TEST_REDIS_URL } from './support/redis.js';
 
-const ROOT = new URL('..', import.meta.url).pathname;
 const SERVER = 2; // OTLP SpanKind
 
 /** The gateway as `npm start` runs it: the tracing preload first (`--import`), in sandbox mode. */
 function startTracedGateway(dir: string, env: Record<string, string>) {
-  return spawn(`${ROOT}node_modules/.bin/tsx`, ['--import', './src/tracing/register.ts', 'src/main.ts'], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH ?? '',
+  return runTs(
+    'src/main.ts',
+    [],
+    {
       PORT: '0',
       HOST: '127.0.0.1',
       DATABASE_URL: `sqlite:${join(dir, 'gateway.sqlite')}`,
       OTEL_BSP_SCHEDULE_DELAY: '100',
       ...env,
     },
-  });
+    ['--import', './src/tracing/register.ts'],
+  );
 }
 
 const traceparent = () => {

@@ -78,35 +78,20 @@ describe('per-user rate limit, in memory', () => {
 });
 
 describe('a refused call leaves no idempotency record', () => {
-  let emulator: StripeEmulator;
-  let dir: string;
-  let instances: TestGateway[] = [];
-
-  beforeEach(async () => {
-    emulator = await startStripeEmulator();
-    dir = mkdtempSync(join(tmpdir(), 'gateway-user-limit-'));
-    // Memory budgets, one database: the second instance still has budget for the user.
-    const database = `sqlite:${join(dir, 'gateway.sqlite')}`;
-    const env = { USER_RATE_LIMIT_PER_MINUTE: '1' };
-    instances = [await startGateway(emulator, database, env), await startGateway(emulator, database, env)];
-  });
-  afterEach(async () => {
-    await Promise.all(instances.map((instance) => instance.close()));
-    await emulator.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  // Memory budgets, one database: the second instance still has budget for the user.
+  const world = useTwoInstances(() => ({ USER_RATE_LIMIT_PER_MINUTE: '1' }));
 
   it('so the key can be used for another request once budget is back', async () => {
     const token = await tokenFor({ sub: 'patient' });
-    expect((await callRest(instances[0]!.url, { token })).status).toBe(200);
-    const refused = await callRest(instances[0]!.url, {
+    expect((await callRest(world().gateways[0]!.url, { token })).status).toBe(200);
+    const refused = await callRest(world().gateways[0]!.url, {
       token,
       headers: { 'idempotency-key': 'order-1' },
       body: { stripe_version: '2024-06-20' },
     });
     expectRefused(refused);
     // Had the refused call claimed `order-1`, another stripe_version would be 422 idempotency_key.
-    const later = await callRest(instances[1]!.url, {
+    const later = await callRest(world().gateways[1]!.url, {
       token,
       headers: { 'idempotency-key': 'order-1' },
       body: { stripe_version: '2025-03-31.basil' },
@@ -116,37 +101,42 @@ describe('a refused call leaves no idempotency record', () => {
 });
 
 describe.skipIf(!TEST_REDIS_URL)('per-user rate limit shared through Redis by two instances', () => {
+  // A prefix of its own: the shared Redis is never flushed, and runs never share a budget.
+  const world = useTwoInstances(() => ({
+    USER_RATE_LIMIT_PER_MINUTE: '4',
+    REDIS_URL: TEST_REDIS_URL!,
+    REDIS_KEY_PREFIX: `test-${randomBytes(6).toString('hex')}`,
+  }));
+
+  it('spends one budget per user across instances', async () => {
+    const token = await tokenFor({ sub: 'roaming' });
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i += 1) statuses.push((await callRest(world().gateways[i % 2]!.url, { token })).status);
+    expect(statuses).toEqual([200, 200, 200, 200]);
+    expectRefused(await callRest(world().gateways[0]!.url, { token }));
+    const graphql = await callGraphQL(world().gateways[1]!.url, RATE_QUERY, { token });
+    expect(graphql.body.data.createStripeSetupIntent.__typename).toBe('RateLimitedError');
+    expect(world().emulator.setupIntents()).toHaveLength(4);
+    expect((await callRest(world().gateways[1]!.url, { token: await tokenFor({ sub: 'other_user' }) })).status).toBe(200);
+  });
+});
+
+/** Two gateway instances on one emulator and one SQLite database, fresh for every test. */
+function useTwoInstances(env: () => Record<string, string>): () => { emulator: StripeEmulator; gateways: TestGateway[] } {
   let emulator: StripeEmulator;
   let dir: string;
   let instances: TestGateway[] = [];
-
   beforeEach(async () => {
     emulator = await startStripeEmulator();
     dir = mkdtempSync(join(tmpdir(), 'gateway-user-limit-'));
     const database = `sqlite:${join(dir, 'gateway.sqlite')}`;
-    // A prefix of its own: the shared Redis is never flushed, and runs never share a budget.
-    const env = {
-      USER_RATE_LIMIT_PER_MINUTE: '4',
-      REDIS_URL: TEST_REDIS_URL!,
-      REDIS_KEY_PREFIX: `test-${randomBytes(6).toString('hex')}`,
-    };
-    instances = [await startGateway(emulator, database, env), await startGateway(emulator, database, env)];
+    const variables = env();
+    instances = [await startGateway(emulator, database, variables), await startGateway(emulator, database, variables)];
   });
   afterEach(async () => {
     await Promise.all(instances.map((instance) => instance.close()));
     await emulator.close();
     rmSync(dir, { recursive: true, force: true });
   });
-
-  it('spends one budget per user across instances', async () => {
-    const token = await tokenFor({ sub: 'roaming' });
-    const statuses: number[] = [];
-    for (let i = 0; i < 4; i += 1) statuses.push((await callRest(instances[i % 2]!.url, { token })).status);
-    expect(statuses).toEqual([200, 200, 200, 200]);
-    expectRefused(await callRest(instances[0]!.url, { token }));
-    const graphql = await callGraphQL(instances[1]!.url, RATE_QUERY, { token });
-    expect(graphql.body.data.createStripeSetupIntent.__typename).toBe('RateLimitedError');
-    expect(emulator.setupIntents()).toHaveLength(4);
-    expect((await callRest(instances[1]!.url, { token: await tokenFor({ sub: 'other_user' }) })).status).toBe(200);
-  });
-});
+  return () => ({ emulator, gateways: instances });
+}

@@ -5,11 +5,23 @@ import { DEFAULT_EMULATOR_SECRET_KEY } from '../../src/emulator/index.js';
 import { TEST_JWT_SECRET } from './gateway.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
-const TSX = `${ROOT}node_modules/.bin/tsx`;
 
-/** A child with only the variables given (plus PATH): nothing leaks in from the test's own env. */
-export function runTs(script: string, args: string[], env: Record<string, string>): ChildProcessWithoutNullStreams {
-  return spawn(TSX, [script, ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env } });
+/**
+ * A child with only the variables given (plus PATH): nothing leaks in from the test's own env.
+ * One process, tsx as a loader of the Node running the tests: the `tsx` command would put a
+ * parent in front that relays signals only if the child confirms them within 30 ms, and on a
+ * loaded machine it SIGKILLs a gateway that was draining.
+ */
+export function runTs(
+  script: string,
+  args: string[],
+  env: Record<string, string>,
+  nodeOptions: string[] = [],
+): ChildProcessWithoutNullStreams {
+  return spawn(process.execPath, ['--import', 'tsx', ...nodeOptions, script, ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', ...env },
+  });
 }
 
 /**
@@ -68,11 +80,7 @@ export function waitForLog(
   });
 }
 
-/**
- * Ends a child started through tsx, and the gateway under it: tsx passes SIGTERM on to the node
- * process it runs (a SIGKILL would end tsx alone and leave the gateway orphaned, still
- * listening); SIGKILL only if it has not exited within `graceMs`.
- */
+/** Ends a child as a supervisor would: SIGTERM (a gateway drains), SIGKILL if it has not exited within `graceMs`. */
 export async function stopChild(child: ChildProcess, graceMs = 15_000): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
