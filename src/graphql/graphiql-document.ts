@@ -25,47 +25,7 @@ const SIGN_IN_HINT: Record<'sandbox' | 'configured', string[]> = {
   configured: ['# Signed in: put a bearer JWT from your identity', '# provider in Headers (below).'],
 };
 
-export function graphiqlMutationDocument(sandbox: boolean): string {
-  return `# Save a card: a Stripe customer, an ephemeral key and
-# a SetupIntent for PaymentSheet. Press ▶ to run it.
-# A guest (no token) gets a new customer per call.
-${SIGN_IN_HINT[sandbox ? 'sandbox' : 'configured'].join('\n')}
-# Optional input: stripeVersion ("2024-06-20": your
-# client SDK's Stripe API version), idempotencyKey,
-# usage (OFF_SESSION, the default, or ON_SESSION).
-mutation ${GRAPHIQL_MUTATION_OPERATION} {
-  createStripeSetupIntent(input: {}) {
-    __typename
-    ... on StripeSetupIntent {
-      customerId
-      ephemeralKeySecret
-      ephemeralKeyExpiresAt
-      setupIntentClientSecret
-      publishableKey
-    }
-    ... on ValidationError {
-      message
-      fieldErrors { field messages }
-    }
-    ... on StripeError {
-      message
-      code
-      declineCode
-      requestId
-      retryable
-    }
-    ... on AuthenticationRequiredError {
-      message
-    }
-    ... on RateLimitedError {
-      message
-      retryAfterSeconds
-    }
-  }
-}
-`;
-}
-
+/** Every typed error the mutations answer with, as the tabs ask for them. */
 const ERROR_FRAGMENTS = `    ... on ValidationError {
       message
       fieldErrors { field messages }
@@ -84,6 +44,30 @@ const ERROR_FRAGMENTS = `    ... on ValidationError {
       message
       retryAfterSeconds
     }`;
+
+export function graphiqlMutationDocument(sandbox: boolean): string {
+  return `# Save a card: a Stripe customer, an ephemeral key and
+# a SetupIntent for PaymentSheet. Press ▶ to run it.
+# A guest (no token) gets a new customer per call.
+${SIGN_IN_HINT[sandbox ? 'sandbox' : 'configured'].join('\n')}
+# Optional input: stripeVersion ("2024-06-20": your
+# client SDK's Stripe API version), idempotencyKey,
+# usage (OFF_SESSION, the default, or ON_SESSION).
+mutation ${GRAPHIQL_MUTATION_OPERATION} {
+  createStripeSetupIntent(input: {}) {
+    __typename
+    ... on StripeSetupIntent {
+      customerId
+      ephemeralKeySecret
+      ephemeralKeyExpiresAt
+      setupIntentClientSecret
+      publishableKey
+    }
+${ERROR_FRAGMENTS}
+  }
+}
+`;
+}
 
 export function graphiqlSessionDocument(sandbox: boolean): string {
   return `# Open the customer in a Stripe UI component: a
