@@ -3,7 +3,7 @@ import { UnauthenticatedError } from '../resolvers/errors.js';
 import { boundedFetch } from './bounded-fetch.js';
 import { describeFailure, type ProviderHealth } from './provider-health.js';
 import type { TokenResolver } from './token-resolver.js';
-import { textClaim, userIdFrom } from './user-id.js';
+import { identityFromClaims } from './user-id.js';
 
 export interface IntrospectionOptions {
   /** AUTH_INTROSPECTION_URL */
@@ -49,14 +49,7 @@ export function createIntrospectionResolver(options: IntrospectionOptions): Toke
       throw new UnauthenticatedError('The token is not active.');
     }
     health.answered('ok');
-    const userId = userIdFrom(answer[userClaim]);
-    if (userId === undefined) throw new UnauthenticatedError(`The introspection answer has no usable user id (${userClaim}).`);
-    return {
-      userId,
-      email: textClaim(answer.email),
-      name: textClaim(answer.name),
-      expiresAt: typeof answer.exp === 'number' ? answer.exp * 1000 : undefined,
-    };
+    return identityFromClaims(answer, userClaim, 'The introspection answer');
   };
 }
 

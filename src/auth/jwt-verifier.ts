@@ -3,7 +3,7 @@ import { decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify, type
 import { AuthUnavailableError, UnauthenticatedError } from '../resolvers/errors.js';
 import type { JwksKeySet } from './jwks-key-set.js';
 import type { TokenResolver } from './token-resolver.js';
-import { textClaim, userIdFrom } from './user-id.js';
+import { identityFromClaims } from './user-id.js';
 
 export interface JwtVerifierOptions {
   /** HS256 secret (AUTH_JWT_SECRET). */
@@ -70,14 +70,7 @@ export function createJwtVerifier({ secret, keySet, issuer, audience, userClaim 
       if (error instanceof AuthUnavailableError) throw error;
       throw new UnauthenticatedError(describeRejection(error), { cause: error });
     }
-    const userId = userIdFrom(payload[userClaim]);
-    if (userId === undefined) throw new UnauthenticatedError(`The bearer token has no usable user id (${userClaim}).`);
-    return {
-      userId,
-      email: textClaim(payload.email),
-      name: textClaim(payload.name),
-      expiresAt: typeof payload.exp === 'number' ? payload.exp * 1000 : undefined,
-    };
+    return identityFromClaims(payload, userClaim, 'The bearer token');
   };
 }
 

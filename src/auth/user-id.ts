@@ -1,3 +1,6 @@
+import { UnauthenticatedError } from '../resolvers/errors.js';
+import type { Identity } from './token-resolver.js';
+
 /** Stripe metadata values (the customer's `metadata.user_id`) hold at most 500 characters. */
 export const MAX_USER_ID_LENGTH = 500;
 
@@ -29,4 +32,20 @@ export function userIdFrom(claim: unknown): string | undefined {
 /** An optional text claim (email, name): a non-empty string of valid Unicode, else left out. */
 export function textClaim(claim: unknown): string | undefined {
   return typeof claim === 'string' && claim !== '' && !/\p{Cs}/u.test(claim) ? claim : undefined;
+}
+
+/**
+ * The identity a set of JWT-style claims names (a verified JWT's payload, an introspection
+ * answer): the user id from `userClaim`, `email` and `name` when usable, `exp` as the expiry.
+ * No usable user id is a verdict against the token.
+ */
+export function identityFromClaims(claims: Record<string, unknown>, userClaim: string, source: string): Identity {
+  const userId = userIdFrom(claims[userClaim]);
+  if (userId === undefined) throw new UnauthenticatedError(`${source} has no usable user id (${userClaim}).`);
+  return {
+    userId,
+    email: textClaim(claims.email),
+    name: textClaim(claims.name),
+    expiresAt: typeof claims.exp === 'number' ? claims.exp * 1000 : undefined,
+  };
 }
