@@ -1,5 +1,6 @@
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { BudgetStore } from './budget-store.js';
+import { MemoryWindows } from './memory-windows.js';
 
 export type Spent = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 
@@ -16,7 +17,7 @@ export interface Budget {
  */
 export function createBudget(store: BudgetStore, options: { name: string; perMinute: number; keyPrefix: string }): Budget {
   const points = { points: options.perMinute, duration: 60 };
-  const memory = new RateLimiterMemory({ ...points, keyPrefix: options.name });
+  const memory = new MemoryWindows(options.perMinute, points.duration * 1000);
   const shared =
     store.redis &&
     new RateLimiterRedis({
@@ -27,29 +28,20 @@ export function createBudget(store: BudgetStore, options: { name: string; perMin
       rejectIfRedisNotReady: true,
     });
 
-  /** Resolves when a point was spent; rejects with a RateLimiterRes when none is left. */
-  const consume = async (key: string): Promise<void> => {
-    if (shared && store.sharing) {
-      try {
-        await shared.consume(key);
-        return;
-      } catch (error) {
-        if (error instanceof RateLimiterRes) throw error;
-        store.fellBack(error);
-      }
-    }
-    await memory.consume(key);
-  };
-
   return {
     spend: async (key) => {
-      try {
-        await consume(key);
-        return { allowed: true };
-      } catch (rejection) {
-        if (!(rejection instanceof RateLimiterRes)) throw rejection;
-        return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)) };
+      if (shared && store.sharing) {
+        try {
+          await shared.consume(key);
+          return { allowed: true };
+        } catch (error) {
+          if (error instanceof RateLimiterRes) {
+            return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(error.msBeforeNext / 1000)) };
+          }
+          store.fellBack(error);
+        }
       }
+      return memory.spend(key);
     },
   };
 }
