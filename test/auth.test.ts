@@ -7,7 +7,7 @@ import { buildAuthenticator, type AuthTuning } from '../src/auth/build-authentic
 import { mintToken } from '../src/auth/dev-token.js';
 import type { GatewayConfig } from '../src/config/config.js';
 import { GatewayMetrics } from '../src/http/metrics.js';
-import { AuthUnavailableError, UnauthenticatedError } from '../src/resolvers/errors.js';
+import { AuthUnavailableError, UnauthenticatedError } from '../src/core/errors.js';
 import { signWith, startJwksStandIn, type JwksStandIn } from './support/jwks-stand-in.js';
 
 const secret = 'auth-suite-secret-auth-suite-secret-0123';

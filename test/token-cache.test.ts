@@ -4,7 +4,7 @@ import { ProviderHealth } from '../src/auth/provider-health.js';
 import { createSpreeAccountResolver } from '../src/auth/spree-account.js';
 import { cacheTokenResolver } from '../src/auth/token-cache.js';
 import { GatewayMetrics } from '../src/http/metrics.js';
-import { AuthUnavailableError, UnauthenticatedError } from '../src/resolvers/errors.js';
+import { AuthUnavailableError, UnauthenticatedError } from '../src/core/errors.js';
 import { startSpreeStandIn, type SpreeStandIn } from './support/spree-stand-in.js';
 
 /** The cache around the real Spree resolver, against the stand-in: what reaches Spree is counted there. */

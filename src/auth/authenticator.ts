@@ -1,5 +1,5 @@
 import type { GatewayMetrics } from '../http/metrics.js';
-import { AuthUnavailableError, UnauthenticatedError } from '../resolvers/errors.js';
+import { AuthUnavailableError, UnauthenticatedError } from '../core/errors.js';
 import type { TokenResolver } from './token-resolver.js';
 import { GUEST, type Viewer } from './viewer.js';
 

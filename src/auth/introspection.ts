@@ -1,5 +1,5 @@
 import * as oauth from 'oauth4webapi';
-import { UnauthenticatedError } from '../resolvers/errors.js';
+import { UnauthenticatedError } from '../core/errors.js';
 import { boundedFetch } from './bounded-fetch.js';
 import { describeFailure, type ProviderHealth } from './provider-health.js';
 import type { TokenResolver } from './token-resolver.js';

@@ -1,6 +1,6 @@
 import { createVerifier, TokenError } from 'fast-jwt';
 import { decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
-import { AuthUnavailableError, UnauthenticatedError } from '../resolvers/errors.js';
+import { AuthUnavailableError, UnauthenticatedError } from '../core/errors.js';
 import type { JwksKeySet } from './jwks-key-set.js';
 import type { TokenResolver } from './token-resolver.js';
 import { identityFromClaims } from './user-id.js';

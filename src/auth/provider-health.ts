@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { GatewayMetrics } from '../http/metrics.js';
-import { AuthUnavailableError } from '../resolvers/errors.js';
+import { AuthUnavailableError } from '../core/errors.js';
 
 /**
  * Whether an identity provider answers: each request is counted in /metrics, and the log gets

@@ -1,4 +1,4 @@
-import { UnauthenticatedError } from '../resolvers/errors.js';
+import { UnauthenticatedError } from '../core/errors.js';
 import { boundedFetch } from './bounded-fetch.js';
 import { describeFailure, type ProviderHealth } from './provider-health.js';
 import type { TokenResolver } from './token-resolver.js';

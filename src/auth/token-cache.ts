@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
-import { AuthUnavailableError, UnauthenticatedError } from '../resolvers/errors.js';
+import { AuthUnavailableError, UnauthenticatedError } from '../core/errors.js';
 import type { Identity, TokenResolver } from './token-resolver.js';
 
 export interface TokenCacheOptions {

@@ -1,4 +1,4 @@
-import { UnauthenticatedError } from '../resolvers/errors.js';
+import { UnauthenticatedError } from '../core/errors.js';
 import type { Identity } from './token-resolver.js';
 
 /** Stripe metadata values (the customer's `metadata.user_id`) hold at most 500 characters. */

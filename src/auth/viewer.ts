@@ -4,3 +4,6 @@ export type Viewer =
   | { kind: 'guest' };
 
 export const GUEST: Viewer = { kind: 'guest' };
+
+/** A caller named by a verified bearer token. */
+export type SignedIn = Extract<Viewer, { kind: 'user' }>;

@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 import { maskError, type MaskError } from 'graphql-yoga';
-import { StoreUnavailableError } from '../store/store-unavailable.js';
+import { StoreUnavailableError } from '../core/store-unavailable.js';
 
 /**
  * Yoga's masking, never in its development mode (which would answer with the message and the

@@ -4,7 +4,7 @@ import { GraphQLError } from 'graphql';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { Authenticate } from '../auth/authenticator.js';
-import { AuthUnavailableError, UnauthenticatedError } from '../resolvers/errors.js';
+import { AuthUnavailableError, UnauthenticatedError } from '../core/errors.js';
 import type { GatewayServices } from '../resolvers/services.js';
 import { clientAddressOf } from '../http/client-address.js';
 import { abuseLimits } from './abuse-limits.js';

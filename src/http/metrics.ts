@@ -1,7 +1,7 @@
 import { Router, type RequestHandler } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type Stripe from 'stripe';
-import type { Surface } from '../resolvers/caller.js';
+import type { Surface } from '../core/surface.js';
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 

@@ -1,8 +1,7 @@
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { BudgetStore } from './budget-store.js';
 import { MemoryWindows } from './memory-windows.js';
-
-export type Spent = { allowed: true } | { allowed: false; retryAfterSeconds: number };
+import type { Spent } from './spent.js';
 
 /** So many calls per key per minute. */
 export interface Budget {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Viewer } from '../auth/viewer.js';
-import { RateLimitedError } from '../resolvers/errors.js';
+import { RateLimitedError } from '../core/errors.js';
 import { guestBudgetKey } from './address-key.js';
 import { createBudget } from './budget.js';
 import { BudgetStore, type FallbackMetrics } from './budget-store.js';

@@ -1,4 +1,4 @@
-import type { Spent } from './budget.js';
+import type { Spent } from './spent.js';
 
 interface Window {
   spent: number;

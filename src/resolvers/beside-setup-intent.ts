@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
 import type { CustomerCall } from './customer-call.js';
-import { callDeadline } from './deadline.js';
+import { callDeadline } from '../core/deadline.js';
 import type { GatewayServices } from './services.js';
 
 /** What a mutation creates beside the SetupIntent: an ephemeral key, a customer session. */

@@ -1,6 +1,7 @@
 import type { Viewer } from '../auth/viewer.js';
 
-export type Surface = 'rest' | 'graphql';
+import type { Surface } from '../core/surface.js';
+
 
 /** Who is calling, from where, through which surface: what the resolver needs of a request. */
 export interface Caller {

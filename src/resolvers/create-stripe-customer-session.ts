@@ -4,7 +4,7 @@ import { createBesideSetupIntent } from './beside-setup-intent.js';
 import { runCustomerCall, type CustomerCall } from './customer-call.js';
 import type { CustomerSessionComponent } from './customer-session-components.js';
 import { customerSession } from './customer-session.js';
-import { outcomeOf } from './errors.js';
+import { outcomeOf } from '../core/errors.js';
 import type { GatewayServices } from './services.js';
 
 export interface CreateStripeCustomerSessionInput {

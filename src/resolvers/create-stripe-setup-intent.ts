@@ -2,7 +2,7 @@ import type { Caller } from './caller.js';
 import { createBesideSetupIntent } from './beside-setup-intent.js';
 import { runCustomerCall, type CallKind } from './customer-call.js';
 import { ephemeralKey } from './ephemeral-key.js';
-import { outcomeOf } from './errors.js';
+import { outcomeOf } from '../core/errors.js';
 import type { CreateStripeSetupIntentInput } from './input.js';
 import type { GatewayServices } from './services.js';
 

@@ -1,11 +1,10 @@
 import Stripe from 'stripe';
-import type { Viewer } from '../auth/viewer.js';
+import type { SignedIn, Viewer } from '../auth/viewer.js';
 import { customerClaims } from '../stripe/customer-claims.js';
 import { derivedIdempotencyKey } from '../stripe/idempotency-keys.js';
-import { CLIENT_IDEMPOTENCY_WINDOW_MS } from './idempotency.js';
+import { CLIENT_IDEMPOTENCY_WINDOW_MS } from '../core/idempotency-window.js';
 import type { GatewayServices } from './services.js';
 
-export type SignedIn = Extract<Viewer, { kind: 'user' }>;
 
 /**
  * The customer to save the card to.

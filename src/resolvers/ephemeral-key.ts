@@ -2,7 +2,7 @@ import Stripe from 'stripe';
 import { INVALID_VERSION_MESSAGE } from '../stripe/stripe-versions.js';
 import type { Companion } from './beside-setup-intent.js';
 import type { CustomerCall } from './customer-call.js';
-import { ValidationError } from './errors.js';
+import { ValidationError } from '../core/errors.js';
 import { STRIPE_VERSION_UNKNOWN } from './input.js';
 import type { GatewayServices } from './services.js';
 

@@ -1,9 +1,7 @@
-import type { SignedIn } from './customers.js';
-import { ValidationError } from './errors.js';
+import type { SignedIn } from '../auth/viewer.js';
+import { CLIENT_IDEMPOTENCY_WINDOW_MS } from '../core/idempotency-window.js';
+import { ValidationError } from '../core/errors.js';
 import type { GatewayServices } from './services.js';
-
-/** Stripe keeps idempotency keys for 24 hours; a client's key means the same for as long. */
-export const CLIENT_IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
 
 /** A signed-in client's idempotency key, claimed for this call. */
 export interface ClientKey {

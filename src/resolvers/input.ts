@@ -1,5 +1,5 @@
 import { stripeVersionStanding } from '../stripe/stripe-versions.js';
-import { ValidationError, type FieldError } from './errors.js';
+import { ValidationError, type FieldError } from '../core/errors.js';
 
 /** The SetupIntent's `usage`: whether the saved card will be charged with the shopper present. */
 export type SetupIntentUsage = 'off_session' | 'on_session';

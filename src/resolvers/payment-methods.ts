@@ -4,8 +4,8 @@ import { isResourceMissing, listCustomerPaymentMethods } from '../stripe/payment
 import { translateStripeError } from '../stripe/translate-error.js';
 import type { Caller } from './caller.js';
 import { storedCustomerFor } from './customers.js';
-import { withinDeadline } from './deadline.js';
-import { AuthenticationRequiredError, NotFoundError } from './errors.js';
+import { withinDeadline } from '../core/deadline.js';
+import { AuthenticationRequiredError, NotFoundError } from '../core/errors.js';
 import type { GatewayServices } from './services.js';
 
 /** A saved payment method as clients see it: what a wallet list shows, no more. */

@@ -6,8 +6,8 @@ import {
   RateLimitedError,
   UnauthenticatedError,
   ValidationError,
-} from '../resolvers/errors.js';
-import { StoreUnavailableError } from '../store/store-unavailable.js';
+} from '../core/errors.js';
+import { StoreUnavailableError } from '../core/store-unavailable.js';
 import { sendJsonApi } from './json-api.js';
 
 /** The spec's `Error` schema: `error`, plus `errors` keyed by body field where fields are at fault. */

@@ -5,7 +5,7 @@ import {
   RateLimitedError,
   ValidationError,
   type FieldError,
-} from '../resolvers/errors.js';
+} from '../core/errors.js';
 import { builder } from './builder.js';
 
 export const ErrorInterface = builder.interfaceRef<Error>('Error').implement({

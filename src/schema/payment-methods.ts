@@ -4,7 +4,7 @@ import {
   listSavedPaymentMethods,
   type SavedPaymentMethod,
 } from '../resolvers/payment-methods.js';
-import { AuthenticationRequiredError, NotFoundError, PaymentProviderError, RateLimitedError } from '../resolvers/errors.js';
+import { AuthenticationRequiredError, NotFoundError, PaymentProviderError, RateLimitedError } from '../core/errors.js';
 import { builder } from './builder.js';
 import type { GraphQLContext } from './context.js';
 import { ViewerRef } from './viewer.js';

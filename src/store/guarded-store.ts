@@ -1,5 +1,5 @@
 import type { CustomerStore } from './customer-store.js';
-import { StoreUnavailableError } from './store-unavailable.js';
+import { StoreUnavailableError } from '../core/store-unavailable.js';
 
 /** How one backend's failures are told apart, and how long a busy database is waited for. */
 export interface StoreGuard {

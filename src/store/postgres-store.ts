@@ -8,7 +8,7 @@ import {
 } from './customer-store.js';
 import type { StoreGuard } from './guarded-store.js';
 import { migratePostgres, POSTGRES_SCHEMA_VERSION } from './migrations/postgres.js';
-import { StoreUnavailableError } from './store-unavailable.js';
+import { StoreUnavailableError } from '../core/store-unavailable.js';
 
 export interface PostgresStoreOptions {
   /** Most connections this instance holds. */

@@ -10,7 +10,7 @@ import {
 } from './customer-store.js';
 import type { StoreGuard } from './guarded-store.js';
 import { migrateSqlite, SQLITE_SCHEMA_VERSION } from './migrations/sqlite.js';
-import { StoreUnavailableError } from './store-unavailable.js';
+import { StoreUnavailableError } from '../core/store-unavailable.js';
 
 interface KeyClaim {
   accountScope: string;

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { CLIENT_IDEMPOTENCY_WINDOW_MS } from '../resolvers/idempotency.js';
+import { CLIENT_IDEMPOTENCY_WINDOW_MS } from '../core/idempotency-window.js';
 import type { CustomerStore } from './customer-store.js';
 
 /** Stripe retries a webhook delivery for up to three days; a redelivery after that cannot come. */

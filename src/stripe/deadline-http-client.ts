@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import Stripe from 'stripe';
-import { callDeadline } from '../resolvers/deadline.js';
+import { callDeadline } from '../core/deadline.js';
 
 type MakeRequest = Stripe.HttpClient['makeRequest'];
 

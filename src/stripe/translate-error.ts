@@ -1,5 +1,5 @@
 import Stripe from 'stripe';
-import { PaymentProviderError } from '../resolvers/errors.js';
+import { PaymentProviderError } from '../core/errors.js';
 
 /**
  * The one boundary where Stripe's errors become ours. Our own credentials being refused is

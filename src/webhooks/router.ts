@@ -1,5 +1,5 @@
 import express, { Router, type ErrorRequestHandler, type Response } from 'express';
-import { withinDeadline } from '../resolvers/deadline.js';
+import { withinDeadline } from '../core/deadline.js';
 import type { GatewayServices } from '../resolvers/services.js';
 import { handlerFor, type WebhookOptions } from './handlers.js';
 import { verifiedEvent } from './verify.js';

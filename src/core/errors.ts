@@ -1,5 +1,5 @@
 /** The expected failures of the resolver: each is a typed GraphQL error and a REST status. */
-import { StoreUnavailableError } from '../store/store-unavailable.js';
+import { StoreUnavailableError } from './store-unavailable.js';
 
 export interface FieldError {
   /** The GraphQL input field: `stripeVersion`, `idempotencyKey`. */
