@@ -1,4 +1,4 @@
-import { ApiError } from './errors.js';
+import { ApiError, docUrl } from './errors.js';
 
 /*
  * Real Stripe answers authentication failures with HTTP 401 and error type
@@ -53,4 +53,27 @@ export function authenticate(authorization: string | undefined, acceptedKeys: Re
   if (key === undefined) throw unauthorized(NO_KEY_MESSAGE);
   if (!acceptedKeys.has(key)) throw unauthorized(`Invalid API Key provided: ${maskKey(key)}`);
   return key;
+}
+
+/*
+ * Stripe-Account naming an account the key may not act for. Stripe answers 403 (the SDK raises
+ * StripePermissionError) with type invalid_request_error: code account_invalid for a platform's
+ * key, and its "only platforms" message for a key of an account that has no connected accounts.
+ */
+
+export function noAccessToAccount(key: string, accountId: string): ApiError {
+  return new ApiError(403, {
+    type: 'invalid_request_error',
+    code: 'account_invalid',
+    doc_url: docUrl('account_invalid'),
+    message: `The provided key '${maskKey(key)}' does not have access to account '${accountId}' (or that account does not exist). Application access may have been revoked.`,
+  });
+}
+
+export function notAPlatform(): ApiError {
+  return new ApiError(403, {
+    type: 'invalid_request_error',
+    message:
+      "Only Stripe Connect platforms can work with other accounts. If you specified a client_id parameter, make sure it's correct. If you need to setup a Stripe Connect platform, you can do so at https://dashboard.stripe.com/account/applications/settings.",
+  });
 }

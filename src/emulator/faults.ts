@@ -4,6 +4,11 @@ export interface FaultMatch {
   method?: string;
   /** Exact path without query string (e.g. '/v1/setup_intents'), or a RegExp tested against it. */
   path?: string | RegExp;
+  /**
+   * The account the request is for (an id): the one its `Stripe-Account` header names, else its
+   * key's own. Lets one account's Stripe fail or hang while the others answer.
+   */
+  account?: string;
 }
 
 export interface FaultTrigger {
@@ -108,9 +113,10 @@ function validate(spec: FaultSpec): void {
   }
 }
 
-function matches(match: FaultMatch | undefined, method: string, path: string): boolean {
+function matches(match: FaultMatch | undefined, method: string, path: string, account: string | undefined): boolean {
   if (match === undefined) return true;
   if (match.method !== undefined && match.method.toUpperCase() !== method) return false;
+  if (match.account !== undefined && match.account !== account) return false;
   if (match.path === undefined) return true;
   return typeof match.path === 'string' ? match.path === path : match.path.test(path);
 }
@@ -130,17 +136,21 @@ export class FaultSet {
     this.active = [];
   }
 
+  get size(): number {
+    return this.active.length;
+  }
+
   /**
    * Picks the faults that hit this request: every matching latency fault, and the first
    * matching terminal fault. Only faults that actually hit count towards their `times`.
    */
-  select(method: string, path: string): SelectedFaults | undefined {
+  select(method: string, path: string, account?: string): SelectedFaults | undefined {
     if (this.active.length === 0) return undefined;
     let selected: SelectedFaults | undefined;
     for (const fault of [...this.active]) {
       const { spec } = fault;
       if (spec.kind !== 'latency' && selected?.terminal !== undefined) continue;
-      if (!matches(spec.match, method, path)) continue;
+      if (!matches(spec.match, method, path, account)) continue;
       if (spec.probability !== undefined && (spec.random ?? Math.random)() >= spec.probability) continue;
       selected ??= { latencyMs: 0 };
       if (spec.kind === 'latency') selected.latencyMs += spec.ms;

@@ -18,9 +18,11 @@ export type { Params, ParamValue } from './form.js';
 export type { RecordedRequest } from './request-log.js';
 export type { EphemeralKeyObject } from './state.js';
 export type {
+  EmulatedAccountInfo,
   EmulatedCustomer,
   EmulatedEphemeralKey,
   EmulatedSetupIntent,
+  EmulatorAccountOptions,
   StripeEmulator,
   StripeEmulatorOptions,
 } from './types.js';

@@ -1,19 +1,39 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type Stripe from 'stripe';
+import { accountObject } from './accounts.js';
 import type { PersistedIdempotencyEntry } from './idempotency.js';
 import type { EmulatorState } from './state.js';
 
-/** What the state file holds: the account, every collection of the state, and idempotent results. */
+/** One account in the state file: its keys only as hashes, never the keys themselves. */
+export interface PersistedAccount {
+  id: string;
+  platform: string | null;
+  keyHashes: string[];
+  object: Stripe.Account;
+  collections: Collections;
+}
+
+type Collections = Record<string, { map: Array<[string, unknown]> } | { set: unknown[] }>;
+
+/** What the state file holds: every account with every collection of its state, and idempotent results. */
 export interface PersistedEmulator {
+  version: 2;
+  accounts: PersistedAccount[];
+  idempotency: PersistedIdempotencyEntry[];
+}
+
+/** The single-account file of earlier versions. */
+interface PersistedEmulatorV1 {
   version: 1;
   accountId: string;
-  collections: Record<string, { map: Array<[string, unknown]> } | { set: unknown[] }>;
+  collections: Collections;
   idempotency: PersistedIdempotencyEntry[];
 }
 
 /** Every Map and Set of the state, whatever collections it grows. */
-export function collectionsOf(state: EmulatorState): PersistedEmulator['collections'] {
-  const collections: PersistedEmulator['collections'] = {};
+export function collectionsOf(state: EmulatorState): Collections {
+  const collections: Collections = {};
   for (const [name, value] of Object.entries(state)) {
     if (value instanceof Map) collections[name] = { map: [...value.entries()] };
     else if (value instanceof Set) collections[name] = { set: [...value.values()] };
@@ -21,7 +41,7 @@ export function collectionsOf(state: EmulatorState): PersistedEmulator['collecti
   return collections;
 }
 
-export function restoreCollections(state: EmulatorState, collections: PersistedEmulator['collections']): void {
+export function restoreCollections(state: EmulatorState, collections: Collections): void {
   for (const [name, saved] of Object.entries(collections)) {
     const target: unknown = (state as unknown as Record<string, unknown>)[name];
     if (target instanceof Map && 'map' in saved) for (const [key, value] of saved.map) target.set(key, value);
@@ -37,9 +57,15 @@ export function readStateFile(path: string): PersistedEmulator | undefined {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
-  const saved = JSON.parse(text) as PersistedEmulator;
-  if (saved.version !== 1) throw new Error(`${path}: unknown emulator state version ${String(saved.version)}`);
-  return saved;
+  const saved = JSON.parse(text) as PersistedEmulator | PersistedEmulatorV1;
+  if (saved.version === 2) return saved;
+  if (saved.version !== 1) throw new Error(`${path}: unknown emulator state version ${String((saved as { version: unknown }).version)}`);
+  // Its one account is the first configured one (no key hashes: it matches by position).
+  return {
+    version: 2,
+    accounts: [{ id: saved.accountId, platform: null, keyHashes: [], object: accountObject(saved.accountId, 'standard'), collections: saved.collections }],
+    idempotency: saved.idempotency,
+  };
 }
 
 /**

@@ -10,6 +10,10 @@ export interface RecordedRequest {
   idempotencyKey?: string;
   /** Stripe-Version request header, if sent. */
   stripeVersion?: string;
+  /** Stripe-Account request header (Connect), if sent. */
+  stripeAccount?: string;
+  /** The account the request acted on, once its key was accepted (the connected one with Stripe-Account). */
+  account?: string;
   /** True when the answer was an idempotent replay. */
   replayed: boolean;
   /** Decoded body (POST) or query (other methods). */

@@ -1,5 +1,5 @@
 import type { Handler } from './context.js';
-import { retrieveAccount } from './resources/account.js';
+import { createAccount, listConnectedAccounts, retrieveAccount, retrieveConnectedAccount } from './resources/account.js';
 import { createCustomerSession } from './resources/customer-sessions.js';
 import { createCustomer, deleteCustomer, listCustomers, retrieveCustomer } from './resources/customers.js';
 import { createEphemeralKey, deleteEphemeralKey } from './resources/ephemeral-keys.js';
@@ -33,6 +33,9 @@ const ROUTES = new Map<string, Handler>([
   ['POST /v1/setup_intents/:id/cancel', cancelSetupIntent],
   ['POST /v1/setup_intents/:id/confirm', confirmSetupIntent],
   ['GET /v1/account', retrieveAccount],
+  ['POST /v1/accounts', createAccount],
+  ['GET /v1/accounts', listConnectedAccounts],
+  ['GET /v1/accounts/:id', retrieveConnectedAccount],
 ]);
 
 /** What a publishable key (with the object's client_secret) may call, as Stripe.js and the mobile SDKs do. */

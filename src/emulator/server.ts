@@ -3,23 +3,27 @@ import { setMaxListeners } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Stripe from 'stripe';
-import { authenticate, isLiveKey, publishableKeyRefused } from './auth.js';
+import { openAccounts } from './account-setup.js';
+import type { AccountRegistry, EmulatedAccount } from './accounts.js';
+import { authenticate, extractApiKey, isLiveKey, publishableKeyRefused } from './auth.js';
 import type { PendingEvent, RequestContext } from './context.js';
 import { ApiError, invalidRequest, unrecognizedUrl } from './errors.js';
 import { FaultSet, type ErrorFault, type FaultSpec, type TerminalFault } from './faults.js';
 import { canonicalParams, decodeForm } from './form.js';
 import { IdempotencyStore } from './idempotency.js';
 import { newId, unixSeconds } from './ids.js';
-import { collectionsOf, readStateFile, restoreCollections, StateFile } from './persistence.js';
+import { collectionsOf, readStateFile, StateFile } from './persistence.js';
 import { errorReply, faultError, jsonReply, rateLimitError, type Reply } from './reply.js';
 import { RequestLog, type RecordedRequest } from './request-log.js';
 import { matchRoute, type RouteMatch } from './routes.js';
 import { EmulatorState } from './state.js';
-import { WebhookSender, type WebhookDelivery, type WebhookEndpoint } from './webhooks.js';
+import { WebhookSender, type EventSource, type WebhookDelivery, type WebhookEndpoint } from './webhooks.js';
 import { stripeVersionStanding } from '../stripe/stripe-versions.js';
 import type {
+  EmulatedAccountInfo,
   EmulatedCustomer,
   EmulatedEphemeralKey,
+  EmulatorAccountOptions,
   EmulatedSetupIntent,
   StripeEmulator,
   StripeEmulatorOptions,
@@ -41,9 +45,28 @@ function header(req: IncomingMessage, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
+/** The accounts of the options: `accounts`, or the single account secretKeys/publishableKeys/accountId describe. */
+function configuredAccounts(options: StripeEmulatorOptions): EmulatorAccountOptions[] {
+  if (options.accounts === undefined) {
+    const secretKeys = options.secretKeys ?? [DEFAULT_EMULATOR_SECRET_KEY];
+    if (secretKeys.length === 0) throw new Error('secretKeys must not be empty');
+    return [
+      {
+        secretKeys,
+        publishableKeys: options.publishableKeys ?? [DEFAULT_EMULATOR_PUBLISHABLE_KEY],
+        ...(options.accountId === undefined ? {} : { id: options.accountId }),
+      },
+    ];
+  }
+  if (options.secretKeys !== undefined || options.publishableKeys !== undefined || options.accountId !== undefined) {
+    throw new Error('accounts excludes secretKeys, publishableKeys and accountId (they describe a single account)');
+  }
+  return options.accounts;
+}
+
 class EmulatorServer implements StripeEmulator {
   readonly accountId: string;
-  private readonly state: EmulatorState;
+  private readonly accountRegistry: AccountRegistry;
   private readonly faults = new FaultSet();
   private readonly idempotency = new IdempotencyStore();
   private readonly log = new RequestLog();
@@ -59,32 +82,34 @@ class EmulatorServer implements StripeEmulator {
   private readonly stateFile: StateFile | undefined;
 
   constructor(options: StripeEmulatorOptions) {
-    const keys = options.secretKeys ?? [DEFAULT_EMULATOR_SECRET_KEY];
-    if (keys.length === 0) throw new Error('secretKeys must not be empty');
-    this.publishableKeys = new Set(options.publishableKeys ?? [DEFAULT_EMULATOR_PUBLISHABLE_KEY]);
-    this.keys = new Set([...keys, ...this.publishableKeys]);
-    this.webhooks = new WebhookSender(options.webhooks ?? {}, this.closing.signal);
-    for (const endpoint of options.webhooks?.endpoints ?? []) this.webhooks.add(endpoint);
     const saved = options.statePath === undefined ? undefined : readStateFile(options.statePath);
-    this.accountId = saved?.accountId ?? options.accountId ?? newId('acct', 16);
     const ttl = options.ephemeralKeyTtlSeconds ?? 3600;
     if (!(Number.isInteger(ttl) && ttl > 0)) throw new RangeError(`ephemeralKeyTtlSeconds must be a positive integer, got ${ttl}`);
     const sessionTtl = options.customerSessionTtlSeconds ?? 1800;
     if (!(Number.isInteger(sessionTtl) && sessionTtl > 0)) {
       throw new RangeError(`customerSessionTtlSeconds must be a positive integer, got ${sessionTtl}`);
     }
-    this.state = new EmulatorState(ttl, sessionTtl);
-    if (saved) {
-      restoreCollections(this.state, saved.collections);
-      this.idempotency.restore(saved.idempotency);
-    }
+    const configured = configuredAccounts(options);
+    const { registry, keyed, publishableKeys } = openAccounts(configured, saved, () => new EmulatorState(ttl, sessionTtl));
+    this.accountRegistry = registry;
+    this.accountId = keyed[0]!.id;
+    this.publishableKeys = publishableKeys;
+    this.keys = new Set(configured.flatMap((account) => [...account.secretKeys, ...(account.publishableKeys ?? [])]));
+    if (saved) this.idempotency.restore(saved.idempotency);
+    this.webhooks = new WebhookSender(options.webhooks ?? {}, this.closing.signal, this.accountId);
+    for (const endpoint of options.webhooks?.endpoints ?? []) this.webhooks.add(endpoint);
     this.stateFile =
       options.statePath === undefined
         ? undefined
         : new StateFile(options.statePath, () => ({
-            version: 1,
-            accountId: this.accountId,
-            collections: collectionsOf(this.state),
+            version: 2,
+            accounts: this.accountRegistry.list().map((account) => ({
+              id: account.id,
+              platform: account.platform,
+              keyHashes: account.keyHashes,
+              object: account.object,
+              collections: collectionsOf(account.state),
+            })),
             idempotency: this.idempotency.snapshot(),
           }));
     this.setLatency(options.latencyMs ?? 0);
@@ -140,37 +165,63 @@ class EmulatorServer implements StripeEmulator {
     this.faults.clear();
   }
 
-  customers(): EmulatedCustomer[] {
-    const { customers, deletedCustomerIds } = this.state;
-    return [...customers.values()].map((customer): EmulatedCustomer => {
-      const { deleted: _never, ...copy } = structuredClone(customer);
-      return deletedCustomerIds.has(customer.id) ? { ...copy, deleted: true } : copy;
-    });
+  accounts(): EmulatedAccountInfo[] {
+    return this.accountRegistry.list().map(({ id, platform, object }) => ({ id, platform, object: structuredClone(object) }));
   }
 
-  setupIntents(): EmulatedSetupIntent[] {
-    return [...this.state.setupIntents.values()].map((intent) => structuredClone(intent));
+  accountOf(key: string): string | undefined {
+    return this.keys.has(key) ? this.accountRegistry.ofKey(key)?.id : undefined;
   }
 
-  ephemeralKeys(): EmulatedEphemeralKey[] {
-    return [...this.state.ephemeralKeys.values()].map((key) => structuredClone(key));
+  connectAccount(platform: string, id?: string): string {
+    const owner = this.accountRegistry.get(platform);
+    if (owner === undefined || owner.platform !== null) throw new Error(`${platform} is not an account with keys of its own`);
+    const connected = this.accountRegistry.connect(owner, id);
+    this.stateFile?.changed();
+    return connected.id;
+  }
+
+  /** The states listings read: one account's, or every account's. */
+  private statesOf(account: string | undefined): EmulatorState[] {
+    if (account === undefined) return this.accountRegistry.list().map((each) => each.state);
+    const found = this.accountRegistry.get(account);
+    if (found === undefined) throw new Error(`No such emulator account: '${account}'`);
+    return [found.state];
+  }
+
+  customers(account?: string): EmulatedCustomer[] {
+    return this.statesOf(account).flatMap(({ customers, deletedCustomerIds }) =>
+      [...customers.values()].map((customer): EmulatedCustomer => {
+        const { deleted: _never, ...copy } = structuredClone(customer);
+        return deletedCustomerIds.has(customer.id) ? { ...copy, deleted: true } : copy;
+      }),
+    );
+  }
+
+  setupIntents(account?: string): EmulatedSetupIntent[] {
+    return this.statesOf(account).flatMap((state) => [...state.setupIntents.values()].map((intent) => structuredClone(intent)));
+  }
+
+  ephemeralKeys(account?: string): EmulatedEphemeralKey[] {
+    return this.statesOf(account).flatMap((state) => [...state.ephemeralKeys.values()].map((key) => structuredClone(key)));
   }
 
   deleteCustomer(id: string): void {
-    const customer = this.state.customers.get(id);
-    if (customer === undefined) throw new Error(`No such customer: '${id}'`);
-    if (this.state.deletedCustomerIds.has(id)) return;
-    this.state.deletedCustomerIds.add(id);
+    const owner = this.accountRegistry.list().find((account) => account.state.customers.has(id));
+    if (owner === undefined) throw new Error(`No such customer: '${id}'`);
+    const customer = owner.state.customers.get(id)!;
+    if (owner.state.deletedCustomerIds.has(id)) return;
+    owner.state.deletedCustomerIds.add(id);
     this.stateFile?.changed();
-    this.publish([{ type: 'customer.deleted', object: structuredClone(customer) }], customer.livemode, null);
+    this.publish([{ type: 'customer.deleted', object: structuredClone(customer) }], customer.livemode, null, owner);
   }
 
-  paymentMethods(): Stripe.PaymentMethod[] {
-    return [...this.state.paymentMethods.values()].map((method) => structuredClone(method));
+  paymentMethods(account?: string): Stripe.PaymentMethod[] {
+    return this.statesOf(account).flatMap((state) => [...state.paymentMethods.values()].map((method) => structuredClone(method)));
   }
 
-  customerSessions(): Stripe.CustomerSession[] {
-    return [...this.state.customerSessions.values()].map((session) => structuredClone(session));
+  customerSessions(account?: string): Stripe.CustomerSession[] {
+    return this.statesOf(account).flatMap((state) => [...state.customerSessions.values()].map((session) => structuredClone(session)));
   }
 
   addWebhookEndpoint(endpoint: WebhookEndpoint): { remove(): void } {
@@ -226,6 +277,7 @@ class EmulatorServer implements StripeEmulator {
     const path = queryAt === -1 ? url : url.slice(0, queryAt);
     const idempotencyKey = header(req, 'idempotency-key');
     const stripeVersion = header(req, 'stripe-version');
+    const stripeAccount = header(req, 'stripe-account');
     const record: RecordedRequest = {
       method,
       path,
@@ -235,10 +287,11 @@ class EmulatorServer implements StripeEmulator {
       params: decodeForm((method === 'POST' ? body : queryAt === -1 ? '' : url.slice(queryAt + 1)) ?? ''),
       ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
       ...(stripeVersion === undefined ? {} : { stripeVersion }),
+      ...(stripeAccount === undefined ? {} : { stripeAccount }),
     };
     this.log.add(record);
 
-    const faults = this.faults.select(method, path);
+    const faults = this.faults.select(method, path, this.faults.size > 0 ? this.targetAccount(req, stripeAccount) : undefined);
     const terminal = faults?.terminal;
     if (terminal?.kind === 'reset') return void req.socket.resetAndDestroy();
     if (terminal?.kind === 'hang') return; // open until the client gives up or close()
@@ -268,6 +321,13 @@ class EmulatorServer implements StripeEmulator {
     if (method !== 'GET') this.stateFile?.changed();
   }
 
+  /** For fault matching, before any check: the account the request names, whether or not it may. */
+  private targetAccount(req: IncomingMessage, stripeAccount: string | undefined): string | undefined {
+    if (stripeAccount !== undefined) return stripeAccount;
+    const key = extractApiKey(req.headers.authorization);
+    return key === undefined ? undefined : this.accountOf(key);
+  }
+
   private prepare(req: IncomingMessage, record: RecordedRequest, body: string | undefined, fault?: TerminalFault): Step {
     let livemode = false;
     try {
@@ -277,6 +337,9 @@ class EmulatorServer implements StripeEmulator {
       const apiKey = authenticate(req.headers.authorization, this.keys);
       livemode = isLiveKey(apiKey);
       const publishable = this.publishableKeys.has(apiKey);
+      const keyAccount = this.accountRegistry.ofKey(apiKey)!;
+      const account = this.accountRegistry.resolve(apiKey, keyAccount, record.stripeAccount);
+      record.account = account.id;
       // Only versions Stripe released; checked before the idempotency layer, so nothing is saved.
       if (record.stripeVersion !== undefined && stripeVersionStanding(record.stripeVersion) !== 'released') {
         throw invalidRequest(`Invalid Stripe API version: ${record.stripeVersion}`);
@@ -285,13 +348,17 @@ class EmulatorServer implements StripeEmulator {
       if (route === undefined) throw unrecognizedUrl(record.method, record.path);
       if (publishable && !route.publishable) throw publishableKeyRefused();
       const ctx: RequestContext = {
-        state: this.state,
+        state: account.state,
         params: record.params,
         livemode,
         publishable,
         id: route.id,
         stripeVersionHeader: record.stripeVersion,
-        accountId: this.accountId,
+        accountId: account.id,
+        account,
+        keyAccount,
+        apiKey,
+        accounts: this.accountRegistry,
         events: [],
       };
       const failure = fault?.kind === 'error' ? fault : undefined; // stage 'execution'
@@ -301,7 +368,8 @@ class EmulatorServer implements StripeEmulator {
       }
 
       const key = record.idempotencyKey;
-      const scope = `${apiKey}\n${key}`; // keys are scoped per API key
+      // Keys are scoped per API key, and per connected account a platform's key acts for.
+      const scope = record.stripeAccount === undefined ? `${apiKey}\n${key}` : `${apiKey}\n${record.stripeAccount}\n${key}`;
       const outcome = this.idempotency.begin(scope, key, record.method, record.path, canonicalParams(record.params));
       if (outcome.kind === 'replay') {
         record.replayed = true;
@@ -345,7 +413,7 @@ class EmulatorServer implements StripeEmulator {
     try {
       if (failure) throw faultError(failure); // the endpoint failed once it began
       const reply = jsonReply(200, route.handler(ctx));
-      this.publish(ctx.events, ctx.livemode, { id: record.requestId, idempotency_key: record.idempotencyKey ?? null });
+      this.publish(ctx.events, ctx.livemode, { id: record.requestId, idempotency_key: record.idempotencyKey ?? null }, ctx.account);
       return { reply, saved: true };
     } catch (error) {
       const refusedParameters =
@@ -357,13 +425,18 @@ class EmulatorServer implements StripeEmulator {
     }
   }
 
-  /** Events of a request that succeeded (or of a Dashboard action: request null), to the webhook endpoints. */
-  private publish(pending: readonly PendingEvent[], livemode: boolean, request: Stripe.Event.Request | null): void {
+  /**
+   * Events of a request that succeeded (or of a Dashboard action: request null), to the webhook
+   * endpoints. A connected account's events carry `account`, as Stripe's Connect events do.
+   */
+  private publish(pending: readonly PendingEvent[], livemode: boolean, request: Stripe.Event.Request | null, account: EmulatedAccount): void {
     if (!this.webhooks.active) return;
+    const source: EventSource = { account: account.id, platform: account.platform };
     for (const { type, object } of pending) {
       const event = {
         id: newId('evt', 24),
         object: 'event',
+        ...(account.platform === null ? {} : { account: account.id }),
         api_version: ACCOUNT_API_VERSION,
         created: unixSeconds(),
         data: { object },
@@ -372,7 +445,7 @@ class EmulatorServer implements StripeEmulator {
         request,
         type,
       } as Stripe.Event;
-      this.webhooks.publish(event);
+      this.webhooks.publish(event, source);
     }
   }
 }

@@ -4,7 +4,25 @@ import type { RecordedRequest } from './request-log.js';
 import type { EmulatedEphemeralKey } from './state.js';
 import type { WebhookDelivery, WebhookEndpoint, WebhookOptions } from './webhooks.js';
 
+/** One Stripe account of the emulator, reached with its own keys. */
+export interface EmulatorAccountOptions {
+  /** Default: a generated 'acct_…' (or the state file's, found again by one of its keys). */
+  id?: string;
+  /** Its secret keys (sk_…/rk_…); at least one. A live key makes objects livemode:true. */
+  secretKeys: string[];
+  /** Its publishable keys (pk_…), accepted where Stripe accepts them. Default: none. */
+  publishableKeys?: string[];
+  /** Connected accounts (Stripe Connect) that exist from the start; more with POST /v1/accounts. */
+  connectedAccounts?: string[];
+}
+
 export interface StripeEmulatorOptions {
+  /**
+   * Several accounts, each with keys of its own; objects of one are invisible to the others.
+   * The first is the emulator's `accountId`. Exclusive with secretKeys/publishableKeys/accountId,
+   * which describe a single account.
+   */
+  accounts?: EmulatorAccountOptions[];
   /** Secret keys accepted (Bearer). Default: [DEFAULT_EMULATOR_SECRET_KEY]. A key starting sk_live_/rk_live_ makes objects livemode:true. */
   secretKeys?: string[];
   /** Fixed added latency per request, ms. Default 0. */
@@ -36,29 +54,49 @@ export type EmulatedCustomer = Omit<Stripe.Customer, 'deleted'> & { deleted?: tr
 export type EmulatedSetupIntent = Stripe.SetupIntent;
 export type { EmulatedEphemeralKey };
 
+/** An emulated account as tests see it. */
+export interface EmulatedAccountInfo {
+  id: string;
+  /** The platform it is connected to; null for an account with keys of its own. */
+  platform: string | null;
+  /** What GET /v1/account answers for it. */
+  object: Stripe.Account;
+}
+
 export interface StripeEmulator {
   /** 'http://127.0.0.1:PORT' */
   readonly url: string;
   readonly host: string;
   readonly port: number;
+  /** The first account's id. */
   readonly accountId: string;
+  /** Every account (with keys, or connected), copies. */
+  accounts(): EmulatedAccountInfo[];
+  /** The id of the account a key belongs to (secret or publishable); undefined for an unknown key. */
+  accountOf(key: string): string | undefined;
+  /** A new connected account of `platform` (an account id), as POST /v1/accounts makes one; returns its id. */
+  connectAccount(platform: string, id?: string): string;
   /** Closes the server, including keep-alive sockets and hung requests. Safe to call twice. */
   close(): Promise<void>;
   setLatency(ms: number): void;
   /** Inject a fault; remove() undoes it. */
   injectFault(fault: FaultSpec): { remove(): void };
   clearFaults(): void;
+  /*
+   * Object listings: of one account when `account` (an id) is given, else of every account, one
+   * account after another. Throw for an unknown account id.
+   */
   /** Copies, in creation order; includes deleted customers with deleted: true. */
-  customers(): EmulatedCustomer[];
-  setupIntents(): EmulatedSetupIntent[];
+  customers(account?: string): EmulatedCustomer[];
+  setupIntents(account?: string): EmulatedSetupIntent[];
   /** Includes the Stripe-Version each key was created with (apiVersion). */
-  ephemeralKeys(): EmulatedEphemeralKey[];
+  ephemeralKeys(account?: string): EmulatedEphemeralKey[];
   /** As if deleted in the Dashboard (a customer.deleted event follows). Throws for an unknown id. */
   deleteCustomer(id: string): void;
   /** Copies, in creation order; detached ones have customer: null. */
-  paymentMethods(): Stripe.PaymentMethod[];
+  paymentMethods(account?: string): Stripe.PaymentMethod[];
   /** Copies, in creation order. */
-  customerSessions(): Stripe.CustomerSession[];
+  customerSessions(account?: string): Stripe.CustomerSession[];
   /** Sends every later event (of the enabled types) to the endpoint, signed with its secret. */
   addWebhookEndpoint(endpoint: WebhookEndpoint): { remove(): void };
   /** Events raised while at least one endpoint was configured, oldest first. */

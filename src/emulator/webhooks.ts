@@ -9,6 +9,19 @@ export interface WebhookEndpoint {
   secret: string;
   /** Event types to send; omitted: every type ('*'). */
   enabledEvents?: string[];
+  /** The account the endpoint belongs to; omitted: the emulator's first account. */
+  account?: string;
+  /**
+   * A Connect endpoint, as Stripe's "events on connected accounts": it receives the events of the
+   * accounts connected to `account` (each event carrying `account: acct_…`), not `account`'s own.
+   */
+  connect?: boolean;
+}
+
+/** The account an event happened on, and the platform it is connected to (null: none). */
+export interface EventSource {
+  account: string;
+  platform: string | null;
 }
 
 /** One event's delivery to one endpoint, for tests to inspect. */
@@ -46,9 +59,9 @@ export function stripeSignatureHeader(payload: string, secret: string, timestamp
 
 /** Sends events to the configured endpoints, signed, retrying with backoff until a 2xx. */
 export class WebhookSender {
-  private readonly endpoints = new Set<WebhookEndpoint>();
+  private readonly endpoints = new Set<WebhookEndpoint & { account: string }>();
   private readonly records: WebhookDelivery[] = [];
-  private readonly events = new Map<string, Stripe.Event>();
+  private readonly events = new Map<string, { event: Stripe.Event; source: EventSource }>();
   private readonly inFlight = new Set<Promise<void>>();
   private readonly retryDelaysMs: number[];
   private readonly attemptTimeoutMs: number;
@@ -57,6 +70,8 @@ export class WebhookSender {
     options: WebhookOptions,
     /** Aborted when the emulator closes: pending retries stop. */
     private readonly closing: AbortSignal,
+    /** The account of an endpoint that names none. */
+    private readonly defaultAccount: string,
   ) {
     this.retryDelaysMs = options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
     this.attemptTimeoutMs = options.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS;
@@ -67,30 +82,32 @@ export class WebhookSender {
   }
 
   add(endpoint: WebhookEndpoint): { remove(): void } {
-    const copy = { ...endpoint };
+    const copy = { ...endpoint, account: endpoint.account ?? this.defaultAccount };
     this.endpoints.add(copy);
     return { remove: () => this.endpoints.delete(copy) };
   }
 
-  /** Sends a new event to every endpoint that subscribes to its type. */
-  publish(event: Stripe.Event): void {
-    this.events.set(event.id, event);
+  /** Sends a new event to every endpoint of its account (or platform) that subscribes to its type. */
+  publish(event: Stripe.Event, source: EventSource): void {
+    this.events.set(event.id, { event, source });
     // A sandbox runs for days: the oldest events go, as Stripe keeps events for 30 days only.
     if (this.events.size > MAX_EVENTS_KEPT) this.events.delete(this.events.keys().next().value!);
     for (const endpoint of this.endpoints) {
-      if (subscribes(endpoint, event.type)) this.track(this.deliver(event, endpoint));
+      if (receives(endpoint, source) && subscribes(endpoint, event.type)) this.track(this.deliver(event, endpoint));
     }
   }
 
-  /** Sends an event again, as the Dashboard's "Resend" does (a replay, same id). */
+  /** Sends an event again, as the Dashboard's "Resend" does (a replay, same id), to its account's endpoints. */
   resend(eventId: string): void {
-    const event = this.events.get(eventId);
-    if (event === undefined) throw new Error(`No such event: '${eventId}'`);
-    for (const endpoint of this.endpoints) this.track(this.deliver(event, endpoint));
+    const kept = this.events.get(eventId);
+    if (kept === undefined) throw new Error(`No such event: '${eventId}'`);
+    for (const endpoint of this.endpoints) {
+      if (receives(endpoint, kept.source)) this.track(this.deliver(kept.event, endpoint));
+    }
   }
 
   listEvents(): Stripe.Event[] {
-    return [...this.events.values()].map((event) => structuredClone(event));
+    return [...this.events.values()].map(({ event }) => structuredClone(event));
   }
 
   deliveries(): WebhookDelivery[] {
@@ -153,6 +170,11 @@ export class WebhookSender {
       return 0;
     }
   }
+}
+
+/** An account endpoint gets its account's own events; a Connect endpoint those of its connected accounts. */
+function receives(endpoint: WebhookEndpoint & { account: string }, source: EventSource): boolean {
+  return endpoint.connect === true ? source.platform === endpoint.account : source.account === endpoint.account;
 }
 
 function subscribes(endpoint: WebhookEndpoint, type: string): boolean {
