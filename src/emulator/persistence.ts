@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type Stripe from 'stripe';
-import { accountObject } from './accounts.js';
+import { accountObject, keyHash } from './accounts.js';
 import type { PersistedIdempotencyEntry } from './idempotency.js';
 import type { EmulatorState } from './state.js';
 
@@ -64,7 +64,11 @@ export function readStateFile(path: string): PersistedEmulator | undefined {
   return {
     version: 2,
     accounts: [{ id: saved.accountId, platform: null, keyHashes: [], object: accountObject(saved.accountId, 'standard'), collections: saved.collections }],
-    idempotency: saved.idempotency,
+    // Its scopes began with the API key itself; now with the key's hash.
+    idempotency: saved.idempotency.map(([scope, entry]) => {
+      const newline = scope.indexOf('\n');
+      return [`${keyHash(scope.slice(0, newline))}${scope.slice(newline)}`, entry];
+    }),
   };
 }
 

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Stripe from 'stripe';
 import { openAccounts } from './account-setup.js';
-import type { AccountRegistry, EmulatedAccount } from './accounts.js';
+import { keyHash, type AccountRegistry, type EmulatedAccount } from './accounts.js';
 import { authenticate, extractApiKey, isLiveKey, publishableKeyRefused } from './auth.js';
 import type { PendingEvent, RequestContext } from './context.js';
 import { ApiError, invalidRequest, unrecognizedUrl } from './errors.js';
@@ -369,7 +369,8 @@ class EmulatorServer implements StripeEmulator {
 
       const key = record.idempotencyKey;
       // Keys are scoped per API key, and per connected account a platform's key acts for.
-      const scope = record.stripeAccount === undefined ? `${apiKey}\n${key}` : `${apiKey}\n${record.stripeAccount}\n${key}`;
+      // The key's hash, not the key: scopes are written to the state file.
+      const scope = record.stripeAccount === undefined ? `${keyHash(apiKey)}\n${key}` : `${keyHash(apiKey)}\n${record.stripeAccount}\n${key}`;
       const outcome = this.idempotency.begin(scope, key, record.method, record.path, canonicalParams(record.params));
       if (outcome.kind === 'replay') {
         record.replayed = true;
