@@ -1,5 +1,9 @@
 import Stripe from 'stripe';
-import { stripeVersionStanding } from '../stripe/stripe-versions.js';
+import { ConfigError } from './config-error.js';
+import { parseEphemeralKeyVersion, parsePublishableKey, parseSecretKey, parseWebhookSecrets } from './stripe-settings.js';
+import { loadStores, type StoreConfig } from './stores.js';
+
+export { ConfigError };
 
 /** Everything the gateway is configured with, parsed once at start-up. */
 export interface GatewayConfig {
@@ -53,6 +57,11 @@ export interface GatewayConfig {
     /** Handed to clients as `publishableKey`; unset: clients bring their own. */
     publishableKey: string | undefined;
   };
+  /**
+   * The stores this gateway serves (STORES_FILE, contract 11); without it one store, `default`,
+   * from the STRIPE_* variables.
+   */
+  stores: StoreConfig[];
   webhooks: {
     /** Signing secrets accepted (several during a rotation); empty: POST /webhooks/stripe is off. */
     secrets: string[];
@@ -87,27 +96,12 @@ export interface TracingConfig {
   serviceName: string;
 }
 
-/** One clear line naming the variable; start-up stops on it. */
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-  constructor(
-    readonly variable: string,
-    problem: string,
-  ) {
-    super(`${variable}: ${problem}`);
-  }
-}
-
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/gateway.sqlite';
 export const DEFAULT_GUEST_RATE_LIMIT_PER_MINUTE = 10;
 /** Sandbox mode: a developer pressing ▶ in GraphiQL, or a web app reloading, is not an abuser. */
 export const SANDBOX_GUEST_RATE_LIMIT_PER_MINUTE = 1000;
 export const DEFAULT_DATABASE_POOL_SIZE = 10;
 export const DEFAULT_DATABASE_TIMEOUT_MS = 5_000;
-const STRIPE_KEY_PATTERN = /^(sk|rk)_(test|live)_[A-Za-z0-9_]+$/;
-const PUBLISHABLE_KEY_PATTERN = /^pk_(test|live)_[A-Za-z0-9_]+$/;
-const WEBHOOK_SECRET_PATTERN = /^whsec_[A-Za-z0-9+/=_-]+$/;
-const STRIPE_VERSION_PATTERN = /^\d{4}-\d{2}-\d{2}(\.[a-z][a-z0-9_]*)?$/;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 type Env = Record<string, string | undefined>;
@@ -118,18 +112,10 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     return value === undefined || value === '' ? undefined : value;
   };
   const production = read('NODE_ENV') === 'production';
-  const secretKey = read('STRIPE_SECRET_KEY');
-  if (secretKey !== undefined && !STRIPE_KEY_PATTERN.test(secretKey)) {
-    throw new ConfigError('STRIPE_SECRET_KEY', 'expected a key starting sk_test_, sk_live_, rk_test_ or rk_live_');
-  }
-  const ephemeralKeyVersion = read('STRIPE_EPHEMERAL_KEY_VERSION') ?? Stripe.API_VERSION;
-  if (!STRIPE_VERSION_PATTERN.test(ephemeralKeyVersion)) {
-    throw new ConfigError('STRIPE_EPHEMERAL_KEY_VERSION', 'expected a Stripe API version like 2026-10-28.endive');
-  }
-  if (stripeVersionStanding(ephemeralKeyVersion) === 'unreleased') {
-    throw new ConfigError('STRIPE_EPHEMERAL_KEY_VERSION', 'Stripe never released this API version');
-  }
-  const publishableKey = parsePublishableKey(read('STRIPE_PUBLISHABLE_KEY'), secretKey);
+  const secretKey = parseSecretKey('STRIPE_SECRET_KEY', read('STRIPE_SECRET_KEY'));
+  const ephemeralKeyVersion = parseEphemeralKeyVersion('STRIPE_EPHEMERAL_KEY_VERSION', read('STRIPE_EPHEMERAL_KEY_VERSION') ?? Stripe.API_VERSION);
+  const publishableKey = parsePublishableKey('STRIPE_PUBLISHABLE_KEY', read('STRIPE_PUBLISHABLE_KEY'), secretKey);
+  const webhookSecrets = parseWebhookSecrets('STRIPE_WEBHOOK_SECRET', read('STRIPE_WEBHOOK_SECRET'));
   const databaseUrl = read('DATABASE_URL') ?? DEFAULT_DATABASE_URL;
   if (!/^(sqlite:.+|postgres(ql)?:\/\/.+)$/.test(databaseUrl)) {
     throw new ConfigError('DATABASE_URL', 'expected sqlite:PATH or postgres://…');
@@ -200,8 +186,9 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       timeoutMs: parseInteger('STRIPE_TIMEOUT_MS', read('STRIPE_TIMEOUT_MS'), 10_000, 1, 600_000),
       publishableKey,
     },
+    stores: loadStores(read('STORES_FILE'), env, { secretKey, publishableKey, webhookSecrets, ephemeralKeyVersion }),
     webhooks: {
-      secrets: parseWebhookSecrets(read('STRIPE_WEBHOOK_SECRET')),
+      secrets: webhookSecrets,
       deduplicatePaymentMethods: parseBoolean('DEDUPLICATE_PAYMENT_METHODS', read('DEDUPLICATE_PAYMENT_METHODS'), true),
     },
     tracing: parseTracingConfig(env),
@@ -216,28 +203,6 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       allowGuests: parseBoolean('ALLOW_GUESTS', read('ALLOW_GUESTS'), true),
     },
   };
-}
-
-/** A publishable key of the other mode than the secret key would fail on every client. */
-function parsePublishableKey(value: string | undefined, secretKey: string | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  const mode = PUBLISHABLE_KEY_PATTERN.exec(value)?.[1];
-  if (mode === undefined) throw new ConfigError('STRIPE_PUBLISHABLE_KEY', 'expected a key starting pk_test_ or pk_live_');
-  const secretMode = secretKey === undefined ? undefined : /^(sk|rk)_(test|live)_/.exec(secretKey)?.[2];
-  if (secretMode !== undefined && secretMode !== mode) {
-    throw new ConfigError('STRIPE_PUBLISHABLE_KEY', `a ${mode} key beside a ${secretMode} STRIPE_SECRET_KEY`);
-  }
-  return value;
-}
-
-/** Comma-separated during a rotation: the new endpoint's secret beside the old one. */
-function parseWebhookSecrets(value: string | undefined): string[] {
-  if (value === undefined) return [];
-  const secrets = value.split(',').map((secret) => secret.trim()).filter(Boolean);
-  if (secrets.length === 0 || !secrets.every((secret) => WEBHOOK_SECRET_PATTERN.test(secret))) {
-    throw new ConfigError('STRIPE_WEBHOOK_SECRET', 'expected whsec_… signing secrets, comma-separated during a rotation');
-  }
-  return secrets;
 }
 
 /** AUTH_SPREE_URL or AUTH_INTROSPECTION_URL (with its client credentials), never both. */
