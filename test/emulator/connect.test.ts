@@ -70,6 +70,9 @@ describe('emulator: Stripe Connect (Stripe-Account)', () => {
     const raw = await call(t.emu, 'GET', '/v1/customers', { key: PLATFORM_KEY, headers: { 'Stripe-Account': account } });
     expect(raw.status).toBe(403);
     expect(raw.text).not.toContain(PLATFORM_KEY);
+    const recorded = t.emu.requests().at(-1)!;
+    expect(recorded).toMatchObject({ status: 403, stripeAccount: account });
+    expect(recorded.account).toBeUndefined();
   });
 
   it('refuses Stripe-Account from an account that is no platform with Stripe’s message', async () => {
