@@ -13,8 +13,9 @@ export interface OpenedAccounts {
 
 /**
  * The accounts of the options, each with its objects from the state file when it holds them:
- * an account is found again by its id, else by one of its keys (the file keeps only their
- * hashes), and a file of the single-account format gives its account to the first one. Accounts
+ * an account is found again by its id when the options give one, else by one of its keys (the
+ * file keeps only their hashes), and a file of the single-account format gives its account to
+ * the first one. Accounts
  * in the file that no option names are kept (and written back), only unreachable by key.
  */
 export function openAccounts(
@@ -37,10 +38,12 @@ export function openAccounts(
     const keys = [...options.secretKeys, ...(options.publishableKeys ?? [])];
     const hashes = keys.map(keyHash);
     const unclaimed = (account: EmulatedAccount) => !claimed.has(account) && account.platform === null;
+    // An id given is the account's identity; without one, its keys are.
     const found =
-      (options.id === undefined ? undefined : registry.get(options.id)) ??
-      registry.list().find((account) => unclaimed(account) && account.keyHashes.some((hash) => hashes.includes(hash))) ??
-      (index === 0 ? registry.list().find((account) => unclaimed(account) && account.keyHashes.length === 0) : undefined);
+      options.id !== undefined
+        ? registry.get(options.id)
+        : (registry.list().find((account) => unclaimed(account) && account.keyHashes.some((hash) => hashes.includes(hash))) ??
+          (index === 0 ? registry.list().find((account) => unclaimed(account) && account.keyHashes.length === 0) : undefined));
     if (found !== undefined && (claimed.has(found) || found.platform !== null)) {
       throw new Error(`accounts[${index}]: ${found.id} is already another account's or a connected account`);
     }

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Stripe from 'stripe';
 import { openAccounts } from './account-setup.js';
-import { keyHash, type AccountRegistry, type EmulatedAccount } from './accounts.js';
+import { ACCOUNT_ID_PATTERN, keyHash, type AccountRegistry, type EmulatedAccount } from './accounts.js';
 import { authenticate, extractApiKey, isLiveKey, publishableKeyRefused } from './auth.js';
 import type { PendingEvent, RequestContext } from './context.js';
 import { ApiError, invalidRequest, unrecognizedUrl } from './errors.js';
@@ -170,12 +170,13 @@ class EmulatorServer implements StripeEmulator {
   }
 
   accountOf(key: string): string | undefined {
-    return this.keys.has(key) ? this.accountRegistry.ofKey(key)?.id : undefined;
+    return this.accountRegistry.ofKey(key)?.id;
   }
 
   connectAccount(platform: string, id?: string): string {
     const owner = this.accountRegistry.get(platform);
     if (owner === undefined || owner.platform !== null) throw new Error(`${platform} is not an account with keys of its own`);
+    if (id !== undefined && !ACCOUNT_ID_PATTERN.test(id)) throw new Error(`${id} must look like acct_…`);
     const connected = this.accountRegistry.connect(owner, id);
     this.stateFile?.changed();
     return connected.id;

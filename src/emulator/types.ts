@@ -6,7 +6,7 @@ import type { WebhookDelivery, WebhookEndpoint, WebhookOptions } from './webhook
 
 /** One Stripe account of the emulator, reached with its own keys. */
 export interface EmulatorAccountOptions {
-  /** Default: a generated 'acct_…' (or the state file's, found again by one of its keys). */
+  /** The account's identity (the state file's account of this id, whatever its keys). Default: a generated 'acct_…', or the state file's account found again by one of its keys. */
   id?: string;
   /** Its secret keys (sk_…/rk_…); at least one. A live key makes objects livemode:true. */
   secretKeys: string[];
@@ -31,7 +31,7 @@ export interface StripeEmulatorOptions {
   host?: string;
   /** Default 0 (ephemeral). */
   port?: number;
-  /** Stripe account id reported by GET /v1/account. Default: a generated 'acct_…' (or the state file's). */
+  /** Stripe account id reported by GET /v1/account. Default: a generated 'acct_…' (or the state file's, found by the keys). */
   accountId?: string;
   /**
    * A JSON file the state (account, customers, setup intents, ephemeral keys, idempotent results)

@@ -168,6 +168,17 @@ describe('emulator: the state file keeps every account', () => {
     );
   });
 
+  it('finds an account by the id given, even when its keys changed', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'emulator-accounts-'));
+    const statePath = join(dir, 'state.json');
+    const first = await start({ accounts: [{ id: 'acct_fixed', secretKeys: [KEY_A] }], statePath });
+    const customer = await sdk(first, KEY_A).customers.create();
+    await first.close();
+    const rotated = await start({ accounts: [{ id: 'acct_fixed', secretKeys: [KEY_B] }], statePath });
+    expect((await sdk(rotated, KEY_B).customers.retrieve(customer.id)).id).toBe(customer.id);
+    expect(rotated.accountOf(KEY_A)).toBeUndefined();
+  });
+
   it('reads the single-account file of earlier versions into the first account', async () => {
     dir = mkdtempSync(join(tmpdir(), 'emulator-accounts-'));
     const statePath = join(dir, 'state.json');
