@@ -31,7 +31,7 @@ export interface StoreDefaults {
 export const DEFAULT_STORE_ID = 'default';
 
 const STORE_ID_PATTERN = /^[a-z0-9-]{1,40}$/;
-const ACCOUNT_PATTERN = /^acct_[A-Za-z0-9]+$/;
+const ACCOUNT_PATTERN = /^acct_[A-Za-z0-9_]+$/;
 const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** A DNS name or an IPv4 address (labels of letters, digits and hyphens), or an IPv6 literal in brackets. */
 const HOST_PATTERN = /^(?:(?!-)[a-z0-9-]{1,63}(?<!-)(?:\.(?!-)[a-z0-9-]{1,63}(?<!-))*|\[[0-9a-f:.]+\])$/;
