@@ -103,7 +103,7 @@ describe('every runnable example of the docs runs as written against a sandbox g
           examplesRun += 1;
           if (example.output === undefined) continue;
           const shown = example.output.trim();
-          const got = stdout.trim();
+          const got = stdout.replace(/\r\n/g, '\n').trim(); // HTTP headers end in CRLF; a terminal shows them alike
           if (!outputPattern(shown).test(got)) {
             // The diff a reader can act on: what the docs show against what the example printed.
             expect(got, `${where}: the output differs from the one the docs show`).toBe(shown);
