@@ -24,7 +24,7 @@ export function readDocsIndex(root: URL = ROOT): DocsIndex {
     const heading = /^# (.+)$/m.exec(readFileSync(url, 'utf8'));
     pages.push({ file, title: heading?.[1] ?? file });
   };
-  if (existsSync(new URL('README.md', root))) add('README.md', new URL('README.md', root));
+  if (existsSync(new URL('README.md', root))) pages.push({ file: 'README.md', title: 'README: start here' });
   const docs = new URL('docs/', root);
   if (existsSync(docs)) {
     for (const file of readdirSync(docs).filter((name) => /^[a-z0-9-]+\.md$/.test(name)).sort()) {
