@@ -93,7 +93,8 @@ describe('every runnable example of the docs runs as written against a sandbox g
 
   for (const file of FILES) {
     const examples = docExamples(readFileSync(join(ROOT, file), 'utf8'), file);
-    it.runIf(examples.length > 0)(`${file}: ${examples.length} examples`, { timeout: 120_000 }, async () => {
+    if (examples.length === 0) continue;
+    it(`${file}: ${examples.length} examples`, { timeout: 120_000 }, async () => {
       const gateway = await startSandbox();
       try {
         const { ran, stderr } = await runExamples(examples, gateway.url);

@@ -26,8 +26,19 @@ export function docExamples(markdown: string, file: string): DocExample[] {
     if (close === -1) throw new Error(`${file}:${at + 1}: the fence is never closed`);
     return { info: open[1]!, body: lines.slice(at + 1, close).join('\n'), next: close + 1 };
   };
+  /** A ````markdown fence shows markers as text (the contributing page does): nothing inside it runs. */
+  let quoted: string | undefined;
   for (let index = 0; index < lines.length; index += 1) {
     const text = lines[index]!.trim();
+    const quadFence = /^`{4,}/.exec(text)?.[0];
+    if (quoted) {
+      if (text === quoted) quoted = undefined;
+      continue;
+    }
+    if (quadFence) {
+      quoted = quadFence;
+      continue;
+    }
     if (text === OUTPUT) throw new Error(`${file}:${index + 1}: ${OUTPUT} without a runnable example right before it`);
     if (text !== RUNNABLE) continue;
     const script = fenceAt(index + 1, RUNNABLE);
