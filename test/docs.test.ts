@@ -116,3 +116,25 @@ describe('every runnable example of the docs runs as written against a sandbox g
     });
   }
 });
+
+describe('how the doc test reads the docs', () => {
+  it('compares outputs by shape: ids, secrets and times vary, names and structure do not', () => {
+    const shown = '{"customerId":"cus_3TZyDnoqdZdNG1","setupIntentClientSecret":"seti_XQ_secret_IH","expiresAt":"2026-12-08T01:44:28.000Z"}';
+    expect(outputPattern(shown).test('{"customerId":"cus_Q","setupIntentClientSecret":"seti_Z9_secret_k2","expiresAt":"2027-01-01T00:00:00.000Z"}')).toBe(true);
+    // A renamed field, a cut-short secret or another id kind is a different output.
+    expect(outputPattern(shown).test('{"customer":"cus_Q","setupIntentClientSecret":"seti_Z9_secret_k2","expiresAt":"2027-01-01T00:00:00.000Z"}')).toBe(false);
+    expect(outputPattern(shown).test('{"customerId":"cus_Q","setupIntentClientSecret":"seti_Z9","expiresAt":"2027-01-01T00:00:00.000Z"}')).toBe(false);
+    expect(outputPattern(shown).test('{"customerId":"pm_Q","setupIntentClientSecret":"seti_Z9_secret_k2","expiresAt":"2027-01-01T00:00:00.000Z"}')).toBe(false);
+    // `…` stands for text left out; everything else is literal.
+    expect(outputPattern('{"error":"Nope.",…}').test('{"error":"Nope.","code":"x"}')).toBe(true);
+    expect(outputPattern('{"error":"Nope."}').test('{"error":"Nope!"}')).toBe(false);
+  });
+
+  it('runs only marked sh fences, and refuses markers that mark nothing runnable', () => {
+    const doc = ['text', '<!-- runnable -->', '```sh', 'echo hi', '```', '', '<!-- output -->', '```text', 'hi', '```', '```sh', 'echo not marked', '```'].join('\n');
+    expect(docExamples(doc, 'doc.md')).toEqual([{ line: 2, script: 'echo hi', output: 'hi' }]);
+    expect(() => docExamples('<!-- runnable -->\n```js\nx\n```', 'doc.md')).toThrow(/must be a sh fence/);
+    expect(() => docExamples('<!-- output -->\n```text\nx\n```', 'doc.md')).toThrow(/without a runnable example/);
+    expect(docExamples('````markdown\n<!-- runnable -->\n```sh\nx\n```\n````', 'doc.md')).toEqual([]);
+  });
+});
