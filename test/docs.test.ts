@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -83,6 +83,12 @@ let examplesRun = 0;
 describe('every runnable example of the docs runs as written against a sandbox gateway', () => {
   afterAll(() => {
     console.info(`docs: ${examplesRun} runnable examples ran`);
+  });
+
+  it('has what the examples call: bash and curl (node runs the test itself)', () => {
+    for (const command of ['bash', 'curl']) {
+      expect(spawnSync(command, ['--version']).status, `${command} must be installed to run the docs' examples`).toBe(0);
+    }
   });
 
   it.skipIf(process.env.DOCS_TEST_FILES)('finds runnable examples in the README and the docs', () => {
