@@ -11,7 +11,8 @@ import { graphiqlOptions } from './graphql/graphiql.js';
 import { graphiqlRoute } from './graphql/graphiql-route.js';
 import { jsonBodiesOnly } from './graphql/json-only.js';
 import { healthRouter } from './http/health.js';
-import { indexRouter } from './http/index-page.js';
+import { docsRouter, readDocsIndex } from './http/docs-route.js';
+import { describeGateway, indexRouter } from './http/index-page.js';
 import { sandboxFaultsRouter } from './http/sandbox-faults.js';
 import { GatewayMetrics, metricsRouter } from './http/metrics.js';
 import { createCallBudgets } from './limits/call-budgets.js';
@@ -21,14 +22,14 @@ import { unexpectedError } from './http/unexpected-error.js';
 import type { GatewayServices } from './resolvers/services.js';
 import { sendJsonApi } from './rest/json-api.js';
 import { openapiRouter } from './rest/openapi.js';
-import { setupIntentsRouter } from './rest/setup-intents.js';
+import { SETUP_INTENTS_PATH, setupIntentsRouter } from './rest/setup-intents.js';
 import type { StoreHealthWatcher } from './store/guarded-store.js';
 import { openStore } from './store/open-store.js';
 import { sweepExpiredRecords } from './store/sweep.js';
 import { accountScopeResolver } from './stripe/account-scope.js';
 import { createStripeClient } from './stripe/client.js';
 import { tracingHooks } from './tracing/hooks.js';
-import { webhooksRouter } from './webhooks/router.js';
+import { STRIPE_WEBHOOK_PATH, webhooksRouter } from './webhooks/router.js';
 
 export interface GatewayApp {
   handler: Express;
@@ -113,7 +114,19 @@ export async function buildApp(config: GatewayConfig, logger: Logger, { emulator
   app.use(metrics.httpMiddleware());
   if (config.corsOrigins.length > 0) app.use(corsPolicy(config.corsOrigins));
   app.use(healthRouter(store));
-  app.use(indexRouter({ sandbox: config.sandbox, graphiql: config.graphiql, metrics: config.metrics }));
+  const index = describeGateway({
+    sandbox: config.sandbox,
+    secretKey,
+    apiBase,
+    publishableKey: config.stripe.publishableKey,
+    token: config.sandboxToken,
+    graphqlPath: yoga.graphqlEndpoint,
+    restPath: SETUP_INTENTS_PATH,
+    webhookPath: config.webhooks.secrets.length > 0 ? STRIPE_WEBHOOK_PATH : undefined,
+  });
+  const docs = readDocsIndex();
+  app.use(indexRouter({ index, graphiql: config.graphiql, metrics: config.metrics, docs }));
+  app.use(docsRouter(docs));
   if (config.metrics) app.use(metricsRouter(metrics));
   if (config.webhooks.secrets.length > 0) app.use(webhooksRouter(services, config.webhooks));
   app.use(setupIntentsRouter(services, authenticate));

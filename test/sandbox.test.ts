@@ -97,25 +97,40 @@ describe('sandbox mode (no STRIPE_SECRET_KEY), as `npm start` runs it', () => {
     expect(logs.find((line) => line.guestRateLimitPerMinute !== undefined)).toMatchObject({ guestRateLimitPerMinute: 1000 });
   });
 
-  it('answers GET / with an index of its endpoints: JSON, or HTML for a browser', async () => {
-    const index = await fetch(`${url}/`);
+  it('answers GET / as JSON with what a script needs (the contract\'s object), and a page for a browser', async () => {
+    const index = await fetch(`${url}/`, { headers: { accept: 'application/json' } });
     expect(index.status).toBe(200);
+    expect(index.headers.get('cache-control')).toBe('no-store');
     const body = await index.json();
-    expect(body).toMatchObject({ service: 'stripe-setup-gateway', mode: 'sandbox' });
-    const paths = body.endpoints.map((endpoint: { method: string; path: string }) => `${endpoint.method} ${endpoint.path}`);
-    expect(paths).toEqual(
-      expect.arrayContaining([
-        'POST /graphql',
-        'GET /graphql',
-        'POST /api/v2/storefront/stripe/setup_intents',
-        'GET /openapi.json',
-        'GET /health',
-        'POST /_sandbox/faults',
-      ]),
-    );
+    const sandboxLine = logs.find((line) => String(line.msg).startsWith('SANDBOX MODE: no STRIPE_SECRET_KEY'))!;
+    expect(body).toEqual({
+      mode: 'sandbox',
+      stripeApiBase: sandboxLine.stripeApiBase,
+      publishableKey: 'pk_test_emulator_0123456789abcdefABCDEF',
+      graphql: '/graphql',
+      restPath: '/api/v2/storefront/stripe/setup_intents',
+      webhookPath: '/webhooks/stripe',
+      token: expect.stringMatching(/^eyJ[\w-]+\.[\w-]+\.[\w-]+$/),
+    });
+    // The token signs in as user_1 on the paths it names.
+    const viewer = await callGraphQL(url, '{ viewer { signedIn userId } }', { token: body.token });
+    expect(viewer.body.data.viewer).toEqual({ signedIn: true, userId: 'user_1' });
+    // The emulator it names answers with the publishable key it names.
+    const confirmable = await fetch(`${body.stripeApiBase}/v1/setup_intents/seti_missing?client_secret=x`, {
+      headers: { authorization: `Bearer ${body.publishableKey}` },
+    });
+    expect(confirmable.status).toBe(404);
+
     const html = await fetch(`${url}/`, { headers: { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' } });
     expect(html.headers.get('content-type')).toMatch(/^text\/html/);
-    expect(await html.text()).toContain('<a href="/graphql">/graphql</a>');
+    const page = await html.text();
+    expect(page).toContain('<a href="/graphql">');
+    expect(page).toContain(body.token);
+    expect(page).toContain(body.stripeApiBase);
+    expect(page).toContain('<a href="/docs/sandbox.md">');
+    const doc = await fetch(`${url}/docs/sandbox.md`);
+    expect(doc.headers.get('content-type')).toBe('text/plain; charset=utf-8');
+    expect(await doc.text()).toMatch(/^# Sandbox/);
   });
 
   it('makes the next Stripe call decline when asked from outside (POST /_sandbox/faults), then recovers', async () => {
