@@ -26,7 +26,7 @@ import type { StoreHealthWatcher } from './store/guarded-store.js';
 import { openStore } from './store/open-store.js';
 import { sweepExpiredRecords } from './store/sweep.js';
 import { accountScopeResolver } from './stripe/account-scope.js';
-import { createStripeClient } from './stripe/client.js';
+import { createStripeClient, stripeMode } from './stripe/client.js';
 import { tracingHooks } from './tracing/hooks.js';
 import { webhooksRouter } from './webhooks/router.js';
 
@@ -115,7 +115,11 @@ export async function buildApp(config: GatewayConfig, logger: Logger, { emulator
   app.use(healthRouter(store));
   app.use(indexRouter({ sandbox: config.sandbox, graphiql: config.graphiql, metrics: config.metrics }));
   if (config.metrics) app.use(metricsRouter(metrics));
-  if (config.webhooks.secrets.length > 0) app.use(webhooksRouter(services, config.webhooks));
+  if (config.webhooks.secrets.length > 0) {
+    // One store, on the key's own account: no connected account yet, so events naming one are not ours.
+    const origin = { livemode: stripeMode(secretKey) === 'live', account: undefined };
+    app.use(webhooksRouter(services, { ...config.webhooks, origin }));
+  }
   app.use(setupIntentsRouter(services, authenticate));
   app.use(openapiRouter());
   if (emulator) app.use(sandboxFaultsRouter(emulator));
