@@ -14,7 +14,9 @@ import { healthRouter } from './http/health.js';
 import { indexRouter } from './http/index-page.js';
 import { sandboxFaultsRouter } from './http/sandbox-faults.js';
 import { GatewayMetrics, metricsRouter } from './http/metrics.js';
+import { BudgetStore } from './limits/budget-store.js';
 import { createCallBudgets } from './limits/call-budgets.js';
+import { createRefusedTokenBudget } from './limits/refused-token-budget.js';
 import { requestContext } from './http/request-context.js';
 import { securityHeaders } from './http/security-headers.js';
 import { unexpectedError } from './http/unexpected-error.js';
@@ -60,7 +62,15 @@ export async function buildApp(config: GatewayConfig, logger: Logger, { emulator
   });
   metrics.watchStripe(stripe);
   const accountScope = accountScopeResolver(stripe, secretKey);
+  // One Redis connection (or memory) for every budget: one fallback, logged and counted once.
+  const budgetStore = await BudgetStore.open({
+    redisUrl: config.limits.redisUrl,
+    requestDeadlineMs: config.limits.requestDeadlineMs,
+    logger,
+    metrics,
+  });
   const callBudgets = await createCallBudgets({
+    store: budgetStore,
     guestPerMinute: config.limits.guestRateLimitPerMinute,
     userPerMinute: config.limits.userRateLimitPerMinute,
     redisUrl: config.limits.redisUrl,
@@ -86,7 +96,16 @@ export async function buildApp(config: GatewayConfig, logger: Logger, { emulator
   };
   const sweep = sweepExpiredRecords(store, logger);
   const authenticate = tracing.authenticate(
-    buildAuthenticator(config.auth, { logger, metrics, requestDeadlineMs: config.limits.requestDeadlineMs }),
+    buildAuthenticator(config.auth, {
+      logger,
+      metrics,
+      requestDeadlineMs: config.limits.requestDeadlineMs,
+      refusals: createRefusedTokenBudget(budgetStore, {
+        perMinute: config.auth.failureRateLimitPerMinute,
+        keyPrefix: config.limits.redisKeyPrefix,
+        onLimited: () => metrics.countRefusedTokensLimited(),
+      }),
+    }),
   );
   const yoga = createGraphQLServer({
     services,
