@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config/config.js';
 import { DEFAULT_EMULATOR_SECRET_KEY, startStripeEmulator } from '../src/emulator/index.js';
 import { callGraphQL, callRest, SETUP_INTENT_MUTATION, tokenFor, type HttpAnswer } from './support/clients.js';
 import { startGateway, startWorld, type TestGateway, type World } from './support/gateway.js';
@@ -63,6 +64,8 @@ describe('the refused-token budget of a client address', () => {
     expect(Number(graphql.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(spree.authorizations.length).toBeLessThanOrEqual(30);
     expect(world.emulator.customers()).toHaveLength(0);
+    const metrics = await (await fetch(`${world.gateway.url}/metrics`)).text();
+    expect(metrics).toContain(`gateway_auth_refusals_limited_total ${4000 - spree.authorizations.length + 2}`);
   }, 120_000);
 
   it('spends only the attacked address: another address, and a shopper already signed in there, keep working', async () => {
@@ -108,6 +111,15 @@ describe('the refused-token budget of a client address', () => {
     spree.setMode('ok');
     await new Promise((resolve) => setTimeout(resolve, 5200));
     expect((await callRest(world.gateway.url, { token: junk() })).status).toBe(401);
+  });
+
+  it('stops start-up on an AUTH_FAILURE_RATE_LIMIT_PER_MINUTE that is not a whole number of at least 1', () => {
+    for (const value of ['0', '-1', 'lots', '2.5']) {
+      expect(() => loadConfig({ STRIPE_SECRET_KEY: 'sk_test_x', AUTH_FAILURE_RATE_LIMIT_PER_MINUTE: value }), value).toThrow(
+        expect.objectContaining({ variable: 'AUTH_FAILURE_RATE_LIMIT_PER_MINUTE' }),
+      );
+    }
+    expect(loadConfig({ STRIPE_SECRET_KEY: 'sk_test_x' }).auth.failureRateLimitPerMinute).toBe(30);
   });
 
   it.skipIf(!TEST_REDIS_URL)('is one budget for two instances on one Redis', async () => {

@@ -25,8 +25,8 @@ const MAX_INTROSPECTION_BYTES = 64 * 1024;
  * the token, and so is any other answer about it (a 4xx, a malformed body, `active: "true"`, time
  * claims that make it not valid now): one token's odd answer must not sign everybody out. Only no
  * answer in time, a 5xx, or the endpoint refusing the gateway's own credentials (RFC 7662 2.3: a
- * 401, told apart from any other answer by its `WWW-Authenticate` challenge or its
- * `invalid_client` error) is an outage (503), logged as such.
+ * 401, told apart from any other answer by its `WWW-Authenticate` challenge, or an
+ * `invalid_client` / `unauthorized_client` error) is an outage (503), logged as such.
  */
 export function createIntrospectionResolver(options: IntrospectionOptions): TokenResolver {
   const { endpoint, clientId, clientSecret, userClaim, timeoutMs, health } = options;
@@ -78,7 +78,7 @@ export function createIntrospectionResolver(options: IntrospectionOptions): Toke
   };
 }
 
-/** RFC 6749 5.2: a client the server does not accept; RFC 7235: a 401 carries a challenge. */
+/** RFC 6749 5.2: a client the server does not accept (or not for this); RFC 7235: a 401 for the client carries a challenge. */
 async function refusesClientCredentials(response: Response): Promise<boolean> {
   if (response.status < 400) return false;
   if (response.status === 401 && response.headers.has('www-authenticate')) return true;
@@ -86,7 +86,8 @@ async function refusesClientCredentials(response: Response): Promise<boolean> {
     .clone()
     .json()
     .catch(() => undefined);
-  return typeof body === 'object' && body !== null && (body as { error?: unknown }).error === 'invalid_client';
+  const code = typeof body === 'object' && body !== null ? (body as { error?: unknown }).error : undefined;
+  return code === 'invalid_client' || code === 'unauthorized_client';
 }
 
 /**

@@ -36,6 +36,7 @@ export function createRefusedTokenBudget(store: BudgetStore, options: RefusedTok
     return new RefusedTokensLimitedError(retryAfterSeconds);
   };
   const checkKey = (key: string) => {
+    if (pastBudget.size === 0) return;
     const until = pastBudget.get(key);
     if (until === undefined) return;
     options.onLimited();
@@ -43,7 +44,10 @@ export function createRefusedTokenBudget(store: BudgetStore, options: RefusedTok
   };
 
   return {
-    check: (clientAddress) => checkKey(guestBudgetKey(clientAddress)),
+    // Every signed-in call passes here: no address parsing while no address is past its budget.
+    check: (clientAddress) => {
+      if (pastBudget.size > 0) checkKey(guestBudgetKey(clientAddress));
+    },
 
     reserve: async (clientAddress) => {
       const key = guestBudgetKey(clientAddress);
