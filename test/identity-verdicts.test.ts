@@ -1,4 +1,6 @@
+import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../src/http/logger.js';
 import { callGraphQL, callRest, SETUP_INTENT_MUTATION } from './support/clients.js';
 import { startWorld, type World } from './support/gateway.js';
 import { INTROSPECTION_CLIENT, INTROSPECTION_PATH, startSpreeStandIn, type SpreeStandIn } from './support/spree-stand-in.js';
@@ -92,6 +94,27 @@ describe('one odd identity-provider answer about one token', () => {
     for (let i = 0; i < 4; i += 1) attacks.push((await callRest(world.gateway.url, { token: odder })).status);
     const shoppers = await shoppersAtOnce(spree, world, 50);
     expect({ attacks, shoppers: count(shoppers) }).toEqual({ attacks: [401, 401, 401, 401], shoppers: { 200: 50 } });
+  });
+
+  it('says in the log, once a minute at most, when the store answers every token oddly (a wrong AUTH_SPREE_URL)', async () => {
+    let log = '';
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        log += chunk.toString();
+        done();
+      },
+    });
+    const spree = await startSpreeStandIn();
+    const world = await startWorld({ AUTH_SPREE_URL: `${spree.url}/not-the-store` }, createLogger('info', sink));
+    try {
+      for (let i = 0; i < 3; i += 1) expect((await callRest(world.gateway.url, { token: spree.signIn(shopper(i)) })).status).toBe(401);
+      const lines = log.split('\n').filter((line) => line.includes('answered oddly'));
+      expect(lines).toHaveLength(1);
+      expect(JSON.parse(lines[0]!)).toMatchObject({ level: 40, provider: 'spree', reason: 'answered HTTP 404' });
+    } finally {
+      await world.close();
+      await spree.close();
+    }
   });
 
   it("still counts the endpoint refusing the gateway's credentials (401 with a challenge, or invalid_client) as an outage", async () => {
