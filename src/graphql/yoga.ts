@@ -10,6 +10,7 @@ import { clientAddressOf } from '../http/client-address.js';
 import { abuseLimits } from './abuse-limits.js';
 import { exposurePlugins } from './exposure.js';
 import { maskGatewayError } from './mask-error.js';
+import { requestErrors } from './request-errors.js';
 import type { GraphQLContext } from '../schema/context.js';
 import { schema } from '../schema/index.js';
 
@@ -51,6 +52,7 @@ export function createGraphQLServer({ services, authenticate, introspection, log
     cors: false,
     plugins: [
       noStore,
+      requestErrors,
       ...abuseLimits,
       ...exposurePlugins({ introspection }),
       // graphql-jit compiles each document once (yoga's parse cache hands back the same document
