@@ -89,6 +89,12 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  private readonly connectionsRefused = new Counter({
+    name: 'gateway_http_connections_refused_total',
+    help: 'Client connections closed as soon as they were accepted because MAX_CONNECTIONS were open.',
+    registers: [this.registry],
+  });
+
   constructor() {
     this.storeUp.set(1);
     collectDefaultMetrics({ register: this.registry });
@@ -128,6 +134,10 @@ export class GatewayMetrics {
 
   countWebhookEvent(type: string, outcome: 'handled' | 'ignored' | 'duplicate' | 'failed'): void {
     this.webhookEvents.inc({ type, outcome });
+  }
+
+  connectionRefused(): void {
+    this.connectionsRefused.inc();
   }
 
   storeFailed(): void {
