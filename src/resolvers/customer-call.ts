@@ -87,8 +87,10 @@ export async function runCustomerCall<T>(
         } catch (error) {
           // A repeat whose SetupIntent was used (6.18): the key's next attempt, shared by every
           // repeat (the move is compare-and-set), creates one fresh SetupIntent.
-          if (error instanceof SetupIntentUsedError && clientKey && fresh < MAX_FRESH_SETUP_INTENTS && !callDeadline()?.answered) {
-            services.logger.info({ setupIntentId: error.setupIntentId }, 'the SetupIntent of a repeated call was used since; making a fresh one');
+          const mayMoveOn = fresh < MAX_FRESH_SETUP_INTENTS && !callDeadline()?.answered;
+          if (error instanceof SetupIntentUsedError && clientKey && mayMoveOn) {
+            const { setupIntentId } = error;
+            services.logger.info({ setupIntentId }, 'the SetupIntent of a repeated call was used since; making a fresh one');
             await clientKey.abandon();
             clientKey = await claim();
             continue;
