@@ -1,5 +1,6 @@
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config/config.js';
+import { StartupError } from './core/startup-error.js';
 import { listen } from './http/listen.js';
 import { createLogger } from './http/logger.js';
 import { enterSandboxMode } from './sandbox.js';
@@ -46,9 +47,12 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  // Invalid configuration is one clear line naming the variable, never a half-started gateway.
+  // Invalid configuration, or what the operator can fix (a database, a port), is one clear line,
+  // never a half-started gateway; anything else is a defect and keeps its stack.
   if (error instanceof ConfigError) {
     console.error(`stripe-setup-gateway: invalid configuration: ${error.message}`);
+  } else if (error instanceof StartupError) {
+    console.error(`stripe-setup-gateway: cannot start: ${error.message}`);
   } else {
     console.error('stripe-setup-gateway: failed to start:', error);
   }

@@ -1,5 +1,6 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { StartupError } from '../core/startup-error.js';
 
 /** How long a client may take, and how much it may send before its request is read. */
 export interface HttpServerLimits {
@@ -55,7 +56,7 @@ export async function listen(
   );
   server.maxHeadersCount = MAX_HEADERS_COUNT;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error) => reject(listenFailure(error, host, port)));
     server.listen(port, host, () => resolve());
   });
   const { port: actualPort } = server.address() as AddressInfo;
@@ -65,6 +66,23 @@ export async function listen(
     url: `http://${urlHost}:${actualPort}`,
     close: (graceMs = Number.POSITIVE_INFINITY) => drain(server, graceMs),
   };
+}
+
+/** What an operator can fix about where the gateway listens, named with the variables that set it. */
+function listenFailure(error: NodeJS.ErrnoException, host: string, port: number): Error {
+  const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+  switch (error.code) {
+    case 'EADDRINUSE':
+      return new StartupError(`${address} is already in use by another process; choose another PORT (or HOST)`, { cause: error });
+    case 'EACCES':
+      return new StartupError(`not allowed to listen on ${address}; ports below 1024 need privileges, choose another PORT`, {
+        cause: error,
+      });
+    case 'EADDRNOTAVAIL':
+      return new StartupError(`cannot listen on ${address}: HOST ${host} is not an address of this machine`, { cause: error });
+    default:
+      return error;
+  }
 }
 
 function drain(server: Server, graceMs: number): Promise<void> {
