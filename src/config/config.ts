@@ -12,6 +12,8 @@ export interface GatewayConfig {
   /** Answer introspection queries (and suggest field names in validation errors). */
   graphqlIntrospection: boolean;
   logLevel: string;
+  /** `auto` (LOG_FORMAT unset): pretty when stdout is a terminal outside production, JSON otherwise. */
+  logFormat: 'json' | 'pretty' | 'auto';
   /** Proxy hops whose X-Forwarded-For is believed: 0 (none) unless TRUST_PROXY says otherwise. */
   trustProxyHops: number;
   /** Origins allowed to call from a browser (sandbox mode adds local ones); empty: CORS off. */
@@ -104,8 +106,15 @@ export const DEFAULT_GUEST_RATE_LIMIT_PER_MINUTE = 10;
 export const SANDBOX_GUEST_RATE_LIMIT_PER_MINUTE = 1000;
 export const DEFAULT_DATABASE_POOL_SIZE = 10;
 export const DEFAULT_DATABASE_TIMEOUT_MS = 5_000;
-const STRIPE_KEY_PATTERN = /^(sk|rk)_(test|live)_[A-Za-z0-9_]+$/;
-const PUBLISHABLE_KEY_PATTERN = /^pk_(test|live)_[A-Za-z0-9_]+$/;
+const STRIPE_KEY_PREFIX = /^(sk|rk)_(test|live)_/;
+const PUBLISHABLE_KEY_PREFIX = /^pk_(test|live)_/;
+/** What follows a key's prefix: Stripe's are 24 characters or (today) about a hundred. */
+const STRIPE_KEY_BODY = /^[A-Za-z0-9_]+$/;
+/** Fewer characters after the prefix than this is a placeholder (`sk_live_xxx`), not a key. */
+const MIN_STRIPE_KEY_BODY_LENGTH = 8;
+/** `…`, `...`, or one character over and over (`sk_live_XXXXXXXXXXXX`). */
+const PLACEHOLDER_BODY = /…|\.\.\.|^(.)\1*$/;
+const LOG_FORMATS = ['json', 'pretty'] as const;
 const WEBHOOK_SECRET_PATTERN = /^whsec_[A-Za-z0-9+/=_-]+$/;
 const STRIPE_VERSION_PATTERN = /^\d{4}-\d{2}-\d{2}(\.[a-z][a-z0-9_]*)?$/;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -119,8 +128,8 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
   };
   const production = read('NODE_ENV') === 'production';
   const secretKey = read('STRIPE_SECRET_KEY');
-  if (secretKey !== undefined && !STRIPE_KEY_PATTERN.test(secretKey)) {
-    throw new ConfigError('STRIPE_SECRET_KEY', 'expected a key starting sk_test_, sk_live_, rk_test_ or rk_live_');
+  if (secretKey !== undefined) {
+    checkStripeKey('STRIPE_SECRET_KEY', secretKey, STRIPE_KEY_PREFIX, 'expected a key starting sk_test_, sk_live_, rk_test_ or rk_live_');
   }
   const ephemeralKeyVersion = read('STRIPE_EPHEMERAL_KEY_VERSION') ?? Stripe.API_VERSION;
   if (!STRIPE_VERSION_PATTERN.test(ephemeralKeyVersion)) {
@@ -137,6 +146,10 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
   const logLevel = read('LOG_LEVEL') ?? 'info';
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new ConfigError('LOG_LEVEL', `expected one of ${LOG_LEVELS.join(', ')}`);
+  }
+  const logFormat = read('LOG_FORMAT') ?? 'auto';
+  if (logFormat !== 'auto' && !(LOG_FORMATS as readonly string[]).includes(logFormat)) {
+    throw new ConfigError('LOG_FORMAT', 'expected json or pretty (unset: pretty on a terminal, JSON otherwise)');
   }
   const headersTimeoutMs = parseInteger('HTTP_HEADERS_TIMEOUT_MS', read('HTTP_HEADERS_TIMEOUT_MS'), 10_000, 100, 600_000);
   const requestTimeoutMs = parseInteger('HTTP_REQUEST_TIMEOUT_MS', read('HTTP_REQUEST_TIMEOUT_MS'), 30_000, 100, 600_000);
@@ -161,6 +174,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     graphiql: parseBoolean('GRAPHIQL', read('GRAPHIQL'), !production),
     graphqlIntrospection: parseBoolean('GRAPHQL_INTROSPECTION', read('GRAPHQL_INTROSPECTION'), !production),
     logLevel,
+    logFormat: logFormat as GatewayConfig['logFormat'],
     trustProxyHops: parseTrustProxy(read('TRUST_PROXY')),
     corsOrigins: parseOrigins(read('CORS_ORIGINS')),
     metrics: parseBoolean('METRICS', read('METRICS'), true),
@@ -221,13 +235,33 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
 /** A publishable key of the other mode than the secret key would fail on every client. */
 function parsePublishableKey(value: string | undefined, secretKey: string | undefined): string | undefined {
   if (value === undefined) return undefined;
-  const mode = PUBLISHABLE_KEY_PATTERN.exec(value)?.[1];
-  if (mode === undefined) throw new ConfigError('STRIPE_PUBLISHABLE_KEY', 'expected a key starting pk_test_ or pk_live_');
-  const secretMode = secretKey === undefined ? undefined : /^(sk|rk)_(test|live)_/.exec(secretKey)?.[2];
+  checkStripeKey('STRIPE_PUBLISHABLE_KEY', value, PUBLISHABLE_KEY_PREFIX, 'expected a key starting pk_test_ or pk_live_');
+  const mode = PUBLISHABLE_KEY_PREFIX.exec(value)![1];
+  const secretMode = secretKey === undefined ? undefined : STRIPE_KEY_PREFIX.exec(secretKey)?.[2];
   if (secretMode !== undefined && secretMode !== mode) {
     throw new ConfigError('STRIPE_PUBLISHABLE_KEY', `a ${mode} key beside a ${secretMode} STRIPE_SECRET_KEY`);
   }
   return value;
+}
+
+/**
+ * A key of the wrong kind is told its expected prefix; one of the right kind but cut short or a
+ * placeholder (`sk_live_…`, as documentation shows keys) is told so, for "expected a key starting
+ * sk_live_" would contradict what was pasted. The value itself is never repeated: part of a key is
+ * still part of a secret.
+ */
+function checkStripeKey(variable: string, value: string, prefix: RegExp, wrongPrefix: string): void {
+  const body = prefix.exec(value) ? value.replace(prefix, '') : undefined;
+  if (body === undefined) throw new ConfigError(variable, wrongPrefix);
+  if (PLACEHOLDER_BODY.test(body) || (STRIPE_KEY_BODY.test(body) && body.length < MIN_STRIPE_KEY_BODY_LENGTH)) {
+    throw new ConfigError(
+      variable,
+      'looks like a placeholder or a shortened key; paste the whole key from the Stripe Dashboard (Developers → API keys)',
+    );
+  }
+  if (!STRIPE_KEY_BODY.test(body)) {
+    throw new ConfigError(variable, 'has characters a Stripe key never has (only letters, digits and _); paste the whole key from the Stripe Dashboard');
+  }
 }
 
 /** Comma-separated during a rotation: the new endpoint's secret beside the old one. */
