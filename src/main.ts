@@ -2,6 +2,7 @@ import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config/config.js';
 import { StartupError } from './core/startup-error.js';
 import { listen } from './http/listen.js';
+import { logDestination } from './http/log-format.js';
 import { createLogger } from './http/logger.js';
 import { enterSandboxMode } from './sandbox.js';
 import { shutdownTracing } from './tracing/flush.js';
@@ -12,7 +13,14 @@ const CLOSE_RESERVE_MS = 1_000;
 /** The entry point: config from the environment, then listen until SIGTERM. */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(
+    config.logLevel,
+    await logDestination(config.logFormat, {
+      production: config.production,
+      terminal: process.stdout.isTTY === true,
+      colour: process.env.NO_COLOR === undefined,
+    }),
+  );
   const sandbox = config.stripe.secretKey ? undefined : await enterSandboxMode(config, logger);
   const app = await buildApp(sandbox?.config ?? config, logger, { emulator: sandbox?.emulator });
   const server = await listen(app.handler, config.port, config.host, config.http);
