@@ -8,6 +8,7 @@ export const FAULT_OPERATIONS = {
   customer_sessions: '/v1/customer_sessions',
   /** What Stripe.js and the mobile SDKs send with the publishable key: where a card is declined. */
   confirm_setup_intent: /^\/v1\/setup_intents\/[^/]+\/confirm$/,
+  attach_payment_method: /^\/v1\/payment_methods\/[^/]+\/attach$/,
 } as const;
 
 export type FaultOperation = keyof typeof FAULT_OPERATIONS;
@@ -27,8 +28,8 @@ interface NamedFault {
  * the header), so one fault is one failed call.
  */
 export const NAMED_FAULTS = {
-  // Stripe declines a card when it is used: confirming the SetupIntent, never creating a customer,
-  // a key, a session or the SetupIntent. A decline is the endpoint's result, saved under its
+  // Stripe declines a card when it is checked: confirming a SetupIntent or attaching a payment
+  // method, never creating a customer, a key, a session or the SetupIntent. A decline is the endpoint's result, saved under its
   // idempotency key like any other.
   card_declined: {
     answer: {
@@ -41,7 +42,7 @@ export const NAMED_FAULTS = {
       message: 'Your card was declined.',
       shouldRetry: false,
     },
-    operations: ['confirm_setup_intent'],
+    operations: ['confirm_setup_intent', 'attach_payment_method'],
   },
   processing_error: {
     answer: {

@@ -227,11 +227,19 @@ describe('named faults (what the sandbox’s POST /_sandbox/faults injects), as 
       decline_code: 'generic_decline',
     });
     await expect(confirmNew()).resolves.toMatchObject({ status: 'succeeded' });
+
+    // Attaching a payment method to a customer is the other place Stripe declines a card.
+    t.emu.injectFault(namedFault('card_declined', 'attach_payment_method', 1));
+    await expect(t.stripe.paymentMethods.attach('pm_card_visa', { customer: customer.id })).rejects.toMatchObject({
+      type: 'StripeCardError',
+      code: 'card_declined',
+    });
+    await expect(t.stripe.paymentMethods.attach('pm_card_visa', { customer: customer.id })).resolves.toMatchObject({ customer: customer.id });
   });
 
   it('card_declined cannot be aimed at a request Stripe never declines', () => {
     const declinable = NAMED_FAULTS.card_declined.operations as readonly FaultOperation[];
-    expect(declinable).toEqual(['confirm_setup_intent']);
+    expect(declinable).toEqual(['confirm_setup_intent', 'attach_payment_method']);
     for (const operation of Object.keys(FAULT_OPERATIONS) as FaultOperation[]) {
       if (declinable.includes(operation)) continue;
       expect(() => namedFault('card_declined', operation, 1), operation).toThrow(RangeError);
