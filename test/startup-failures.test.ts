@@ -56,7 +56,7 @@ describe('start-up failures: one line and exit 1', () => {
     const file = join(dir, 'a-file');
     writeFileSync(file, 'not a folder');
     const exit = await start({ DATABASE_URL: `sqlite:${join(file, 'gateway.sqlite')}` });
-    expectOneLineFailure(exit, new RegExp(`cannot create the SQLite database at ${file}/gateway\\.sqlite: EEXIST`));
+    expectOneLineFailure(exit, new RegExp(`cannot create the SQLite database at ${file}/gateway\\.sqlite: ${file} is a file, not a folder$`));
   });
 
   it('an SQLite file that is not a database: names the path', { timeout: 30_000 }, async () => {

@@ -30,7 +30,10 @@ function openDatabaseFile(path: string): Database.Database {
   try {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   } catch (error) {
-    throw new StartupError(`cannot create the SQLite database at ${path}: ${describeError(error)}`, { cause: error });
+    const { code, path: blocking } = error as NodeJS.ErrnoException;
+    // Node says EEXIST ("file already exists, mkdir") when a file stands where a folder must be.
+    const reason = (code === 'EEXIST' || code === 'ENOTDIR') && blocking ? `${blocking} is a file, not a folder` : describeError(error);
+    throw new StartupError(`cannot create the SQLite database at ${path}: ${reason}`, { cause: error });
   }
   let db: Database.Database | undefined;
   try {
