@@ -52,6 +52,12 @@ describe('start-up failures: one line and exit 1', () => {
     }
   });
 
+  it('a HOST that is not an address of this machine: names HOST', { timeout: 30_000 }, async () => {
+    // 192.0.2.1: TEST-NET-1, reserved for documentation, never a local address.
+    const exit = await start({ HOST: '192.0.2.1', DATABASE_URL: `sqlite:${join(dir, 'host.sqlite')}` });
+    expectOneLineFailure(exit, /cannot listen on 192\.0\.2\.1:0: HOST 192\.0\.2\.1 is not an address of this machine/);
+  });
+
   it('an SQLite path whose folder cannot be made: names the path', { timeout: 30_000 }, async () => {
     const file = join(dir, 'a-file');
     writeFileSync(file, 'not a folder');
