@@ -68,18 +68,28 @@ export async function listen(
   };
 }
 
-/** What an operator can fix about where the gateway listens, named with the variables that set it. */
-function listenFailure(error: NodeJS.ErrnoException, host: string, port: number): Error {
+/**
+ * What an operator can fix about where a server listens (a StartupError naming the variables
+ * that set it), or the error as it came. Also for any other listener the gateway starts.
+ */
+export function listenFailure(
+  error: NodeJS.ErrnoException,
+  host: string,
+  port: number,
+  variables: { port: string; host: string } = { port: 'PORT', host: 'HOST' },
+): Error {
   const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
   switch (error.code) {
     case 'EADDRINUSE':
-      return new StartupError(`${address} is already in use by another process; choose another PORT (or HOST)`, { cause: error });
+      return new StartupError(`${address} is already in use by another process; choose another ${variables.port} (or ${variables.host})`, {
+        cause: error,
+      });
     case 'EACCES':
-      return new StartupError(`not allowed to listen on ${address}; ports below 1024 need privileges, choose another PORT`, {
+      return new StartupError(`not allowed to listen on ${address}; ports below 1024 need privileges, choose another ${variables.port}`, {
         cause: error,
       });
     case 'EADDRNOTAVAIL':
-      return new StartupError(`cannot listen on ${address}: HOST ${host} is not an address of this machine`, { cause: error });
+      return new StartupError(`cannot listen on ${address}: ${variables.host} ${host} is not an address of this machine`, { cause: error });
     default:
       return error;
   }
