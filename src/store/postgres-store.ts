@@ -79,7 +79,7 @@ function prepared(name: string, text: string) {
 }
 
 /** Where a connection string points (user, host, port, database), without its password or parameters. */
-export function withoutCredentials(connectionString: string): string {
+function withoutCredentials(connectionString: string): string {
   try {
     const url = new URL(connectionString);
     return `${url.protocol}//${url.username ? `${url.username}@` : ''}${url.host}${url.pathname}`;
