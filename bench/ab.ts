@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compileServers, startScriptFlags } from './build.js';
@@ -14,11 +14,14 @@ import { startSpree } from './spree.js';
 import { freshUserTokens, knownUserTokens, storedUserTokens } from './tokens.js';
 
 /**
- * `npx tsx bench/ab.ts --base REF [--latency 0] [--cells known-user:gateway-rest,…] [--rounds 3]
- * [--seconds 4]`: the gateway at git REF (A) against this checkout (B), side by side in one run.
- * Each round starts a fresh gateway and emulator per side and measures every cell; the order of
- * the sides alternates between rounds, so a machine getting busier favours neither. Prints the
- * median per cell and side, and B's change: the figures a change's row in the README quotes.
+ * `npx tsx bench/ab.ts --base REF [--latency 0,25] [--cells known-user:gateway-rest,…] [--rounds 3]
+ * [--seconds 5] [--out FILE.json]`: the gateway at git REF (A) against this checkout (B), side by
+ * side in one run. Each round starts a fresh gateway and emulator per side and latency and
+ * measures every cell; the order of the sides alternates between rounds, so a machine getting
+ * busier favours neither. Prints the median per cell and side, B's change, GraphQL's CPU per
+ * answer against REST's on each side, and each side's peak RSS under load (the highest of every
+ * measured window): the figures a change's row in the README quotes. `--out` also writes every
+ * round's figures with the machine's load average when each was taken.
  *
  * `--b-env K=V,K=V` and `--b-flags "--flag …"` run side B with more environment and Node flags
  * (`{servers}` in them is the side's compiled directory, `{sink}` the URL of an OTLP sink this
@@ -38,12 +41,13 @@ const headRef = option('--head', '');
 const bEnvText = option('--b-env', '');
 const bFlagsText = option('--b-flags', '');
 const rounds = Number(option('--rounds', '3'));
+const out = option('--out', '');
 const cells = option('--cells', 'known-user:gateway-rest,known-user:gateway-graphql').split(',').map((cell) => {
   const [scenario, subject] = cell.split(':') as [ScenarioName, SubjectId];
   if (!SCENARIOS.some((s) => s.name === scenario) || SUBJECTS[subject]?.instance !== 'gateway') throw new Error(`unknown cell ${cell}`);
   return { scenario: SCENARIOS.find((s) => s.name === scenario)!, subject };
 });
-const parsed = parseSettings(argv.length > 0 ? argv : ['--latency', '0', '--seconds', '4']);
+const parsed = parseSettings(argv.length > 0 ? argv : ['--latency', '0,25', '--seconds', '5']);
 const settings = { ...parsed, warmupSeconds: Math.min(parsed.warmupSeconds, 1) };
 
 /** A checkout of `ref` beside this one, sharing its node_modules; removed on exit. */
@@ -83,16 +87,20 @@ const sides = [
   const env = Object.fromEntries(bEnvText.split(',').filter(Boolean).map((pair) => fill(pair).split(/=(.*)/s).slice(0, 2) as [string, string]));
   return { ...entry, flags: [...entry.flags, ...bFlagsText.split(' ').filter(Boolean).map(fill)], env };
 });
-// The Spree stand-in is this checkout's, whichever refs are compared.
-const spree = await startSpree(headRef ? compileServers(undefined, `ab-spree-${process.pid}`) : sides[1]!.serversDir, settings.knownUsers);
+// The Spree stand-in is this checkout's, whichever refs are compared; started only for its cells
+// (a base from before Spree tokens refuses them: it is primed with JWTs alone then).
+const withSpree = cells.some(({ scenario }) => scenario.name === 'spree-token');
+const spree = withSpree
+  ? await startSpree(headRef ? compileServers(undefined, `ab-spree-${process.pid}`) : sides[1]!.serversDir, settings.knownUsers)
+  : undefined;
 const tokens = {
   known: await knownUserTokens(settings.knownUsers),
   fresh: freshUserTokens(),
-  spree: spree.tokens,
+  spree: spree?.tokens ?? [],
   stored: storedUserTokens(settings.largeStoreUsers, storedUserId),
 };
 
-type Figures = { cpu: number[]; rps: number[]; p50: number[]; rss: number[] };
+type Figures = { cpu: number[]; rps: number[]; p50: number[]; rss: number[]; load: number[] };
 const figures = new Map<string, Figures>();
 for (let round = 0; round < rounds; round++) {
   for (const side of round % 2 === 0 ? sides : [...sides].reverse()) {
@@ -101,21 +109,24 @@ for (let round = 0; round < rounds; round++) {
         ...settings,
         serversDir: side.serversDir,
         gatewayNodeFlags: side.flags,
-        gatewayEnv: { ...spree.gatewayEnv, ...side.env },
+        gatewayEnv: { ...spree?.gatewayEnv, ...side.env },
       };
       const pair = await startPair('gateway', latencyMs, sideSettings);
       try {
-        await prime('gateway', pair.server.url, tokens, cells.some(({ scenario }) => scenario.name === 'customer-session'));
+        await prime('gateway', pair.server.url, tokens, cells.some(({ scenario }) => scenario.name === 'customer-session'), withSpree);
         for (const { scenario, subject } of cells) {
           const cell = await measureCell(latencyMs, scenario, subject, pair, tokens, sideSettings);
           const key = `${latencyMs} ms ${scenario.name} ${subject}|${side.name}`;
-          const entry = figures.get(key) ?? { cpu: [], rps: [], p50: [], rss: [] };
+          const entry = figures.get(key) ?? { cpu: [], rps: [], p50: [], rss: [], load: [] };
           entry.cpu.push(cell.serverCpuMsPerRequest);
           entry.rps.push(cell.requestsPerSecond);
           entry.p50.push(cell.p50Ms);
           entry.rss.push(cell.peakRssMb);
+          // The machine's one-minute load average as the cell ended: a busy machine is part of the figure.
+          const load = loadavg()[0]!;
+          entry.load.push(load);
           figures.set(key, entry);
-          console.error(`round ${round + 1} ${key}: ${cell.serverCpuMsPerRequest.toFixed(3)} ms CPU/req, ${cell.requestsPerSecond.toFixed(0)} req/s, p50 ${cell.p50Ms.toFixed(2)} ms, peak RSS ${cell.peakRssMb.toFixed(0)} MB, ${cell.failures} failures`);
+          console.error(`round ${round + 1} ${key}: ${cell.serverCpuMsPerRequest.toFixed(3)} ms CPU/req, ${cell.requestsPerSecond.toFixed(0)} req/s, p50 ${cell.p50Ms.toFixed(2)} ms, peak RSS ${cell.peakRssMb.toFixed(0)} MB, ${cell.failures} failures, load ${load.toFixed(1)}`);
         }
       } finally {
         await stopPair(pair);
@@ -124,20 +135,67 @@ for (let round = 0; round < rounds; round++) {
   }
 }
 
-await spree.child.stop();
+await spree?.child.stop();
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const change = (a: number, b: number) => `${b >= a ? '+' : '−'}${Math.abs(((b - a) / a) * 100).toFixed(0)} %`;
-console.log(`A = ${sides[0]!.name}, B = ${sides[1]!.name}; medians of ${rounds} rounds${exports > 0 ? `; ${exports} OTLP exports received` : ''}`);
+const loads = [...figures.values()].flatMap((entry) => entry.load);
+console.log(
+  `A = ${sides[0]!.name}, B = ${sides[1]!.name}; medians of ${rounds} rounds, ${settings.measureSeconds} s per cell, ` +
+    `${settings.connections} connections; load average ${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)} ` +
+    `(median ${median(loads).toFixed(1)})${exports > 0 ? `; ${exports} OTLP exports received` : ''}`,
+);
+const summary: Array<Record<string, unknown>> = [];
 for (const latencyMs of settings.latenciesMs) {
   for (const { scenario, subject } of cells) {
     const cell = `${latencyMs} ms ${scenario.name} ${subject}`;
     const [a, b] = sides.map((side) => figures.get(`${cell}|${side.name}`)!);
     const [cpuA, cpuB, rpsA, rpsB, p50A, p50B] = [a!.cpu, b!.cpu, a!.rps, b!.rps, a!.p50, b!.p50].map(median) as number[];
     const [rssA, rssB] = [Math.max(...a!.rss), Math.max(...b!.rss)];
+    summary.push({ latencyMs, scenario: scenario.name, subject, cpuMsPerAnswer: { a: cpuA, b: cpuB, bOverA: cpuB! / cpuA! }, requestsPerSecond: { a: rpsA, b: rpsB }, p50Ms: { a: p50A, b: p50B }, peakRssMb: { a: rssA, b: rssB } });
     console.log(
-      `${cell.padEnd(36)} CPU ms/req ${cpuA!.toFixed(3)} → ${cpuB!.toFixed(3)} (${change(cpuA!, cpuB!)}), ` +
+      `${cell.padEnd(36)} CPU ms/req ${cpuA!.toFixed(3)} → ${cpuB!.toFixed(3)} (${change(cpuA!, cpuB!)}, ${(cpuB! / cpuA!).toFixed(2)}x), ` +
         `req/s ${rpsA!.toFixed(0)} → ${rpsB!.toFixed(0)} (${change(rpsA!, rpsB!)}), p50 ${p50A!.toFixed(2)} → ${p50B!.toFixed(2)} ms, peak RSS ${rssA.toFixed(0)} → ${rssB.toFixed(0)} MB`,
     );
   }
+}
+// GraphQL against REST on each side, per scenario and latency: the medians of each round's own ratio.
+const ratios: Array<Record<string, unknown>> = [];
+for (const latencyMs of settings.latenciesMs) {
+  for (const { scenario } of cells.filter(({ subject }) => subject === 'gateway-graphql')) {
+    if (!cells.some((cell) => cell.scenario === scenario && cell.subject === 'gateway-rest')) continue;
+    const perSide = sides.map((side) => {
+      const cpu = (subject: string) => figures.get(`${latencyMs} ms ${scenario.name} ${subject}|${side.name}`)!.cpu;
+      const [rest, graphql] = [cpu('gateway-rest'), cpu('gateway-graphql')];
+      return median(graphql.map((value, i) => value / rest[i]!));
+    });
+    ratios.push({ latencyMs, scenario: scenario.name, graphqlOverRest: { a: perSide[0], b: perSide[1] } });
+    console.log(`${`${latencyMs} ms ${scenario.name}`.padEnd(36)} GraphQL ÷ REST CPU per answer (median of rounds): A ${perSide[0]!.toFixed(2)}x, B ${perSide[1]!.toFixed(2)}x`);
+  }
+}
+const peaks = sides.map((side) => Math.max(...[...figures].filter(([key]) => key.endsWith(`|${side.name}`)).flatMap(([, entry]) => entry.rss)));
+console.log(`peak RSS under load (highest of every window): A ${peaks[0]!.toFixed(0)} MB, B ${peaks[1]!.toFixed(0)} MB on Node ${process.versions.node}`);
+if (out) {
+  const rows = Object.fromEntries([...figures].map(([key, entry]) => [key, entry]));
+  writeFileSync(
+    out,
+    `${JSON.stringify(
+      {
+        command: `npx tsx bench/ab.ts ${process.argv.slice(2).join(' ')}`.trim(),
+        node: process.versions.node,
+        a: sides[0]!.name,
+        b: sides[1]!.name,
+        rounds,
+        seconds: settings.measureSeconds,
+        connections: settings.connections,
+        finishedAt: new Date().toISOString(),
+        cells: summary,
+        graphqlOverRest: ratios,
+        peakRssMb: { a: peaks[0], b: peaks[1] },
+        perRound: rows,
+      },
+      null,
+      2,
+    )}\n`,
+  );
 }

@@ -98,10 +98,10 @@ export async function stopPair({ server, emulator, database }: Pair): Promise<vo
 }
 
 /**
- * Stores every known user's customer (and, on the gateway, signs in every Spree shopper: the
- * token cache is warm), and proves each surface answers correctly before it is timed.
+ * Stores every known user's customer (and, on the gateway unless `spree` is false, signs in every
+ * Spree shopper: the token cache is warm), and proves each surface answers correctly before it is timed.
  */
-export async function prime(instance: InstanceName, url: string, tokens: Tokens, sessions = true): Promise<void> {
+export async function prime(instance: InstanceName, url: string, tokens: Tokens, sessions = true, spree = true): Promise<void> {
   const name = INSTANCES[instance].server;
   const surfaces = name === 'gateway' ? (['rest', 'graphql'] as const) : (['rest'] as const);
   const call = async (surface: 'rest' | 'graphql', token: string | undefined, scenario?: 'customer-session') => {
@@ -119,7 +119,8 @@ export async function prime(instance: InstanceName, url: string, tokens: Tokens,
     for (let i = 0; i < 8; i++) await call('rest', tokens.stored());
     return;
   }
-  const queue = [...tokens.known, ...(name === 'gateway' ? tokens.spree : [])];
+  // A gateway from before Spree tokens (bench/ab.ts's base) is primed with JWTs only.
+  const queue = [...tokens.known, ...(name === 'gateway' && spree ? tokens.spree : [])];
   await Promise.all(
     Array.from({ length: 8 }, async () => {
       for (let token = queue.shift(); token !== undefined; token = queue.shift()) await call('rest', token);
