@@ -21,7 +21,8 @@ import { freshUserTokens, knownUserTokens, storedUserTokens } from './tokens.js'
  * busier favours neither. Prints the median per cell and side, B's change, GraphQL's CPU per
  * answer against REST's on each side, and each side's peak RSS under load (the highest of every
  * measured window): the figures a change's row in the README quotes. `--out` also writes every
- * round's figures with the machine's load average when each was taken.
+ * round's figures with the machine's load average when each was taken. `--profile DIR` writes a
+ * V8 CPU profile of every gateway (`A-r1-0ms.cpuprofile`, …) for bench/profile-summary.ts.
  *
  * `--b-env K=V,K=V` and `--b-flags "--flag …"` run side B with more environment and Node flags
  * (`{servers}` in them is the side's compiled directory, `{sink}` the URL of an OTLP sink this
@@ -42,6 +43,7 @@ const bEnvText = option('--b-env', '');
 const bFlagsText = option('--b-flags', '');
 const rounds = Number(option('--rounds', '3'));
 const out = option('--out', '');
+const profileDir = option('--profile', '');
 const cells = option('--cells', 'known-user:gateway-rest,known-user:gateway-graphql').split(',').map((cell) => {
   const [scenario, subject] = cell.split(':') as [ScenarioName, SubjectId];
   if (!SCENARIOS.some((s) => s.name === scenario) || SUBJECTS[subject]?.instance !== 'gateway') throw new Error(`unknown cell ${cell}`);
@@ -108,7 +110,9 @@ for (let round = 0; round < rounds; round++) {
       const sideSettings = {
         ...settings,
         serversDir: side.serversDir,
-        gatewayNodeFlags: side.flags,
+        gatewayNodeFlags: profileDir
+          ? [...side.flags, '--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${side.name[0]}-r${round + 1}-${latencyMs}ms.cpuprofile`]
+          : side.flags,
         gatewayEnv: { ...spree?.gatewayEnv, ...side.env },
       };
       const pair = await startPair('gateway', latencyMs, sideSettings);
