@@ -6,9 +6,9 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compileServers, startScriptFlags } from './build.js';
-import { measureCell, prime, startPair, stopPair } from './measure.js';
+import { measureCell, prime, startPair, stopPair, type Pair } from './measure.js';
 import { SCENARIOS, SUBJECTS, type ScenarioName, type SubjectId } from './scenarios.js';
-import { parseSettings } from './settings.js';
+import { parseSettings, type BenchSettings } from './settings.js';
 import { storedUserId } from './large-store.js';
 import { startSpree } from './spree.js';
 import { freshUserTokens, knownUserTokens, storedUserTokens } from './tokens.js';
@@ -16,12 +16,15 @@ import { freshUserTokens, knownUserTokens, storedUserTokens } from './tokens.js'
 /**
  * `npx tsx bench/ab.ts --base REF [--latency 0,25] [--cells known-user:gateway-rest,…] [--rounds 3]
  * [--seconds 5] [--out FILE.json]`: the gateway at git REF (A) against this checkout (B), side by
- * side in one run. Each round starts a fresh gateway and emulator per side and latency and
- * measures every cell; the order of the sides alternates between rounds, so a machine getting
+ * side in one run. In each round (see --mode below for the order) every cell is
+ * measured on both sides; the order of the sides alternates, so a machine getting
  * busier favours neither. Prints the median per cell and side, B's change, GraphQL's CPU per
  * answer against REST's on each side, and each side's peak RSS under load (the highest of every
  * measured window): the figures a change's row in the README quotes. `--out` also writes every
- * round's figures with the machine's load average when each was taken. `--profile DIR` writes a
+ * round's figures with the machine's load average when each was taken. `--mode paired` (the default)
+ * runs both sides' gateways at once and measures each cell on A and B back to back (order
+ * alternating), for a machine whose load swings within seconds; `--mode fresh` starts a fresh
+ * gateway per round, side and latency instead. `--profile DIR` writes a
  * V8 CPU profile of every gateway (`A-r1-0ms.cpuprofile`, …) for bench/profile-summary.ts.
  *
  * `--b-env K=V,K=V` and `--b-flags "--flag …"` run side B with more environment and Node flags
@@ -44,6 +47,8 @@ const bFlagsText = option('--b-flags', '');
 const rounds = Number(option('--rounds', '3'));
 const out = option('--out', '');
 const profileDir = option('--profile', '');
+const mode = option('--mode', 'paired');
+if (mode !== 'paired' && mode !== 'fresh') throw new Error(`--mode: paired or fresh, not ${mode}`);
 const cells = option('--cells', 'known-user:gateway-rest,known-user:gateway-graphql').split(',').map((cell) => {
   const [scenario, subject] = cell.split(':') as [ScenarioName, SubjectId];
   if (!SCENARIOS.some((s) => s.name === scenario) || SUBJECTS[subject]?.instance !== 'gateway') throw new Error(`unknown cell ${cell}`);
@@ -104,37 +109,77 @@ const tokens = {
 
 type Figures = { cpu: number[]; rps: number[]; p50: number[]; rss: number[]; load: number[] };
 const figures = new Map<string, Figures>();
-for (let round = 0; round < rounds; round++) {
-  for (const side of round % 2 === 0 ? sides : [...sides].reverse()) {
-    for (const latencyMs of settings.latenciesMs) {
-      const sideSettings = {
-        ...settings,
-        serversDir: side.serversDir,
-        gatewayNodeFlags: profileDir
-          ? [...side.flags, '--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${side.name[0]}-r${round + 1}-${latencyMs}ms.cpuprofile`]
-          : side.flags,
-        gatewayEnv: { ...spree?.gatewayEnv, ...side.env },
-      };
-      const pair = await startPair('gateway', latencyMs, sideSettings);
-      try {
-        await prime('gateway', pair.server.url, tokens, cells.some(({ scenario }) => scenario.name === 'customer-session'), withSpree);
-        for (const { scenario, subject } of cells) {
-          const cell = await measureCell(latencyMs, scenario, subject, pair, tokens, sideSettings);
-          const key = `${latencyMs} ms ${scenario.name} ${subject}|${side.name}`;
-          const entry = figures.get(key) ?? { cpu: [], rps: [], p50: [], rss: [], load: [] };
-          entry.cpu.push(cell.serverCpuMsPerRequest);
-          entry.rps.push(cell.requestsPerSecond);
-          entry.p50.push(cell.p50Ms);
-          entry.rss.push(cell.peakRssMb);
-          // The machine's one-minute load average as the cell ended: a busy machine is part of the figure.
-          const load = loadavg()[0]!;
-          entry.load.push(load);
-          figures.set(key, entry);
-          console.error(`round ${round + 1} ${key}: ${cell.serverCpuMsPerRequest.toFixed(3)} ms CPU/req, ${cell.requestsPerSecond.toFixed(0)} req/s, p50 ${cell.p50Ms.toFixed(2)} ms, peak RSS ${cell.peakRssMb.toFixed(0)} MB, ${cell.failures} failures, load ${load.toFixed(1)}`);
+const sessions = cells.some(({ scenario }) => scenario.name === 'customer-session');
+const settingsOf = (side: (typeof sides)[number], label: string) => ({
+  ...settings,
+  serversDir: side.serversDir,
+  gatewayNodeFlags: profileDir
+    ? [...side.flags, '--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${side.name[0]}-${label}.cpuprofile`]
+    : side.flags,
+  gatewayEnv: { ...spree?.gatewayEnv, ...side.env },
+});
+const record = async (round: number, side: (typeof sides)[number], latencyMs: number, pair: Pair, sideSettings: BenchSettings) => {
+  for (const { scenario, subject } of cells) await recordCell(round, side, latencyMs, pair, sideSettings, scenario, subject);
+};
+const recordCell = async (
+  round: number,
+  side: (typeof sides)[number],
+  latencyMs: number,
+  pair: Pair,
+  sideSettings: BenchSettings,
+  scenario: (typeof cells)[number]['scenario'],
+  subject: SubjectId,
+) => {
+  const cell = await measureCell(latencyMs, scenario, subject, pair, tokens, sideSettings);
+  const key = `${latencyMs} ms ${scenario.name} ${subject}|${side.name}`;
+  const entry = figures.get(key) ?? { cpu: [], rps: [], p50: [], rss: [], load: [] };
+  entry.cpu.push(cell.serverCpuMsPerRequest);
+  entry.rps.push(cell.requestsPerSecond);
+  entry.p50.push(cell.p50Ms);
+  entry.rss.push(cell.peakRssMb);
+  // The machine's one-minute load average as the cell ended: a busy machine is part of the figure.
+  const load = loadavg()[0]!;
+  entry.load.push(load);
+  figures.set(key, entry);
+  console.error(
+    `round ${round + 1} ${key}: ${cell.serverCpuMsPerRequest.toFixed(3)} ms CPU/req, ${cell.requestsPerSecond.toFixed(0)} req/s, ` +
+      `p50 ${cell.p50Ms.toFixed(2)} ms, peak RSS ${cell.peakRssMb.toFixed(0)} MB, ${cell.failures} failures, load ${load.toFixed(1)}`,
+  );
+};
+if (mode === 'fresh') {
+  // A fresh gateway and emulator per round, side and latency.
+  for (let round = 0; round < rounds; round++) {
+    for (const side of round % 2 === 0 ? sides : [...sides].reverse()) {
+      for (const latencyMs of settings.latenciesMs) {
+        const sideSettings = settingsOf(side, `r${round + 1}-${latencyMs}ms`);
+        const pair = await startPair('gateway', latencyMs, sideSettings);
+        try {
+          await prime('gateway', pair.server.url, tokens, sessions, withSpree);
+          await record(round, side, latencyMs, pair, sideSettings);
+        } finally {
+          await stopPair(pair);
         }
-      } finally {
-        await stopPair(pair);
       }
+    }
+  }
+} else {
+  // Paired: both sides' gateways (each with its own emulator) run at once, idle but for the side
+  // being measured, and each cell is measured on one side right after the other, in alternating
+  // order: the two figures of a pair see the same machine, whatever the other tenants do.
+  for (const latencyMs of settings.latenciesMs) {
+    const started = sides.map((side) => ({ side, sideSettings: settingsOf(side, `${latencyMs}ms`) }));
+    const pairs: Pair[] = [];
+    try {
+      for (const { sideSettings } of started) pairs.push(await startPair('gateway', latencyMs, sideSettings));
+      for (const pair of pairs) await prime('gateway', pair.server.url, tokens, sessions, withSpree);
+      for (let round = 0; round < rounds; round++) {
+        for (const [i, { scenario, subject }] of cells.entries()) {
+          const order = (round + i) % 2 === 0 ? [0, 1] : [1, 0];
+          for (const at of order) await recordCell(round, started[at]!.side, latencyMs, pairs[at]!, started[at]!.sideSettings, scenario, subject);
+        }
+      }
+    } finally {
+      await Promise.all(pairs.map(stopPair));
     }
   }
 }
@@ -156,9 +201,19 @@ for (const latencyMs of settings.latenciesMs) {
     const [a, b] = sides.map((side) => figures.get(`${cell}|${side.name}`)!);
     const [cpuA, cpuB, rpsA, rpsB, p50A, p50B] = [a!.cpu, b!.cpu, a!.rps, b!.rps, a!.p50, b!.p50].map(median) as number[];
     const [rssA, rssB] = [Math.max(...a!.rss), Math.max(...b!.rss)];
-    summary.push({ latencyMs, scenario: scenario.name, subject, cpuMsPerAnswer: { a: cpuA, b: cpuB, bOverA: cpuB! / cpuA! }, requestsPerSecond: { a: rpsA, b: rpsB }, p50Ms: { a: p50A, b: p50B }, peakRssMb: { a: rssA, b: rssB } });
+    // Each round's B ÷ A (in paired mode, two measurements taken back to back): less noisy than the ratio of the medians.
+    const paired = median(b!.cpu.map((value, i) => value / a!.cpu[i]!));
+    summary.push({
+      latencyMs,
+      scenario: scenario.name,
+      subject,
+      cpuMsPerAnswer: { a: cpuA, b: cpuB, bOverA: cpuB! / cpuA!, bOverAPerRound: paired },
+      requestsPerSecond: { a: rpsA, b: rpsB },
+      p50Ms: { a: p50A, b: p50B },
+      peakRssMb: { a: rssA, b: rssB },
+    });
     console.log(
-      `${cell.padEnd(36)} CPU ms/req ${cpuA!.toFixed(3)} → ${cpuB!.toFixed(3)} (${change(cpuA!, cpuB!)}, ${(cpuB! / cpuA!).toFixed(2)}x), ` +
+      `${cell.padEnd(36)} CPU ms/req ${cpuA!.toFixed(3)} → ${cpuB!.toFixed(3)} (${change(cpuA!, cpuB!)}; B ÷ A per round, median ${paired.toFixed(2)}x), ` +
         `req/s ${rpsA!.toFixed(0)} → ${rpsB!.toFixed(0)} (${change(rpsA!, rpsB!)}), p50 ${p50A!.toFixed(2)} → ${p50B!.toFixed(2)} ms, peak RSS ${rssA.toFixed(0)} → ${rssB.toFixed(0)} MB`,
     );
   }
@@ -190,6 +245,7 @@ if (out) {
         a: sides[0]!.name,
         b: sides[1]!.name,
         rounds,
+        mode,
         seconds: settings.measureSeconds,
         connections: settings.connections,
         finishedAt: new Date().toISOString(),
