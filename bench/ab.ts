@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compileServers, startScriptFlags } from './build.js';
 import { measureCell, prime, startPair, stopPair, type Pair } from './measure.js';
-import { SCENARIOS, SUBJECTS, type ScenarioName, type SubjectId } from './scenarios.js';
+import { loadRequests, SCENARIOS, SUBJECTS, type ScenarioName, type SubjectId } from './scenarios.js';
+import { runLoad } from './load.js';
 import { parseSettings, type BenchSettings } from './settings.js';
 import { storedUserId } from './large-store.js';
 import { startSpree } from './spree.js';
@@ -24,7 +25,10 @@ import { freshUserTokens, knownUserTokens, storedUserTokens } from './tokens.js'
  * round's figures with the machine's load average when each was taken. `--mode paired` (the default)
  * runs both sides' gateways at once and measures each cell on A and B back to back (order
  * alternating), for a machine whose load swings within seconds; `--mode fresh` starts a fresh
- * gateway per round, side and latency instead. `--profile DIR` writes a
+ * gateway per round, side and latency instead, and paired mode first runs every cell on each side
+ * for `--warm` seconds (4). `--rate N` offers N requests per second instead of as many as are
+ * answered: both sides then serve the same rate, so CPU per answer does not move with how fast
+ * a loaded machine happened to let a side run. `--profile DIR` writes a
  * V8 CPU profile of every gateway (`A-r1-0ms.cpuprofile`, …) for bench/profile-summary.ts.
  *
  * `--b-env K=V,K=V` and `--b-flags "--flag …"` run side B with more environment and Node flags
@@ -48,6 +52,8 @@ const rounds = Number(option('--rounds', '3'));
 const out = option('--out', '');
 const profileDir = option('--profile', '');
 const mode = option('--mode', 'paired');
+const rateText = option('--rate', '');
+const warmSeconds = Number(option('--warm', '4'));
 if (mode !== 'paired' && mode !== 'fresh') throw new Error(`--mode: paired or fresh, not ${mode}`);
 const cells = option('--cells', 'known-user:gateway-rest,known-user:gateway-graphql').split(',').map((cell) => {
   const [scenario, subject] = cell.split(':') as [ScenarioName, SubjectId];
@@ -55,7 +61,7 @@ const cells = option('--cells', 'known-user:gateway-rest,known-user:gateway-grap
   return { scenario: SCENARIOS.find((s) => s.name === scenario)!, subject };
 });
 const parsed = parseSettings(argv.length > 0 ? argv : ['--latency', '0,25', '--seconds', '5']);
-const settings = { ...parsed, warmupSeconds: Math.min(parsed.warmupSeconds, 1) };
+const settings = { ...parsed, warmupSeconds: Math.min(parsed.warmupSeconds, 1), ...(rateText && { rate: Number(rateText) }) };
 
 /** A checkout of `ref` beside this one, sharing its node_modules; removed on exit. */
 function checkout(ref: string): string {
@@ -172,6 +178,12 @@ if (mode === 'fresh') {
     try {
       for (const { sideSettings } of started) pairs.push(await startPair('gateway', latencyMs, sideSettings));
       for (const pair of pairs) await prime('gateway', pair.server.url, tokens, sessions, withSpree);
+      // JIT and heap settle before the first pair of figures: a fresh process's first seconds cost more per answer.
+      for (const pair of pairs) {
+        for (const { scenario, subject } of cells) {
+          await runLoad({ url: pair.server.url, connections: settings.connections, requests: loadRequests(subject, scenario.name, tokens), seconds: warmSeconds, rate: settings.rate });
+        }
+      }
       for (let round = 0; round < rounds; round++) {
         for (const [i, { scenario, subject }] of cells.entries()) {
           const order = (round + i) % 2 === 0 ? [0, 1] : [1, 0];
@@ -190,8 +202,8 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 const change = (a: number, b: number) => `${b >= a ? '+' : '−'}${Math.abs(((b - a) / a) * 100).toFixed(0)} %`;
 const loads = [...figures.values()].flatMap((entry) => entry.load);
 console.log(
-  `A = ${sides[0]!.name}, B = ${sides[1]!.name}; medians of ${rounds} rounds, ${settings.measureSeconds} s per cell, ` +
-    `${settings.connections} connections; load average ${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)} ` +
+  `A = ${sides[0]!.name}, B = ${sides[1]!.name}; medians of ${rounds} rounds (${mode}), ${settings.measureSeconds} s per cell, ` +
+    `${settings.connections} connections${settings.rate ? ` at ${settings.rate} req/s` : ''}; load average ${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)} ` +
     `(median ${median(loads).toFixed(1)})${exports > 0 ? `; ${exports} OTLP exports received` : ''}`,
 );
 const summary: Array<Record<string, unknown>> = [];
@@ -246,6 +258,7 @@ if (out) {
         b: sides[1]!.name,
         rounds,
         mode,
+        rate: settings.rate ?? null,
         seconds: settings.measureSeconds,
         connections: settings.connections,
         finishedAt: new Date().toISOString(),

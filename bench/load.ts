@@ -8,6 +8,8 @@ export interface LoadOptions {
   seconds?: number;
   /** …or until this many answers (then `seconds`, when given, is a cap). */
   amount?: number;
+  /** Requests per second over all connections (autocannon's overallRate); unset: as fast as answered. */
+  rate?: number;
 }
 
 export interface LoadResult {
@@ -28,7 +30,7 @@ export interface LoadResult {
  * from each answer (µs precision) rather than autocannon's histogram, which rounds to whole ms:
  * too coarse at 0 ms emulator latency.
  */
-export async function runLoad({ url, connections, requests, seconds, amount }: LoadOptions): Promise<LoadResult> {
+export async function runLoad({ url, connections, requests, seconds, amount, rate }: LoadOptions): Promise<LoadResult> {
   const latencies: number[] = [];
   const started = performance.now();
   // The run ends on autocannon's next tick after the last answer: count time to that answer only.
@@ -42,6 +44,7 @@ export async function runLoad({ url, connections, requests, seconds, amount }: L
         requests,
         // autocannon checks its end only on each sample tick: keep that prompt.
         sampleInt: 100,
+        ...(rate !== undefined && { overallRate: rate }),
         ...(amount === undefined ? { duration: seconds ?? 1 } : { amount }),
       },
       (error, finished) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(finished)),

@@ -147,6 +147,7 @@ export async function measureCell(
     const result = await runLoad({
       url: server.url,
       connections: settings.connections,
+      rate: settings.rate,
       requests: loadRequests(subject, scenario.name, tokens),
       seconds,
       amount,

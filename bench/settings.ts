@@ -18,6 +18,12 @@ export interface BenchSettings {
   /** The scenarios to measure (all by default): fewer make a quicker before/after comparison. */
   scenarios: ScenarioName[];
   connections: number;
+  /**
+   * Requests per second offered over all connections (bench/ab.ts --rate): both sides of an A/B
+   * then serve the same rate, so neither's CPU per answer gains from batching more calls per
+   * event-loop turn because the machine happened to let it run faster. Unset: as fast as answered.
+   */
+  rate?: number;
   warmupSeconds: number;
   /** Measured seconds per cell; with `measureAnswers`, the most a cell may take. */
   measureSeconds: number;
