@@ -10,7 +10,14 @@ import { FaultSet, type ErrorFault, type FaultSpec, type TerminalFault } from '.
 import { canonicalParams, decodeForm } from './form.js';
 import { IdempotencyStore } from './idempotency.js';
 import { newId, unixSeconds } from './ids.js';
-import { collectionsOf, readStateFile, restoreCollections, StateFile } from './persistence.js';
+import {
+  collectionsOf,
+  restoreCollections,
+  stateFile,
+  StateWriter,
+  type EmulatorStateStore,
+  type PersistedEmulator,
+} from './persistence.js';
 import { errorReply, faultError, jsonReply, rateLimitError, type Reply } from './reply.js';
 import { RequestLog, type RecordedRequest } from './request-log.js';
 import { matchRoute, type RouteMatch } from './routes.js';
@@ -56,16 +63,15 @@ class EmulatorServer implements StripeEmulator {
   private address!: AddressInfo;
   private latencyMs = 0;
   private closed?: Promise<void>;
-  private readonly stateFile: StateFile | undefined;
+  private readonly stateWriter: StateWriter | undefined;
 
-  constructor(options: StripeEmulatorOptions) {
+  constructor(options: StripeEmulatorOptions, stateStore?: EmulatorStateStore, saved?: PersistedEmulator) {
     const keys = options.secretKeys ?? [DEFAULT_EMULATOR_SECRET_KEY];
     if (keys.length === 0) throw new Error('secretKeys must not be empty');
     this.publishableKeys = new Set(options.publishableKeys ?? [DEFAULT_EMULATOR_PUBLISHABLE_KEY]);
     this.keys = new Set([...keys, ...this.publishableKeys]);
     this.webhooks = new WebhookSender(options.webhooks ?? {}, this.closing.signal);
     for (const endpoint of options.webhooks?.endpoints ?? []) this.webhooks.add(endpoint);
-    const saved = options.statePath === undefined ? undefined : readStateFile(options.statePath);
     this.accountId = saved?.accountId ?? options.accountId ?? newId('acct', 16);
     const ttl = options.ephemeralKeyTtlSeconds ?? 3600;
     if (!(Number.isInteger(ttl) && ttl > 0)) throw new RangeError(`ephemeralKeyTtlSeconds must be a positive integer, got ${ttl}`);
@@ -78,15 +84,19 @@ class EmulatorServer implements StripeEmulator {
       restoreCollections(this.state, saved.collections);
       this.idempotency.restore(saved.idempotency);
     }
-    this.stateFile =
-      options.statePath === undefined
+    this.stateWriter =
+      stateStore === undefined
         ? undefined
-        : new StateFile(options.statePath, () => ({
-            version: 1,
-            accountId: this.accountId,
-            collections: collectionsOf(this.state),
-            idempotency: this.idempotency.snapshot(),
-          }));
+        : new StateWriter(
+            stateStore,
+            () => ({
+              version: 1,
+              accountId: this.accountId,
+              collections: collectionsOf(this.state),
+              idempotency: this.idempotency.snapshot(),
+            }),
+            options.onStateSaveError ?? ((error) => process.emitWarning(`the Stripe emulator could not save its state: ${String(error)}`)),
+          );
     this.setLatency(options.latencyMs ?? 0);
     // Every delayed answer listens on this signal; the benchmark holds hundreds at once.
     setMaxListeners(0, this.closing.signal);
@@ -118,13 +128,24 @@ class EmulatorServer implements StripeEmulator {
   }
 
   close(): Promise<void> {
-    this.closed ??= new Promise<void>((resolve, reject) => {
+    this.closed ??= (async () => {
       this.closing.abort();
-      this.stateFile?.flush();
-      this.server.close((error) => (error ? reject(error) : resolve()));
-      this.server.closeAllConnections(); // idle keep-alive sockets and hung requests alike
-    });
+      const stopped = new Promise<void>((resolve, reject) => {
+        this.server.close((error) => (error ? reject(error) : resolve()));
+        this.server.closeAllConnections(); // idle keep-alive sockets and hung requests alike
+      });
+      // Both settle before close() does: a failed save never leaves the server listening.
+      const [saved, closed] = await Promise.allSettled([this.stateWriter?.flush(), stopped]);
+      if (saved.status === 'rejected') throw saved.reason;
+      if (closed.status === 'rejected') throw closed.reason;
+    })();
     return this.closed;
+  }
+
+  /** Saves the state now (the account id of a new state, so every later start finds the same account). */
+  saveState(): Promise<void> {
+    this.stateWriter?.changed();
+    return this.stateWriter?.flush() ?? Promise.resolve();
   }
 
   setLatency(ms: number): void {
@@ -161,7 +182,7 @@ class EmulatorServer implements StripeEmulator {
     if (customer === undefined) throw new Error(`No such customer: '${id}'`);
     if (this.state.deletedCustomerIds.has(id)) return;
     this.state.deletedCustomerIds.add(id);
-    this.stateFile?.changed();
+    this.stateWriter?.changed();
     this.publish([{ type: 'customer.deleted', object: structuredClone(customer) }], customer.livemode, null);
   }
 
@@ -265,7 +286,7 @@ class EmulatorServer implements StripeEmulator {
       ...reply.headers,
     });
     res.end(reply.body);
-    if (method !== 'GET') this.stateFile?.changed();
+    if (method !== 'GET') this.stateWriter?.changed();
   }
 
   private prepare(req: IncomingMessage, record: RecordedRequest, body: string | undefined, fault?: TerminalFault): Step {
@@ -378,7 +399,16 @@ class EmulatorServer implements StripeEmulator {
 }
 
 export async function startStripeEmulator(options: StripeEmulatorOptions = {}): Promise<StripeEmulator> {
-  const emulator = new EmulatorServer(options);
+  if (options.statePath !== undefined && options.stateStore !== undefined) throw new Error('statePath or stateStore, not both');
+  const stateStore = options.stateStore ?? (options.statePath === undefined ? undefined : stateFile(options.statePath));
+  const saved = await stateStore?.load();
+  const emulator = new EmulatorServer(options, stateStore, saved);
   await emulator.listen(options.port ?? 0, options.host ?? '127.0.0.1');
+  if (stateStore !== undefined && saved === undefined) {
+    await emulator.saveState().catch(async (error: unknown) => {
+      await emulator.close().catch(() => {});
+      throw error;
+    });
+  }
   return emulator;
 }
