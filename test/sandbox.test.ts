@@ -3,12 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_EMULATOR_PUBLISHABLE_KEY } from '../src/emulator/index.js';
 import { callGraphQL, callRest, SETUP_INTENT_MUTATION } from './support/clients.js';
 import { exitOf, runTs, stopChild, waitForLog } from './support/process.js';
 
 describe('sandbox mode (no STRIPE_SECRET_KEY), as `npm start` runs it', () => {
   const dir = mkdtempSync(join(tmpdir(), 'gateway-sandbox-'));
-  const env = { PORT: '0', HOST: '127.0.0.1', DATABASE_URL: `sqlite:${join(dir, 'gateway.sqlite')}` };
+  const env = { PORT: '0', HOST: '127.0.0.1', SANDBOX_EMULATOR_PORT: '0', DATABASE_URL: `sqlite:${join(dir, 'gateway.sqlite')}` };
   const child = runTs('src/main.ts', [], env);
   const exit = exitOf(child);
   const logs: Record<string, unknown>[] = [];
@@ -23,11 +24,18 @@ describe('sandbox mode (no STRIPE_SECRET_KEY), as `npm start` runs it', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('says it is in sandbox mode and how to mint a development token', () => {
-    const messages = logs.map((line) => String(line.msg));
-    expect(messages.some((m) => m.startsWith('SANDBOX MODE') && m.includes('emulator'))).toBe(true);
-    expect(messages.some((m) => m.includes('npm run token -- --sub user_1'))).toBe(true);
-    expect(messages.some((m) => m.includes(`GraphiQL at ${url}/graphql`))).toBe(true);
+  it('says it is in sandbox mode in one line: the emulator address, its publishable key, how to mint a development token', () => {
+    const sandboxLines = logs.filter((line) => /sandbox/i.test(String(line.msg)));
+    expect(sandboxLines).toHaveLength(1);
+    const [line] = sandboxLines as [Record<string, unknown>];
+    const message = String(line.msg);
+    expect(line.stripeApiBase).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(line.publishableKey).toBe(DEFAULT_EMULATOR_PUBLISHABLE_KEY);
+    expect(message).toMatch(/^SANDBOX MODE: no STRIPE_SECRET_KEY, so Stripe calls go to the built-in emulator at /);
+    expect(message).toContain(`emulator at ${line.stripeApiBase} (publishable key ${DEFAULT_EMULATOR_PUBLISHABLE_KEY})`);
+    expect(message).toContain('npm run token -- --sub user_1');
+    expect(message).toContain(`GraphiQL at ${url}/graphql opens signed in as user_1`);
+    expect(message).not.toContain('\n');
   });
 
   it('serves a token from `npm run token` on both surfaces, reusing the customer', async () => {
@@ -161,9 +169,9 @@ describe('sandbox mode (no STRIPE_SECRET_KEY), as `npm start` runs it', () => {
 });
 
 describe('sandbox mode across a restart', () => {
-  it('keeps the emulator’s state in a file beside the SQLite database: the same customer after a restart', { timeout: 60_000 }, async () => {
+  it('keeps the emulator’s state in a file beside the SQLite database (gateway.sqlite-stripe-emulator.json): the same customer after a restart', { timeout: 60_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gateway-sandbox-restart-'));
-    const env = { PORT: '0', HOST: '127.0.0.1', DATABASE_URL: `sqlite:${join(dir, 'gateway.sqlite')}` };
+    const env = { PORT: '0', HOST: '127.0.0.1', SANDBOX_EMULATOR_PORT: '0', DATABASE_URL: `sqlite:${join(dir, 'gateway.sqlite')}` };
     const token = (await exitOf(runTs('scripts/token.ts', ['--sub', 'returning_user'], {}))).stdout.trim();
     const run = async () => {
       const child = runTs('src/main.ts', [], env);
@@ -181,7 +189,7 @@ describe('sandbox mode across a restart', () => {
     };
     try {
       const first = await run();
-      const statePath = join(dir, 'stripe-emulator.json');
+      const statePath = join(dir, 'gateway.sqlite-stripe-emulator.json');
       expect(existsSync(statePath)).toBe(true);
       expect(readFileSync(statePath, 'utf8')).toContain(first.customer_id);
       // The stored customer still exists in the emulator, and the idempotent answer is replayed.
