@@ -1,11 +1,13 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_EMULATOR_PUBLISHABLE_KEY } from '../src/emulator/index.js';
+import { loadConfig } from '../src/config/config.js';
+import { DEFAULT_EMULATOR_PUBLISHABLE_KEY, DEFAULT_EMULATOR_SECRET_KEY } from '../src/emulator/index.js';
 import { callGraphQL, callRest, SETUP_INTENT_MUTATION } from './support/clients.js';
-import { exitOf, runTs, stopChild, waitForLog } from './support/process.js';
+import { exitOf, runTs, startGatewayProcess, stopChild, waitForLog } from './support/process.js';
 
 describe('sandbox mode (no STRIPE_SECRET_KEY), as `npm start` runs it', () => {
   const dir = mkdtempSync(join(tmpdir(), 'gateway-sandbox-'));
@@ -201,12 +203,76 @@ describe('sandbox mode across a restart', () => {
   });
 });
 
+describe('the sandbox emulator at a fixed address (SANDBOX_EMULATOR_PORT)', () => {
+  /** A port nothing listens on now: taken from the system, then let go. */
+  async function freePort(): Promise<number> {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    await new Promise((resolve) => server.close(resolve));
+    return port;
+  }
+
+  it('defaults to 12111, stripe-mock’s port', () => {
+    expect(loadConfig({}).sandboxEmulatorPort).toBe(12111);
+  });
+
+  it('listens on 127.0.0.1 at the port given, and the Stripe SDK reaches it there', { timeout: 60_000 }, async () => {
+    const port = await freePort();
+    const dir = mkdtempSync(join(tmpdir(), 'gateway-sandbox-port-'));
+    const gateway = await startGatewayProcess({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      SANDBOX_EMULATOR_PORT: String(port),
+      DATABASE_URL: `sqlite:${join(dir, 'gateway.sqlite')}`,
+    });
+    try {
+      expect(gateway.sandboxLine?.stripeApiBase).toBe(`http://127.0.0.1:${port}`);
+      const customerId = (await callRest(gateway.url)).body.customer_id;
+      const stripe = new Stripe(DEFAULT_EMULATOR_SECRET_KEY, { host: '127.0.0.1', port, protocol: 'http', telemetry: false });
+      expect((await stripe.customers.retrieve(customerId)).id).toBe(customerId);
+    } finally {
+      await gateway.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a port in use stops start-up with one line naming SANDBOX_EMULATOR_PORT, no stack trace', { timeout: 60_000 }, async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as AddressInfo;
+    const dir = mkdtempSync(join(tmpdir(), 'gateway-sandbox-port-'));
+    try {
+      const { code, stdout, stderr } = await exitOf(
+        runTs('src/main.ts', [], { PORT: '0', HOST: '127.0.0.1', SANDBOX_EMULATOR_PORT: String(port), DATABASE_URL: `sqlite:${join(dir, 'gateway.sqlite')}` }),
+      );
+      expect(code).toBe(1);
+      expect(stdout).toBe('');
+      expect(stderr.trim().split('\n')).toHaveLength(1);
+      expect(stderr).toContain(`SANDBOX_EMULATOR_PORT: 127.0.0.1:${port} is in use`);
+    } finally {
+      taken.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('start-up refusals', () => {
-  it('refuses sandbox mode in production with one line naming the variable', async () => {
-    const { code, stderr } = await exitOf(runTs('src/main.ts', [], { NODE_ENV: 'production', PORT: '0' }));
+  it.each(['production', 'Production', 'PRODUCTION'])(
+    'refuses sandbox mode with NODE_ENV=%s with one line naming the variable',
+    async (nodeEnv) => {
+      const { code, stderr } = await exitOf(runTs('src/main.ts', [], { NODE_ENV: nodeEnv, PORT: '0', SANDBOX_EMULATOR_PORT: '0' }));
+      expect(code).toBe(1);
+      expect(stderr.trim().split('\n')).toHaveLength(1);
+      expect(stderr).toMatch(/STRIPE_SECRET_KEY/);
+    },
+  );
+
+  it('a STRIPE_SECRET_KEY set but blank is invalid configuration, not sandbox mode', async () => {
+    const { code, stdout, stderr } = await exitOf(runTs('src/main.ts', [], { STRIPE_SECRET_KEY: '  ', PORT: '0', SANDBOX_EMULATOR_PORT: '0' }));
     expect(code).toBe(1);
-    expect(stderr.trim().split('\n')).toHaveLength(1);
-    expect(stderr).toMatch(/STRIPE_SECRET_KEY/);
+    expect(stdout).toBe('');
+    expect(stderr.trim()).toMatch(/^stripe-setup-gateway: invalid configuration: STRIPE_SECRET_KEY: set but blank/);
   });
 
   it.each([
@@ -217,6 +283,7 @@ describe('start-up refusals', () => {
     ['DATABASE_URL', 'mysql://db'],
     ['STRIPE_WEBHOOK_SECRET', 'sk_test_not_a_signing_secret'],
     ['STRIPE_PUBLISHABLE_KEY', 'sk_test_secret_not_publishable'],
+    ['SANDBOX_EMULATOR_PORT', '65536'],
   ])('refuses an invalid %s with one line naming it', async (variable, value) => {
     const { code, stderr } = await exitOf(runTs('src/main.ts', [], { [variable]: value }));
     expect(code).toBe(1);
