@@ -10,7 +10,7 @@ import {
   type StripeEmulator,
 } from '../src/emulator/index.js';
 import { callGraphQL, callRest } from './support/clients.js';
-import { exitOf, runTs, startGatewayProcess, type RunningGateway } from './support/process.js';
+import { exitOf, runToExit, runTs, startGatewayProcess, type RunningGateway } from './support/process.js';
 
 /**
  * SANDBOX=true with a test key: the gateway talks to the key's own Stripe API (Stripe's test
@@ -124,7 +124,7 @@ describe('SANDBOX=true with a sk_test_ key: Stripe’s test mode with every sand
   });
 });
 
-describe('SANDBOX=true is refused at start-up with one line', () => {
+describe('SANDBOX=true is refused at start-up with one line', { timeout: 45_000 }, () => {
   const base = { PORT: '0', HOST: '127.0.0.1', SANDBOX_EMULATOR_PORT: '0', DATABASE_URL: 'sqlite::memory:' };
   it.each([
     ['with a live secret key', { SANDBOX: 'true', STRIPE_SECRET_KEY: 'sk_live_abc123', STRIPE_PUBLISHABLE_KEY: 'pk_live_abc123' }, 'SANDBOX', /live/],
@@ -135,7 +135,7 @@ describe('SANDBOX=true is refused at start-up with one line', () => {
     ['without a publishable key', { SANDBOX: 'true', STRIPE_SECRET_KEY: 'sk_test_abc123' }, 'STRIPE_PUBLISHABLE_KEY', /SANDBOX=true/],
     ['not true or false', { SANDBOX: 'yes please', STRIPE_SECRET_KEY: 'sk_test_abc123' }, 'SANDBOX', /true or false/],
   ])('%s', async (_case, env, variable, reason) => {
-    const { code, stdout, stderr } = await exitOf(runTs('src/main.ts', [], { ...base, ...env }));
+    const { code, stdout, stderr } = await runToExit('src/main.ts', [], { ...base, ...env });
     expect(code).toBe(1);
     expect(stdout).toBe('');
     expect(stderr.trim().split('\n')).toHaveLength(1);

@@ -7,17 +7,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/config.js';
 import { DEFAULT_EMULATOR_PUBLISHABLE_KEY, DEFAULT_EMULATOR_SECRET_KEY } from '../src/emulator/index.js';
 import { callGraphQL, callRest, SETUP_INTENT_MUTATION } from './support/clients.js';
-import { exitOf, runTs, startGatewayProcess, stopChild, waitForLog } from './support/process.js';
+import { exitOf, runToExit, runTs, startGatewayProcess, stopChild, waitForLog } from './support/process.js';
 
 describe('sandbox mode (no STRIPE_SECRET_KEY), as `npm start` runs it', () => {
   const dir = mkdtempSync(join(tmpdir(), 'gateway-sandbox-'));
   const env = { PORT: '0', HOST: '127.0.0.1', SANDBOX_EMULATOR_PORT: '0', DATABASE_URL: `sqlite:${join(dir, 'gateway.sqlite')}` };
-  const child = runTs('src/main.ts', [], env);
-  const exit = exitOf(child);
+  // Started in beforeAll: a run that filters these tests out (-t) leaves no gateway behind.
+  let child: ReturnType<typeof runTs>;
+  let exit: ReturnType<typeof exitOf>;
   const logs: Record<string, unknown>[] = [];
   let url = '';
 
   beforeAll(async () => {
+    child = runTs('src/main.ts', [], env);
+    exit = exitOf(child);
     const listening = await waitForLog(child, (line) => line.msg?.toString().startsWith('listening') ?? false, logs);
     url = String(listening.url);
   });
@@ -243,9 +246,12 @@ describe('the sandbox emulator at a fixed address (SANDBOX_EMULATOR_PORT)', () =
     const { port } = taken.address() as AddressInfo;
     const dir = mkdtempSync(join(tmpdir(), 'gateway-sandbox-port-'));
     try {
-      const { code, stdout, stderr } = await exitOf(
-        runTs('src/main.ts', [], { PORT: '0', HOST: '127.0.0.1', SANDBOX_EMULATOR_PORT: String(port), DATABASE_URL: `sqlite:${join(dir, 'gateway.sqlite')}` }),
-      );
+      const { code, stdout, stderr } = await runToExit('src/main.ts', [], {
+        PORT: '0',
+        HOST: '127.0.0.1',
+        SANDBOX_EMULATOR_PORT: String(port),
+        DATABASE_URL: `sqlite:${join(dir, 'gateway.sqlite')}`,
+      });
       expect(code).toBe(1);
       expect(stdout).toBe('');
       expect(stderr.trim().split('\n')).toHaveLength(1);
@@ -257,11 +263,11 @@ describe('the sandbox emulator at a fixed address (SANDBOX_EMULATOR_PORT)', () =
   });
 });
 
-describe('start-up refusals', () => {
+describe('start-up refusals', { timeout: 45_000 }, () => {
   it.each(['production', 'Production', 'PRODUCTION'])(
     'refuses sandbox mode with NODE_ENV=%s with one line naming the variable',
     async (nodeEnv) => {
-      const { code, stderr } = await exitOf(runTs('src/main.ts', [], { NODE_ENV: nodeEnv, PORT: '0', SANDBOX_EMULATOR_PORT: '0' }));
+      const { code, stderr } = await runToExit('src/main.ts', [], { NODE_ENV: nodeEnv, PORT: '0', SANDBOX_EMULATOR_PORT: '0' });
       expect(code).toBe(1);
       expect(stderr.trim().split('\n')).toHaveLength(1);
       expect(stderr).toMatch(/STRIPE_SECRET_KEY/);
@@ -269,7 +275,7 @@ describe('start-up refusals', () => {
   );
 
   it('a STRIPE_SECRET_KEY set but blank is invalid configuration, not sandbox mode', async () => {
-    const { code, stdout, stderr } = await exitOf(runTs('src/main.ts', [], { STRIPE_SECRET_KEY: '  ', PORT: '0', SANDBOX_EMULATOR_PORT: '0' }));
+    const { code, stdout, stderr } = await runToExit('src/main.ts', [], { STRIPE_SECRET_KEY: '  ', PORT: '0', SANDBOX_EMULATOR_PORT: '0' });
     expect(code).toBe(1);
     expect(stdout).toBe('');
     expect(stderr.trim()).toMatch(/^stripe-setup-gateway: invalid configuration: STRIPE_SECRET_KEY: set but blank/);
@@ -285,7 +291,7 @@ describe('start-up refusals', () => {
     ['STRIPE_PUBLISHABLE_KEY', 'sk_test_secret_not_publishable'],
     ['SANDBOX_EMULATOR_PORT', '65536'],
   ])('refuses an invalid %s with one line naming it', async (variable, value) => {
-    const { code, stderr } = await exitOf(runTs('src/main.ts', [], { [variable]: value }));
+    const { code, stderr } = await runToExit('src/main.ts', [], { [variable]: value });
     expect(code).toBe(1);
     expect(stderr.trim().split('\n')).toHaveLength(1);
     expect(stderr).toContain(variable);
