@@ -15,7 +15,7 @@ import { createStripeClient } from './stripe/client.js';
 async function main(argv: string[]): Promise<number> {
   const request = parseImportArguments(argv);
   const config = loadConfig();
-  const access = await stripeAccess(config);
+  const access = await stripeAccess(config, request.dryRun);
   try {
     return await importInto(request, config, access);
   } finally {
@@ -33,9 +33,10 @@ interface StripeAccess {
  * STRIPE_SECRET_KEY's account; in sandbox mode (no key) the built-in emulator's account, whose
  * state the sandbox gateway on this DATABASE_URL keeps: an emulator of the import's own, on a free
  * port, reads it, so the mappings go under the account that gateway uses, and --verify sees its
- * customers. The import only reads from Stripe, so that state is never written back.
+ * customers. The import only reads from Stripe, so that state is never written back; a dry run
+ * does not even create it.
  */
-async function stripeAccess(config: GatewayConfig): Promise<StripeAccess> {
+async function stripeAccess(config: GatewayConfig, dryRun: boolean): Promise<StripeAccess> {
   const { secretKey, apiBase } = config.stripe;
   if (secretKey) return { secretKey, apiBase, close: async () => {} };
   if (config.production) {
@@ -45,6 +46,7 @@ async function stripeAccess(config: GatewayConfig): Promise<StripeAccess> {
     databaseUrl: config.databaseUrl,
     databaseTimeoutMs: config.databaseTimeoutMs,
     port: 0,
+    readOnly: dryRun,
   });
   console.error(`sandbox mode (no STRIPE_SECRET_KEY): importing under the built-in emulator's account (state: ${sandbox.stateDescription})`);
   return { secretKey: DEFAULT_EMULATOR_SECRET_KEY, apiBase: new URL(sandbox.emulator.url), close: sandbox.close };

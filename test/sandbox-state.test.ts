@@ -142,6 +142,15 @@ describe('npm run import-customers in sandbox mode (no STRIPE_SECRET_KEY)', () =
     }
   });
 
+  it('a dry run before any sandbox gateway ran creates nothing: no database, no emulator state', { timeout: 60_000 }, async () => {
+    const fresh = join(dir, 'never-created');
+    const file = join(dir, 'dry-run.csv');
+    writeFileSync(file, 'user_id,customer_id\nsomeone,cus_fromAnotherSystem\n');
+    const run = await importInSandbox(`sqlite:${join(fresh, 'gateway.sqlite')}`, [file, '--dry-run']);
+    expect(run, run.stderr).toMatchObject({ code: 0, stdout: 'imported 1, unchanged 0, conflicts 0, missing 0, invalid 0\n' });
+    expect(existsSync(fresh)).toBe(false);
+  });
+
   it('--verify finds a customer the sandbox never had missing, and imports nothing', { timeout: 60_000 }, async () => {
     const databaseUrl = `sqlite:${join(dir, 'import-missing.sqlite')}`;
     const file = join(dir, 'import-missing.csv');

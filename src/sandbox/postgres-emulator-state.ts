@@ -11,7 +11,11 @@ const ROW_ID = 'default';
  * live and go with the customer mappings that name them. Sandbox mode only (never production),
  * so the table is created here rather than by the store's migrations.
  */
-export async function openPostgresEmulatorState(databaseUrl: string, timeoutMs: number): Promise<EmulatorStateLocation> {
+export async function openPostgresEmulatorState(
+  databaseUrl: string,
+  timeoutMs: number,
+  { readOnly }: { readOnly: boolean },
+): Promise<EmulatorStateLocation> {
   const pool = new pg.Pool({
     connectionString: databaseUrl,
     max: 1,
@@ -23,7 +27,7 @@ export async function openPostgresEmulatorState(databaseUrl: string, timeoutMs: 
   // An idle connection that fails is dropped by the pool; the next save opens another.
   pool.on('error', () => {});
   try {
-    await pool.query(`CREATE TABLE IF NOT EXISTS ${TABLE} (id text PRIMARY KEY, state text NOT NULL, saved_at timestamptz NOT NULL)`);
+    if (!readOnly) await pool.query(`CREATE TABLE IF NOT EXISTS ${TABLE} (id text PRIMARY KEY, state text NOT NULL, saved_at timestamptz NOT NULL)`);
   } catch (error) {
     // Two gateways creating the table at once: one of them loses the race for the catalog.
     if (!['23505', '42P07'].includes((error as { code?: string }).code ?? '')) {
@@ -35,10 +39,17 @@ export async function openPostgresEmulatorState(databaseUrl: string, timeoutMs: 
     description: `table ${TABLE} of DATABASE_URL`,
     store: {
       load: async () => {
-        const { rows } = await pool.query<{ state: string }>(`SELECT state FROM ${TABLE} WHERE id = $1`, [ROW_ID]);
+        let rows: Array<{ state: string }>;
+        try {
+          ({ rows } = await pool.query<{ state: string }>(`SELECT state FROM ${TABLE} WHERE id = $1`, [ROW_ID]));
+        } catch (error) {
+          if ((error as { code?: string }).code === '42P01') return undefined; // no table yet (read-only)
+          throw error;
+        }
         return rows[0] === undefined ? undefined : parsePersistedEmulator(rows[0].state, TABLE);
       },
       save: async (state) => {
+        if (readOnly) return;
         await pool.query(
           `INSERT INTO ${TABLE} (id, state, saved_at) VALUES ($1, $2, now())
            ON CONFLICT (id) DO UPDATE SET state = excluded.state, saved_at = excluded.saved_at`,

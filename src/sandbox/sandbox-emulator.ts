@@ -21,6 +21,8 @@ export interface SandboxEmulatorOptions {
   /** 127.0.0.1:port; 0: any free port. */
   port: number;
   onStateSaveError?: (error: unknown) => void;
+  /** Reads the state, never creates nor writes it (an import's dry run). */
+  readOnly?: boolean;
 }
 
 /**
@@ -29,7 +31,7 @@ export interface SandboxEmulatorOptions {
  * a database that cannot keep its state, one naming DATABASE_URL.
  */
 export async function startSandboxEmulator(options: SandboxEmulatorOptions): Promise<SandboxEmulator> {
-  const location = await openEmulatorState(options.databaseUrl, options.databaseTimeoutMs).catch((error: unknown) => {
+  const location = await openEmulatorState(options.databaseUrl, options.databaseTimeoutMs, { readOnly: options.readOnly ?? false }).catch((error: unknown) => {
     throw new ConfigError('DATABASE_URL', `sandbox mode cannot keep the Stripe emulator's state there: ${messageOf(error)}`);
   });
   let emulator: StripeEmulator;
