@@ -11,6 +11,8 @@ const CLOSE_RESERVE_MS = 1_000;
 /** The entry point: config from the environment, then listen until SIGTERM. */
 async function main(): Promise<void> {
   const config = loadConfig();
+  // Libraries (Express among them) compare NODE_ENV exactly: `Production` must mean production to them too.
+  if (config.production) process.env.NODE_ENV = 'production';
   const logger = createLogger(config.logLevel);
   const sandbox = config.stripe.secretKey ? undefined : await enterSandboxMode(config, logger);
   const app = await buildApp(sandbox?.config ?? config, logger, { emulator: sandbox?.emulator });

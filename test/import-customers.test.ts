@@ -52,15 +52,11 @@ async function createCustomers(count: number): Promise<string[]> {
 }
 
 /** The real command, as `npm run import-customers -- …` runs it, in a child process. */
-function runImport(databaseUrl: string, args: string[], env: Record<string, string> = {}): Promise<Exit> {
-  return exitOf(
-    runTs('src/import-customers.ts', args, {
-      STRIPE_SECRET_KEY: DEFAULT_EMULATOR_SECRET_KEY,
-      STRIPE_API_BASE: emulator.url,
-      DATABASE_URL: databaseUrl,
-      ...env,
-    }),
-  );
+function runImport(databaseUrl: string, args: string[], env: Record<string, string | undefined> = {}): Promise<Exit> {
+  const variables = { STRIPE_SECRET_KEY: DEFAULT_EMULATOR_SECRET_KEY, STRIPE_API_BASE: emulator.url, DATABASE_URL: databaseUrl, ...env };
+  // undefined: the variable is unset.
+  const set = Object.entries(variables).filter((entry): entry is [string, string] => entry[1] !== undefined);
+  return exitOf(runTs('src/import-customers.ts', args, Object.fromEntries(set)));
 }
 
 /** Runs SQL on the test database beside the command, as an operator's console would. */
@@ -434,9 +430,12 @@ describe('npm run import-customers refusing to start', () => {
 
   it('needs STRIPE_SECRET_KEY, and a key Stripe refuses writes nothing', async () => {
     const file = csv('user_id,customer_id\n1,cus_1\n');
-    const noKey = await runImport(database().url, [file], { STRIPE_SECRET_KEY: '' });
+    const noKey = await runImport(database().url, [file], { STRIPE_SECRET_KEY: undefined });
     expect(noKey).toMatchObject({ code: 2, stdout: '' });
     expect(noKey.stderr).toContain('STRIPE_SECRET_KEY: required');
+    const blankKey = await runImport(database().url, [file], { STRIPE_SECRET_KEY: ' ' });
+    expect(blankKey).toMatchObject({ code: 2, stdout: '' });
+    expect(blankKey.stderr).toContain('invalid configuration: STRIPE_SECRET_KEY: set but blank');
 
     const refused = await runImport(database().url, [file], { STRIPE_SECRET_KEY: 'sk_test_not_known_to_stripe' });
     expect(refused).toMatchObject({ code: 2, stdout: '' });

@@ -54,6 +54,28 @@ describe('start-up warnings (one line each)', () => {
     expect(await warningsFor(withIssuer, emulator, dir)).toEqual([]);
   });
 
+  it('JWTs beside an opaque-token provider: both name users in one id space', async () => {
+    const jwt = { AUTH_JWT_SECRET: 'a-secret-of-the-operator-0123456789' };
+    const jwks = { AUTH_JWKS_URL: 'http://127.0.0.1:9/jwks.json', AUTH_JWT_ISSUER: 'https://id.example.com/' };
+    const spree = { AUTH_SPREE_URL: 'http://127.0.0.1:9' };
+    const introspection = {
+      AUTH_INTROSPECTION_URL: 'http://127.0.0.1:9/introspect',
+      AUTH_INTROSPECTION_CLIENT_ID: 'gateway',
+      AUTH_INTROSPECTION_CLIENT_SECRET: 'client-secret',
+    };
+    for (const [tokens, opaque, names] of [
+      [jwt, spree, 'AUTH_JWT_SECRET and AUTH_SPREE_URL'],
+      [jwks, introspection, 'AUTH_JWKS_URL and AUTH_INTROSPECTION_URL'],
+    ] as const) {
+      const warnings = await warningsFor({ ...tokens, ...opaque }, emulator, dir);
+      expect(warnings).toEqual([
+        `${names} are both set: user ids from either name users in one id space (user 7 of either is one shopper, ` +
+          'with one Stripe customer and its saved cards); use both only when they share one user table',
+      ]);
+    }
+    expect(await warningsFor(spree, emulator, dir)).toEqual([]);
+  });
+
   it('none for a configured gateway', async () => {
     expect(await warningsFor({ AUTH_JWT_SECRET: 'a-secret-of-the-operator-0123456789' }, emulator, dir)).toEqual([]);
   });

@@ -1,4 +1,5 @@
 import Stripe from 'stripe';
+import { SANDBOX_JWT_SECRET } from '../auth/dev-token.js';
 import { stripeVersionStanding } from '../stripe/stripe-versions.js';
 
 /** Everything the gateway is configured with, parsed once at start-up. */
@@ -117,8 +118,13 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     const value = env[name]?.trim();
     return value === undefined || value === '' ? undefined : value;
   };
-  const production = read('NODE_ENV') === 'production';
+  // `Production` is production too: a capital letter must not turn sandbox mode on.
+  const production = read('NODE_ENV')?.toLowerCase() === 'production';
   const secretKey = read('STRIPE_SECRET_KEY');
+  // Only unset means sandbox mode: a blank value is a deployment that meant to set a key.
+  if (secretKey === undefined && env.STRIPE_SECRET_KEY !== undefined) {
+    throw new ConfigError('STRIPE_SECRET_KEY', 'set but blank: give the key, or unset the variable for sandbox mode');
+  }
   if (secretKey !== undefined && !STRIPE_KEY_PATTERN.test(secretKey)) {
     throw new ConfigError('STRIPE_SECRET_KEY', 'expected a key starting sk_test_, sk_live_, rk_test_ or rk_live_');
   }
@@ -206,7 +212,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     },
     tracing: parseTracingConfig(env),
     auth: {
-      jwtSecret: read('AUTH_JWT_SECRET'),
+      jwtSecret: parseJwtSecret(read('AUTH_JWT_SECRET'), production),
       jwksUrl: parseUrl('AUTH_JWKS_URL', read('AUTH_JWKS_URL')),
       issuer: read('AUTH_JWT_ISSUER'),
       audience: read('AUTH_JWT_AUDIENCE'),
@@ -216,6 +222,22 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       allowGuests: parseBoolean('ALLOW_GUESTS', read('ALLOW_GUESTS'), true),
     },
   };
+}
+
+/** HS256 keys shorter than the hash (32 bytes) can be guessed offline from one token (RFC 7518, 3.2). */
+const MIN_PRODUCTION_JWT_SECRET_BYTES = 32;
+
+/** In production, neither the public development secret nor a short one: either signs anyone in. */
+function parseJwtSecret(value: string | undefined, production: boolean): string | undefined {
+  if (value === undefined || !production) return value;
+  if (value === SANDBOX_JWT_SECRET) {
+    throw new ConfigError('AUTH_JWT_SECRET', 'is the public development secret (anyone can mint its tokens): refused in production');
+  }
+  const bytes = Buffer.byteLength(value, 'utf8');
+  if (bytes < MIN_PRODUCTION_JWT_SECRET_BYTES) {
+    throw new ConfigError('AUTH_JWT_SECRET', `${bytes} bytes: production needs an HS256 secret of at least ${MIN_PRODUCTION_JWT_SECRET_BYTES} bytes`);
+  }
+  return value;
 }
 
 /** A publishable key of the other mode than the secret key would fail on every client. */
