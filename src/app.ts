@@ -27,12 +27,15 @@ import { openStore } from './store/open-store.js';
 import { sweepExpiredRecords } from './store/sweep.js';
 import { accountScopeResolver } from './stripe/account-scope.js';
 import { createStripeClient } from './stripe/client.js';
+import { startStripeKeyCheck, STRIPE_KEY_CHECK_INTERVAL_MS } from './stripe/key-check.js';
 import { tracingHooks } from './tracing/hooks.js';
 import { webhooksRouter } from './webhooks/router.js';
 
 export interface GatewayApp {
   handler: Express;
   services: GatewayServices;
+  /** Settles once the first check of the Stripe key (6.19) has an outcome; start-up never waits for it. */
+  stripeKeyChecked: Promise<void>;
   /** Releases what the app holds (the store); the HTTP server is the caller's. */
   close(): Promise<void>;
 }
@@ -40,10 +43,16 @@ export interface GatewayApp {
 export interface BuildOptions {
   /** Sandbox mode's emulator: enables POST /_sandbox/faults. Refused outside sandbox mode. */
   emulator?: StripeEmulator | undefined;
+  /** How often a Stripe key that has not worked yet is checked again; tests shorten it. */
+  stripeKeyCheckIntervalMs?: number;
 }
 
 /** The composition root: the whole gateway from one config object. */
-export async function buildApp(config: GatewayConfig, logger: Logger, { emulator }: BuildOptions = {}): Promise<GatewayApp> {
+export async function buildApp(
+  config: GatewayConfig,
+  logger: Logger,
+  { emulator, stripeKeyCheckIntervalMs = STRIPE_KEY_CHECK_INTERVAL_MS }: BuildOptions = {},
+): Promise<GatewayApp> {
   const { secretKey, apiBase, ephemeralKeyVersion, timeoutMs } = config.stripe;
   if (!secretKey) throw new ConfigError('STRIPE_SECRET_KEY', 'required outside sandbox mode');
   // Fault injection must never sit in front of a real Stripe account.
@@ -85,6 +94,14 @@ export async function buildApp(config: GatewayConfig, logger: Logger, { emulator
     logger,
   };
   const sweep = sweepExpiredRecords(store, logger);
+  // In the background: start-up never waits for Stripe; /ready says whether the key works.
+  const keyCheck = startStripeKeyCheck({
+    probe: accountScope,
+    intervalMs: stripeKeyCheckIntervalMs,
+    deadlineMs: timeoutMs,
+    logger,
+    onChecked: (outcome, refused) => metrics.stripeKeyChecked(outcome, refused),
+  });
   const authenticate = tracing.authenticate(
     buildAuthenticator(config.auth, { logger, metrics, requestDeadlineMs: config.limits.requestDeadlineMs }),
   );
@@ -112,7 +129,7 @@ export async function buildApp(config: GatewayConfig, logger: Logger, { emulator
   app.use(requestContext(logger));
   app.use(metrics.httpMiddleware());
   if (config.corsOrigins.length > 0) app.use(corsPolicy(config.corsOrigins));
-  app.use(healthRouter(store));
+  app.use(healthRouter(store, { stripeKeyRefused: () => keyCheck.refused }));
   app.use(indexRouter({ sandbox: config.sandbox, graphiql: config.graphiql, metrics: config.metrics }));
   if (config.metrics) app.use(metricsRouter(metrics));
   if (config.webhooks.secrets.length > 0) app.use(webhooksRouter(services, config.webhooks));
@@ -127,8 +144,10 @@ export async function buildApp(config: GatewayConfig, logger: Logger, { emulator
   return {
     handler: app,
     services,
+    stripeKeyChecked: keyCheck.firstChecked,
     close: async () => {
       clearInterval(sweep);
+      keyCheck.stop();
       callBudgets.close();
       await store.close();
     },

@@ -47,7 +47,7 @@ class EmulatorServer implements StripeEmulator {
   private readonly faults = new FaultSet();
   private readonly idempotency = new IdempotencyStore();
   private readonly log = new RequestLog();
-  private readonly keys: ReadonlySet<string>;
+  private readonly keys: Set<string>;
   private readonly publishableKeys: ReadonlySet<string>;
   private readonly webhooks: WebhookSender;
   /** Aborts pending latency timers so close() need not wait for them. */
@@ -125,6 +125,10 @@ class EmulatorServer implements StripeEmulator {
       this.server.closeAllConnections(); // idle keep-alive sockets and hung requests alike
     });
     return this.closed;
+  }
+
+  acceptSecretKey(key: string): void {
+    this.keys.add(key);
   }
 
   setLatency(ms: number): void {

@@ -45,6 +45,8 @@ export interface StripeEmulator {
   /** Closes the server, including keep-alive sockets and hung requests. Safe to call twice. */
   close(): Promise<void>;
   setLatency(ms: number): void;
+  /** Accepts one more secret key from now on, as a key created (or rolled) in the Dashboard is. */
+  acceptSecretKey(key: string): void;
   /** Inject a fault; remove() undoes it. */
   injectFault(fault: FaultSpec): { remove(): void };
   clearFaults(): void;
