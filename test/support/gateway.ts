@@ -83,3 +83,11 @@ export function useWorld(env: Record<string, string> = {}): () => World {
     return world;
   };
 }
+
+/**
+ * The Stripe requests that calls made: everything the emulator saw but the gateway's check of
+ * its key (GET /v1/account, at start-up and until the key works; contract 6.19).
+ */
+export function callsToStripe(emulator: StripeEmulator): ReturnType<StripeEmulator['requests']> {
+  return emulator.requests().filter((request) => !(request.method === 'GET' && request.path === '/v1/account'));
+}
