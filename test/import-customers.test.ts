@@ -252,6 +252,27 @@ describe.each(BACKENDS)('npm run import-customers on $name', (backend) => {
     }
   });
 
+  it("a user whose own Stripe customer an import gave to another user gets a new one, never the other's", async () => {
+    const gateway = await startGateway(emulator, database().url);
+    try {
+      const token = await tokenFor({ sub: 'user_1' });
+      const owned = (await callRest(gateway.url, { token })).body.customer_id;
+      // The user's mapping is lost (a restore from an old backup), and an import without --verify gives their customer away.
+      await execSql(database().url, `DELETE FROM customer_mappings WHERE user_id = 'user_1'`);
+      const run = await runImport(database().url, [csv(`user_id,customer_id\nattacker_42,${owned}\n`)]);
+      expect(run.stdout).toBe(summary(1, 0, 0, 0, 0));
+      // Stripe replays the customer it made for user_1 under the same idempotency key: it is taken.
+      const again = await callRest(gateway.url, { token });
+      expect(again.status, JSON.stringify(again.body)).toBe(200);
+      expect(again.body.customer_id).not.toBe(owned);
+      expect((await callRest(gateway.url, { token })).body.customer_id).toBe(again.body.customer_id);
+      // The other user's customer was left alone.
+      expect(emulator.customers().find((customer) => customer.id === owned)?.deleted).toBeUndefined();
+    } finally {
+      await gateway.close();
+    }
+  });
+
   it("--verify refuses a customer whose metadata.user_id names another user as a conflict", async () => {
     const response = await fetch(`${emulator.url}/v1/customers`, {
       method: 'POST',
