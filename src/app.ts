@@ -1,5 +1,6 @@
 import express, { type Express, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
+import type Stripe from 'stripe';
 import { buildAuthenticator } from './auth/build-authenticator.js';
 import { ConfigError, type GatewayConfig } from './config/config.js';
 import { startupWarnings } from './config/warnings.js';
@@ -27,7 +28,7 @@ import { openStore } from './store/open-store.js';
 import { sweepExpiredRecords } from './store/sweep.js';
 import { accountScopeResolver } from './stripe/account-scope.js';
 import { createStripeClient } from './stripe/client.js';
-import { startStripeKeyCheck, STRIPE_KEY_CHECK_INTERVAL_MS } from './stripe/key-check.js';
+import { probeStripeKey, startStripeKeyCheck, STRIPE_KEY_CHECK_INTERVAL_MS } from './stripe/key-check.js';
 import { tracingHooks } from './tracing/hooks.js';
 import { webhooksRouter } from './webhooks/router.js';
 
@@ -96,11 +97,15 @@ export async function buildApp(
   const sweep = sweepExpiredRecords(store, logger);
   // In the background: start-up never waits for Stripe; /ready says whether the key works.
   const keyCheck = startStripeKeyCheck({
-    probe: accountScope,
+    probe: () => probeStripeKey(stripe),
     intervalMs: stripeKeyCheckIntervalMs,
     deadlineMs: timeoutMs,
     logger,
     onChecked: (outcome, refused) => metrics.stripeKeyChecked(outcome, refused),
+  });
+  // A key rolled or revoked while the gateway runs: the next 401 starts the checks again.
+  stripe.on('response', (event: Stripe.ResponseEvent) => {
+    if (event.status === 401) keyCheck.suspect();
   });
   const authenticate = tracing.authenticate(
     buildAuthenticator(config.auth, { logger, metrics, requestDeadlineMs: config.limits.requestDeadlineMs }),

@@ -112,6 +112,29 @@ describe('the Stripe key, checked at start-up and until it works', () => {
     expect(lines.filter((line) => (line.level as number) > 30)).toEqual([]);
   });
 
+  it('a key rolled while the gateway runs: the first 401 starts the checks again, /ready 503 until it works', async () => {
+    const key = 'sk_test_rolledInTheDashboard4321';
+    emulator.acceptSecretKey(key);
+    const { url, lines, ready } = await gateway(key);
+    expect(
+      await eventually(async () => (await metricValue(url, 'gateway_stripe_key_checks_total{outcome="ok"}')) ?? 0, (count) => count === 1),
+    ).toBe(1);
+    expect(await ready()).toBe(200);
+
+    emulator.refuseSecretKey(key);
+    const refusedCall = await callRest(url, { token: await tokenFor({ sub: 'u1' }) });
+    expect(refusedCall.status).toBe(422);
+    expect(await eventually(ready, (status) => status === 503)).toBe(503);
+    expect(lines.filter((line) => line.level === 50).map((line) => line.msg)).toContainEqual(
+      expect.stringMatching(/^Stripe refuses STRIPE_SECRET_KEY \(HTTP 401\)/),
+    );
+
+    emulator.acceptSecretKey(key);
+    expect(await eventually(ready, (status) => status === 200), JSON.stringify(lines.filter((line) => line.msg !== 'request finished'))).toBe(200);
+    expect((await callRest(url, { token: await tokenFor({ sub: 'u1' }) })).status).toBe(200);
+    expect(JSON.stringify(lines)).not.toContain(key);
+  });
+
   it('Stripe unreachable is not a refused key: /ready stays 200, a warning, checked again until it answers', async () => {
     const gone = await startStripeEmulator();
     await gone.close();

@@ -131,6 +131,10 @@ class EmulatorServer implements StripeEmulator {
     this.keys.add(key);
   }
 
+  refuseSecretKey(key: string): void {
+    this.keys.delete(key);
+  }
+
   setLatency(ms: number): void {
     if (!(ms >= 0)) throw new RangeError(`latency must be >= 0 ms, got ${ms}`);
     this.latencyMs = ms;

@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import type { Logger } from 'pino';
 import Stripe from 'stripe';
 
@@ -6,12 +7,21 @@ export const STRIPE_KEY_CHECK_INTERVAL_MS = 60_000;
 
 export type KeyCheckOutcome = 'ok' | 'refused' | 'unreachable';
 
+/**
+ * One cheap authenticated request (GET /v1/account). Resolves when Stripe accepts the key, also
+ * when a restricted key may not read the account: a 403 means the key authenticated, and a
+ * restricted key with the permissions the gateway uses works without that one.
+ */
+export async function probeStripeKey(stripe: Stripe): Promise<void> {
+  try {
+    await stripe.accounts.retrieveCurrent();
+  } catch (error) {
+    if (!(error instanceof Stripe.errors.StripePermissionError)) throw error;
+  }
+}
+
 export interface StripeKeyCheckOptions {
-  /**
-   * One cheap authenticated request: the account scope lookup (GET /v1/account), which the
-   * first call needs anyway. Resolves when Stripe accepted the key, even when a restricted key
-   * may not read the account (403: the key authenticates; the scope falls back to its fingerprint).
-   */
+  /** Asks Stripe whether it accepts the key (probeStripeKey). */
   probe: () => Promise<unknown>;
   intervalMs: number;
   /** The most one check may take; longer counts as unreachable. */
@@ -26,6 +36,11 @@ export interface StripeKeyCheck {
   readonly refused: boolean;
   /** Settles when the first check has an outcome. */
   readonly firstChecked: Promise<void>;
+  /**
+   * Stripe answered a call 401: the key may have been rolled or revoked since it last worked.
+   * Checks again now, unless a check is already under way or scheduled.
+   */
+  suspect(): void;
   stop(): void;
 }
 
@@ -38,6 +53,8 @@ export interface StripeKeyCheck {
 export function startStripeKeyCheck({ probe, intervalMs, deadlineMs, logger, onChecked }: StripeKeyCheckOptions): StripeKeyCheck {
   let refused = false;
   let stopped = false;
+  /** A check is in flight or scheduled: from the first check until one succeeds. */
+  let checking = true;
   let timer: NodeJS.Timeout | undefined;
 
   const check = async () => {
@@ -50,6 +67,7 @@ export function startStripeKeyCheck({ probe, intervalMs, deadlineMs, logger, onC
       if (refused) logger.info('Stripe accepts STRIPE_SECRET_KEY again: /ready answers 200');
       else logger.debug('Stripe accepts STRIPE_SECRET_KEY');
       refused = false;
+      checking = false;
       onChecked('ok', false);
       return;
     }
@@ -73,9 +91,17 @@ export function startStripeKeyCheck({ probe, intervalMs, deadlineMs, logger, onC
     timer = setTimeout(() => void check(), intervalMs);
     timer.unref();
   };
+  // Checks run in the context of start-up, never of the call whose 401 asked for one: that
+  // call's deadline (its AsyncLocalStorage) would stop the check's request once it was answered.
+  const startUp = new AsyncResource('StripeKeyCheck');
   const firstChecked = check();
   return {
     firstChecked,
+    suspect() {
+      if (checking || stopped) return;
+      checking = true;
+      void startUp.runInAsyncScope(check);
+    },
     get refused() {
       return refused;
     },
@@ -86,11 +112,7 @@ export function startStripeKeyCheck({ probe, intervalMs, deadlineMs, logger, onC
   };
 }
 
-/**
- * 401 is Stripe refusing the key (revoked, rolled, mistyped, the other account's). A 403 would
- * mean the key authenticates but may not do that one thing: the probe treats it as accepted
- * (see `probe`), and a call that needs the missing permission fails on its own.
- */
+/** 401 is Stripe refusing the key (revoked, rolled, mistyped, the other account's); 403 never reaches here (probeStripeKey). */
 function classify(error: unknown): Exclude<KeyCheckOutcome, 'ok'> {
   return error instanceof Stripe.errors.StripeAuthenticationError ? 'refused' : 'unreachable';
 }
