@@ -50,7 +50,8 @@ function refusalOf(env: Record<string, string>): { variable: string; message: st
   }
 }
 
-describe('configuration traps', () => {
+// Each test starts real processes (tsx compiling on a loaded machine).
+describe('configuration traps', { timeout: 60_000 }, () => {
   let emulator: StripeEmulator;
   const dir = mkdtempSync(join(tmpdir(), 'gateway-config-traps-'));
   beforeAll(async () => {
@@ -89,18 +90,18 @@ describe('configuration traps', () => {
   });
 
   it('NODE_ENV is compared without regard to case: Production refuses sandbox mode', async () => {
-    for (const value of ['Production', 'PRODUCTION', ' production ']) {
-      expectRefusal(await start({ NODE_ENV: value, DATABASE_URL: `sqlite:${join(dir, 'sandbox.sqlite')}` }), 'STRIPE_SECRET_KEY');
-    }
+    const values = ['Production', 'PRODUCTION', ' production '];
+    const outcomes = await Promise.all(values.map((value) => start({ NODE_ENV: value, DATABASE_URL: `sqlite:${join(dir, 'sandbox.sqlite')}` })));
+    for (const outcome of outcomes) expectRefusal(outcome, 'STRIPE_SECRET_KEY');
     const config = loadConfig({ NODE_ENV: 'Production', STRIPE_SECRET_KEY: 'sk_live_abc', AUTH_JWT_SECRET: 'x'.repeat(32) });
     expect(config).toMatchObject({ production: true, graphiql: false, graphqlIntrospection: false });
   });
 
   it('a STRIPE_SECRET_KEY set but blank is invalid configuration, not sandbox mode', async () => {
-    for (const value of ['', '   ', '\t']) {
-      expectRefusal(await start({ STRIPE_SECRET_KEY: value, DATABASE_URL: `sqlite:${join(dir, 'blank.sqlite')}` }), 'STRIPE_SECRET_KEY');
-      expect(refusalOf({ STRIPE_SECRET_KEY: value })?.message).toMatch(/blank/);
-    }
+    const values = ['', '   ', '\t'];
+    const outcomes = await Promise.all(values.map((value) => start({ STRIPE_SECRET_KEY: value, DATABASE_URL: `sqlite:${join(dir, 'blank.sqlite')}` })));
+    for (const outcome of outcomes) expectRefusal(outcome, 'STRIPE_SECRET_KEY');
+    for (const value of values) expect(refusalOf({ STRIPE_SECRET_KEY: value })?.message).toMatch(/blank/);
     // Unset is sandbox mode, as before.
     expect(refusalOf({})).toBeUndefined();
   });
