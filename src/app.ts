@@ -68,6 +68,14 @@ export async function buildApp(
     onIdleError: (error) => logger.warn({ err: error }, 'an idle database connection failed; the pool replaces it'),
     health: storeHealthLog(logger, metrics),
   });
+  const setAside = await store.countSetAsideMappings();
+  if (setAside > 0) {
+    logger.warn(
+      { setAside },
+      `${setAside} customer mappings shared a Stripe customer with another user and were set aside by the upgrade ` +
+        '(table customer_mappings_set_aside): those users get a new customer; review them and delete the rows once settled',
+    );
+  }
   metrics.watchStripe(stripe);
   const accountScope = accountScopeResolver(stripe, secretKey);
   const callBudgets = await createCallBudgets({

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config/config.js';
@@ -74,6 +75,18 @@ describe('start-up warnings (one line each)', () => {
       ]);
     }
     expect(await warningsFor(spree, emulator, dir)).toEqual([]);
+  });
+
+  it('mappings the upgrade set aside (users that shared a customer): until they are reviewed', async () => {
+    const env = { AUTH_JWT_SECRET: 'a-secret-of-the-operator-0123456789', DATABASE_URL: `sqlite:${join(dir, 'set-aside.sqlite')}` };
+    expect(await warningsFor(env, emulator, dir)).toEqual([]);
+    const db = new Database(join(dir, 'set-aside.sqlite'));
+    db.exec(`INSERT INTO customer_mappings_set_aside (account_scope, user_id, customer_id, created_at)
+             VALUES ('acct_1:test', 'attacker_42', 'cus_S', '2026-01-01T00:00:00.000Z')`);
+    db.close();
+    expect(await warningsFor(env, emulator, dir)).toEqual([
+      expect.stringMatching(/^1 customer mappings shared a Stripe customer with another user and were set aside by the upgrade \(table customer_mappings_set_aside\)/),
+    ]);
   });
 
   it('none for a configured gateway', async () => {

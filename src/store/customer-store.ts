@@ -40,6 +40,11 @@ export interface CustomerStore {
    * (another user of the scope has this customer, stored or from an earlier row), with that user.
    */
   importCustomers(accountScope: string, mappings: readonly CustomerMapping[]): Promise<ImportResult[]>;
+  /**
+   * Mappings the upgrade to one user per customer set aside (customer_mappings_set_aside): users
+   * that shared a customer with an earlier one. Start-up warns while there are any.
+   */
+  countSetAsideMappings(): Promise<number>;
   /** The user each of these customers is mapped to in the scope, for those that are, keyed by customer id. */
   findCustomerOwners(accountScope: string, customerIds: readonly string[]): Promise<Map<string, string>>;
   /**

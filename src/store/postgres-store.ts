@@ -29,6 +29,7 @@ const INSERT_MAPPING = prepared('insert-mapping', `
   INSERT INTO customer_mappings (account_scope, user_id, customer_id) VALUES ($1, $2, $3)
   ON CONFLICT DO NOTHING
   RETURNING customer_id`);
+const COUNT_SET_ASIDE = prepared('count-set-aside', 'SELECT count(*)::int AS count FROM customer_mappings_set_aside');
 const FIND_OWNERS = prepared('find-owners', `
   SELECT customer_id, user_id FROM customer_mappings WHERE account_scope = $1 AND customer_id = ANY($2::text[])`);
 const FIND_MAPPINGS = prepared('find-mappings', `
@@ -166,6 +167,11 @@ export class PostgresCustomerStore implements CustomerStore {
       if (owner === undefined) throw new Error('customer mapping vanished right after it was written');
       return { outcome: 'taken', ownerUserId: owner };
     });
+  }
+
+  async countSetAsideMappings(): Promise<number> {
+    const { rows } = await this.pool.query<{ count: number }>(COUNT_SET_ASIDE([]));
+    return rows[0]?.count ?? 0;
   }
 
   async findCustomerOwners(accountScope: string, customerIds: readonly string[]): Promise<Map<string, string>> {

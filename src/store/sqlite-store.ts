@@ -28,6 +28,7 @@ export class SqliteCustomerStore implements CustomerStore {
   private readonly findMapping: Database.Statement<[string, string], { customer_id: string }>;
   private readonly insertMapping: Database.Statement<[string, string, string], { customer_id: string }>;
   private readonly findOwner: Database.Statement<[string, string], { user_id: string }>;
+  private readonly countSetAside: Database.Statement<[], { count: number }>;
   private readonly swapMapping: Database.Statement<[string, string, string, string], { customer_id: string }>;
   private readonly upsertKey: Database.Statement<KeyClaim, ClaimedIdempotencyKey>;
   private readonly findKey: Database.Statement<[string, string, string], ClaimedIdempotencyKey>;
@@ -76,6 +77,7 @@ export class SqliteCustomerStore implements CustomerStore {
        RETURNING customer_id`,
     );
     this.findOwner = this.db.prepare('SELECT user_id FROM customer_mappings WHERE account_scope = ? AND customer_id = ?');
+    this.countSetAside = this.db.prepare('SELECT count(*) AS count FROM customer_mappings_set_aside');
     this.swapMapping = this.db.prepare(
       `UPDATE customer_mappings SET customer_id = ?
        WHERE account_scope = ? AND user_id = ? AND customer_id = ?
@@ -183,6 +185,10 @@ export class SqliteCustomerStore implements CustomerStore {
 
   async importCustomers(accountScope: string, mappings: readonly CustomerMapping[]): Promise<ImportResult[]> {
     return this.importBatch(accountScope, mappings);
+  }
+
+  async countSetAsideMappings(): Promise<number> {
+    return this.countSetAside.get()?.count ?? 0;
   }
 
   async findCustomerOwners(accountScope: string, customerIds: readonly string[]): Promise<Map<string, string>> {

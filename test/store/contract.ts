@@ -233,6 +233,8 @@ export function describeStoreContract(backend: string, createHarness: () => Prom
           { outcome: 'imported', customerId: 'cus_S' },
         ]);
         expect(await store.findCustomerOwners(SCOPE, [])).toEqual(new Map());
+        // A new database set nothing aside.
+        expect(await store.countSetAsideMappings()).toBe(0);
       });
 
       it('refuses to claim a customer that another user has', async () => {

@@ -93,6 +93,7 @@ describe.skipIf(!TEST_DATABASE_URL)('PostgreSQL', () => {
         { account_scope: 'acct_1:test', user_id: 'b_same_time', customer_id: 'cus_T' },
       ]);
       await expect(upgraded.claimCustomer('acct_1:test', 'attacker_42', 'cus_S')).rejects.toThrow('belongs to another user');
+      expect(await upgraded.countSetAsideMappings()).toBe(2);
     });
 
     it('accepts the postgresql:// spelling too', async () => {

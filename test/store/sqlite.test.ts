@@ -142,6 +142,7 @@ describe('SQLite migration to one user per customer', () => {
       expect(await upgraded.findCustomer('acct_2:test', 'other_account')).toBe('cus_S');
       expect(await upgraded.findCustomer('acct_1:test', 'attacker_42')).toBeUndefined();
       await expect(upgraded.claimCustomer('acct_1:test', 'attacker_42', 'cus_S')).rejects.toThrow('belongs to another user');
+      expect(await upgraded.countSetAsideMappings()).toBe(2);
     } finally {
       await upgraded.close();
     }
