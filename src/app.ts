@@ -68,7 +68,8 @@ export async function buildApp(
     onIdleError: (error) => logger.warn({ err: error }, 'an idle database connection failed; the pool replaces it'),
     health: storeHealthLog(logger, metrics),
   });
-  const setAside = await store.countSetAsideMappings();
+  // Informational: never what stops a start.
+  const setAside = await store.countSetAsideMappings().catch(() => 0);
   if (setAside > 0) {
     logger.warn(
       { setAside },
