@@ -1,5 +1,6 @@
 import express, { type Express, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
+import type Stripe from 'stripe';
 import { buildAuthenticator } from './auth/build-authenticator.js';
 import { ConfigError, type GatewayConfig } from './config/config.js';
 import { startupWarnings } from './config/warnings.js';
@@ -30,12 +31,15 @@ import { openStore } from './store/open-store.js';
 import { sweepExpiredRecords } from './store/sweep.js';
 import { accountScopeResolver } from './stripe/account-scope.js';
 import { createStripeClient, stripeMode } from './stripe/client.js';
+import { probeStripeKey, startStripeKeyCheck, STRIPE_KEY_CHECK_INTERVAL_MS } from './stripe/key-check.js';
 import { tracingHooks } from './tracing/hooks.js';
 import { STRIPE_WEBHOOK_PATH, webhooksRouter } from './webhooks/router.js';
 
 export interface GatewayApp {
   handler: Express;
   services: GatewayServices;
+  /** Settles once the first check of the Stripe key (6.19) has an outcome; start-up never waits for it. */
+  stripeKeyChecked: Promise<void>;
   /** Releases what the app holds (the store); the HTTP server is the caller's. */
   close(): Promise<void>;
 }
@@ -43,10 +47,16 @@ export interface GatewayApp {
 export interface BuildOptions {
   /** Sandbox mode's emulator: enables POST /_sandbox/faults. Refused outside sandbox mode. */
   emulator?: StripeEmulator | undefined;
+  /** How often a Stripe key that has not worked yet is checked again; tests shorten it. */
+  stripeKeyCheckIntervalMs?: number;
 }
 
 /** The composition root: the whole gateway from one config object. */
-export async function buildApp(config: GatewayConfig, logger: Logger, { emulator }: BuildOptions = {}): Promise<GatewayApp> {
+export async function buildApp(
+  config: GatewayConfig,
+  logger: Logger,
+  { emulator, stripeKeyCheckIntervalMs = STRIPE_KEY_CHECK_INTERVAL_MS }: BuildOptions = {},
+): Promise<GatewayApp> {
   const { secretKey, apiBase, ephemeralKeyVersion, timeoutMs } = config.stripe;
   if (!secretKey) throw new ConfigError('STRIPE_SECRET_KEY', 'required outside sandbox mode');
   // Fault injection must never sit in front of a real Stripe account.
@@ -61,6 +71,15 @@ export async function buildApp(config: GatewayConfig, logger: Logger, { emulator
     onIdleError: (error) => logger.warn({ err: error }, 'an idle database connection failed; the pool replaces it'),
     health: storeHealthLog(logger, metrics),
   });
+  // Informational: never what stops a start.
+  const setAside = await store.countSetAsideMappings().catch(() => 0);
+  if (setAside > 0) {
+    logger.warn(
+      { setAside },
+      `${setAside} customer mappings shared a Stripe customer with another user and were set aside by the upgrade ` +
+        '(table customer_mappings_set_aside): those users get a new customer; review them and delete the rows once settled',
+    );
+  }
   metrics.watchStripe(stripe);
   const accountScope = accountScopeResolver(stripe, secretKey);
   // One Redis connection (or memory) for every budget: one fallback, logged and counted once.
@@ -96,6 +115,18 @@ export async function buildApp(config: GatewayConfig, logger: Logger, { emulator
     logger,
   };
   const sweep = sweepExpiredRecords(store, logger);
+  // In the background: start-up never waits for Stripe; /ready says whether the key works.
+  const keyCheck = startStripeKeyCheck({
+    probe: () => probeStripeKey(stripe),
+    intervalMs: stripeKeyCheckIntervalMs,
+    deadlineMs: timeoutMs,
+    logger,
+    onChecked: (outcome, refused) => metrics.stripeKeyChecked(outcome, refused),
+  });
+  // A key rolled or revoked while the gateway runs: the next 401 starts the checks again.
+  stripe.on('response', (event: Stripe.ResponseEvent) => {
+    if (event.status === 401) keyCheck.suspect();
+  });
   const authenticate = tracing.authenticate(
     buildAuthenticator(config.auth, {
       logger,
@@ -132,7 +163,7 @@ export async function buildApp(config: GatewayConfig, logger: Logger, { emulator
   app.use(requestContext(logger));
   app.use(metrics.httpMiddleware());
   if (config.corsOrigins.length > 0) app.use(corsPolicy(config.corsOrigins));
-  app.use(healthRouter(store));
+  app.use(healthRouter(store, { stripeKeyRefused: () => keyCheck.refused }));
   const index = describeGateway({
     sandbox: config.sandbox,
     secretKey,
@@ -163,8 +194,10 @@ export async function buildApp(config: GatewayConfig, logger: Logger, { emulator
   return {
     handler: app,
     services,
+    stripeKeyChecked: keyCheck.firstChecked,
     close: async () => {
       clearInterval(sweep);
+      keyCheck.stop();
       callBudgets.close();
       await store.close();
     },

@@ -93,6 +93,17 @@ export class GatewayMetrics {
     help: 'Database calls that failed as unavailable (locked, down, timed out, not migrated): answered 503.',
     registers: [this.registry],
   });
+  private readonly stripeKeyRefused = new Gauge({
+    name: 'gateway_stripe_key_refused',
+    help: '1 while Stripe refuses STRIPE_SECRET_KEY (its last check was answered 401; /ready answers 503), 0 otherwise.',
+    registers: [this.registry],
+  });
+  private readonly stripeKeyChecks = new Counter({
+    name: 'gateway_stripe_key_checks_total',
+    help: 'Checks of STRIPE_SECRET_KEY (at start-up, then every 60 s until it works) by outcome: ok, refused, unreachable.',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
 
   private readonly connectionsRefused = new Counter({
     name: 'gateway_http_connections_refused_total',
@@ -156,6 +167,11 @@ export class GatewayMetrics {
 
   storeRecovered(): void {
     this.storeUp.set(1);
+  }
+
+  stripeKeyChecked(outcome: 'ok' | 'refused' | 'unreachable', refused: boolean): void {
+    this.stripeKeyChecks.inc({ outcome });
+    this.stripeKeyRefused.set(refused ? 1 : 0);
   }
 
   rateLimitFellBack(): void {
