@@ -78,6 +78,19 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  private readonly stripeBudgetSent = new Counter({
+    name: 'gateway_stripe_budget_requests_total',
+    help: 'Stripe requests let through by the account’s request budget (each attempt, retries included), by account scope.',
+    labelNames: ['account'],
+    registers: [this.registry],
+  });
+  private readonly stripeBudgetRefused = new Counter({
+    name: 'gateway_stripe_budget_refused_total',
+    help: 'Calls (or their later requests) turned away because the Stripe account’s requests per second were spent, by account scope.',
+    labelNames: ['account'],
+    registers: [this.registry],
+  });
+
   private readonly storeUp = new Gauge({
     name: 'gateway_store_up',
     help: '1 while the database answers; 0 from a call it could not answer within DATABASE_TIMEOUT_MS until one it answers.',
@@ -146,6 +159,15 @@ export class GatewayMetrics {
 
   rateLimitRecovered(): void {
     this.rateLimitFallbackActive.set(0);
+  }
+
+  /** `account` is the account scope (`acct_…:test`, or a key's fingerprint): never a key. */
+  stripeRequestSent(account: string): void {
+    this.stripeBudgetSent.inc({ account });
+  }
+
+  stripeRequestsRefused(account: string): void {
+    this.stripeBudgetRefused.inc({ account });
   }
 
   /** Stripe's SDK reports each attempt it makes, retries included. */

@@ -47,7 +47,9 @@ export async function createBesideSetupIntent<C>(
   throw failure;
 }
 
-export function createSetupIntent(services: GatewayServices, call: CustomerCall): Promise<Stripe.SetupIntent> {
+export async function createSetupIntent(services: GatewayServices, call: CustomerCall): Promise<Stripe.SetupIntent> {
+  // A card may be saved to the customer next: a listing from before would not show it.
+  services.paymentMethodListings.forget(call.customerId);
   return services.stripe.setupIntents.create(
     {
       customer: call.customerId,

@@ -21,11 +21,26 @@ const HANDLERS: HandlerTable = {
     return 'handled';
   },
   'setup_intent.succeeded': async (services, options, event) => {
+    forgetListing(services, event.data.object.customer);
     if (!options.deduplicatePaymentMethods) return 'ignored';
     await deduplicateSavedCard(services, event.data.object);
     return 'handled';
   },
+  /** A method attached or detached elsewhere (the Dashboard, a Customer Sheet): the listing is stale. */
+  'payment_method.attached': async (services, _options, event) => {
+    forgetListing(services, event.data.object.customer);
+    return 'handled';
+  },
+  'payment_method.detached': async (services, _options, event) => {
+    const previous = event.data.previous_attributes as { customer?: string | Stripe.Customer | null } | undefined;
+    forgetListing(services, previous?.customer ?? event.data.object.customer);
+    return 'handled';
+  },
 };
+
+function forgetListing(services: GatewayServices, customer: string | { id: string } | null | undefined): void {
+  if (customer) services.paymentMethodListings.forget(typeof customer === 'string' ? customer : customer.id);
+}
 
 export function handlerFor(event: Stripe.Event): ((services: GatewayServices, options: WebhookOptions) => Promise<Outcome>) | undefined {
   const handler = HANDLERS[event.type] as EventHandler<Stripe.Event> | undefined;

@@ -1,0 +1,64 @@
+/**
+ * How a Stripe account's requests are counted. Stripe (and contract 6.14) count requests per
+ * second as they arrive, in any second: a sliding window, not fixed windows (which let 2N
+ * through across a boundary). A call reserves its requests before sending the first, so each
+ * reserved request holds its place from the reservation's start until one window after the
+ * latest moment it may be sent: for any one-second span of arrivals, the last reservation among
+ * those that sent in it saw every other one still holding its place, and was admitted only
+ * within the ceiling. A request that would go out later than SEND_WITHIN_MS after its start (a
+ * retry, a renewal, a slow call) reserves again for itself.
+ */
+export const WINDOW_MS = 1_000;
+/** A reserved request must be sent within this long after its reservation's start. */
+export const SEND_WITHIN_MS = 1_000;
+/** Sending to arriving at Stripe (and being logged there): the place is held this much longer. */
+export const TRANSIT_MS = 100;
+/** How long a place is held: SEND_WITHIN_MS + WINDOW_MS + TRANSIT_MS. */
+export const HOLD_MS = SEND_WITHIN_MS + WINDOW_MS + TRANSIT_MS;
+/** A call waits at most this long for its requests (contract section 12); past it, answered at once. */
+export const MAX_WAIT_MS = 1_000;
+
+/** What reserving gave: a start (ms from now) for the requests, or when to try again. */
+export type Reserved = { allowed: true; startInMs: number } | { allowed: false; retryAfterMs: number };
+
+/**
+ * The same rule in this instance's memory (Redis unset or unreachable): per account, the
+ * expiries of the places held, oldest first, as runs of equal expiry.
+ */
+export class MemoryStripeWindows {
+  private readonly accounts = new Map<string, Array<{ expiresAt: number; count: number }>>();
+
+  constructor(private readonly limit: number) {}
+
+  /** Reserves `requests` places for `account`, starting at once or within MAX_WAIT_MS. */
+  reserve(account: string, requests: number, now = Date.now()): Reserved {
+    if (requests <= 0) return { allowed: true, startInMs: 0 };
+    if (requests > this.limit) return { allowed: false, retryAfterMs: WINDOW_MS };
+    let held = this.accounts.get(account);
+    if (held === undefined) this.accounts.set(account, (held = []));
+    while (held.length > 0 && held[0]!.expiresAt <= now) held.shift();
+    const live = held.reduce((sum, run) => sum + run.count, 0);
+    let startAt = now;
+    let excess = live + requests - this.limit;
+    if (excess > 0) {
+      // The moment the excess-th oldest place frees: from then on, enough are free.
+      for (const run of held) {
+        excess -= run.count;
+        if (excess <= 0) {
+          startAt = run.expiresAt;
+          break;
+        }
+      }
+      if (startAt - now > MAX_WAIT_MS) return { allowed: false, retryAfterMs: startAt - now };
+    }
+    insert(held, startAt + HOLD_MS, requests);
+    return { allowed: true, startInMs: startAt - now };
+  }
+}
+
+function insert(held: Array<{ expiresAt: number; count: number }>, expiresAt: number, count: number): void {
+  let at = held.length;
+  while (at > 0 && held[at - 1]!.expiresAt > expiresAt) at -= 1;
+  if (at > 0 && held[at - 1]!.expiresAt === expiresAt) held[at - 1]!.count += count;
+  else held.splice(at, 0, { expiresAt, count });
+}
