@@ -197,7 +197,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
         read('STRIPE_MAX_REQUESTS_PER_SECOND'),
         DEFAULT_STRIPE_MAX_REQUESTS_PER_SECOND[secretKey !== undefined && /^(sk|rk)_live_/.test(secretKey) ? 'live' : 'test'],
         1,
-        100_000,
+        1_000_000_000,
       ),
       redisUrl: parseRedisUrl(read('REDIS_URL')),
       redisKeyPrefix: read('REDIS_KEY_PREFIX') ?? 'stripe-setup-gateway',

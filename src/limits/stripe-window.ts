@@ -26,7 +26,7 @@ export type Reserved = { allowed: true; startInMs: number } | { allowed: false; 
  * expiries of the places held, oldest first, as runs of equal expiry.
  */
 export class MemoryStripeWindows {
-  private readonly accounts = new Map<string, Array<{ expiresAt: number; count: number }>>();
+  private readonly accounts = new Map<string, { runs: Array<{ expiresAt: number; count: number }>; live: number }>();
 
   constructor(private readonly limit: number) {}
 
@@ -35,14 +35,16 @@ export class MemoryStripeWindows {
     if (requests <= 0) return { allowed: true, startInMs: 0 };
     if (requests > this.limit) return { allowed: false, retryAfterMs: WINDOW_MS };
     let held = this.accounts.get(account);
-    if (held === undefined) this.accounts.set(account, (held = []));
-    while (held.length > 0 && held[0]!.expiresAt <= now) held.shift();
-    const live = held.reduce((sum, run) => sum + run.count, 0);
+    if (held === undefined) this.accounts.set(account, (held = { runs: [], live: 0 }));
+    const { runs } = held;
+    let freed = 0;
+    while (freed < runs.length && runs[freed]!.expiresAt <= now) held.live -= runs[freed++]!.count;
+    if (freed > 0) runs.splice(0, freed);
     let startAt = now;
-    let excess = live + requests - this.limit;
+    let excess = held.live + requests - this.limit;
     if (excess > 0) {
       // The moment the excess-th oldest place frees: from then on, enough are free.
-      for (const run of held) {
+      for (const run of runs) {
         excess -= run.count;
         if (excess <= 0) {
           startAt = run.expiresAt;
@@ -51,14 +53,16 @@ export class MemoryStripeWindows {
       }
       if (startAt - now > MAX_WAIT_MS) return { allowed: false, retryAfterMs: startAt - now };
     }
-    insert(held, startAt + HOLD_MS, requests);
+    insert(runs, startAt + HOLD_MS, requests);
+    held.live += requests;
     return { allowed: true, startInMs: startAt - now };
   }
 }
 
-function insert(held: Array<{ expiresAt: number; count: number }>, expiresAt: number, count: number): void {
-  let at = held.length;
-  while (at > 0 && held[at - 1]!.expiresAt > expiresAt) at -= 1;
-  if (at > 0 && held[at - 1]!.expiresAt === expiresAt) held[at - 1]!.count += count;
-  else held.splice(at, 0, { expiresAt, count });
+/** Expiries mostly grow with time: the new run usually goes last. */
+function insert(runs: Array<{ expiresAt: number; count: number }>, expiresAt: number, count: number): void {
+  let at = runs.length;
+  while (at > 0 && runs[at - 1]!.expiresAt > expiresAt) at -= 1;
+  if (at > 0 && runs[at - 1]!.expiresAt === expiresAt) runs[at - 1]!.count += count;
+  else runs.splice(at, 0, { expiresAt, count });
 }

@@ -9,8 +9,8 @@ type MakeRequest = Stripe.HttpClient['makeRequest'];
  * caller; any other error it takes for a network failure and retries after a back-off sleep
  * (0.5 s and more), which would hold a turned-away call well past "answered at once". The class
  * is not exported, so it is loaded from the SDK's own module; should a release move it, a plain
- * Error is thrown instead and the refusal still surfaces, after the SDK's retries (which the
- * gate refuses again without asking Redis: see BudgetRefusal below).
+ * Error is thrown instead and the refusal still surfaces, after the SDK's retries (each of which
+ * asks the budget again, and sends nothing unless it is granted).
  */
 const RuntimeError: new (message: string) => Error = await (async () => {
   try {
