@@ -1,4 +1,4 @@
-import type { BudgetStore } from './budget-store.js';
+import { answersWithin, type BudgetStore } from './budget-store.js';
 import { MemoryWindows } from './memory-windows.js';
 import { redisSpender, type SpendOutcome } from './spend-script.js';
 import { MemoryStripeWindows } from './stripe-window.js';
@@ -52,7 +52,7 @@ export function createBudgets(store: BudgetStore, options: { keyPrefix: string; 
     spend: async (spending) => {
       if (shared && store.sharing) {
         try {
-          return await shared({
+          return await answersWithin(shared({
             caller: spending.caller && {
               key: `${options.keyPrefix}:${spending.caller.budget.name}:${spending.caller.key}`,
               perMinute: spending.caller.budget.perMinute,
@@ -62,7 +62,7 @@ export function createBudgets(store: BudgetStore, options: { keyPrefix: string; 
               requests: spending.account.requests,
               limit,
             },
-          });
+          }), store.commandTimeoutMs);
         } catch (error) {
           store.fellBack(error);
         }
