@@ -90,6 +90,7 @@ describe('one token flooding Viewer.paymentMethods', () => {
     expect(answers).toHaveLength(2000);
     const served = answers.filter((answer) => answer.body.data?.viewer?.paymentMethods?.length === 1);
     const refused = answers.filter((answer) => answer.body.errors?.[0]?.extensions?.code === 'RATE_LIMITED');
+    console.info(`flood: ${served.length} of 2000 answered, ${listings(emulator).length} Stripe listings, in ${Math.round(performance.now() - started)} ms`);
     expect(served.length + refused.length).toBe(2000);
     expect(served.length).toBeLessThanOrEqual(60);
     expect(served.length).toBeGreaterThanOrEqual(1);
@@ -344,6 +345,10 @@ describe.skipIf(!TEST_REDIS_URL)('200 users at once against two instances on one
         else expect(result).toEqual({ __typename: 'RateLimitedError', message: expect.any(String), retryAfterSeconds: expect.any(Number) });
       }
     }
+    console.info(
+      `burst: ${succeeded} of 200 succeeded; busiest second at Stripe ${busiestSecond(emulator.requests())} requests; ` +
+        `slowest answer ${Math.round(Math.max(...results.map((r) => r.ms)))} ms at the client (gateway bound ${bound} s)`,
+    );
     expect(succeeded).toBeGreaterThanOrEqual(16); // 50 places hold 16 new users' calls at once
     expect(succeeded).toBeLessThan(200);
     expect(busiestSecond(emulator.requests())).toBeLessThanOrEqual(50);
