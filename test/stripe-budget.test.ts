@@ -4,6 +4,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/config.js';
+import { StripeBudgetRefusal } from '../src/stripe/budgeted-http-client.js';
 import { startStripeEmulator, type RecordedRequest, type StripeEmulator } from '../src/emulator/index.js';
 import { callGraphQL, callRest, tokenFor, type HttpAnswer } from './support/clients.js';
 import { startGateway, useWorld, type TestGateway } from './support/gateway.js';
@@ -228,6 +229,13 @@ describe('the account’s budget on one instance, in memory', () => {
     const intents = emulator.requests().filter((request) => request.path === '/v1/setup_intents');
     expect(intents.map((request) => request.status)).toEqual([200, 500]);
     expect(busiestSecond(emulator.requests())).toBeLessThanOrEqual(6);
+  });
+});
+
+describe('the SDK and a refused request', () => {
+  it('the refusal is the SDK’s own runtime error, which it answers at once instead of retrying after a back-off', () => {
+    // Should a stripe-node release move the class, refusals still surface, but after the SDK's sleeps.
+    expect(Object.getPrototypeOf(StripeBudgetRefusal).name).toBe('HttpClientRuntimeError');
   });
 });
 
