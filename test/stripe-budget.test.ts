@@ -68,6 +68,9 @@ describe('STRIPE_MAX_REQUESTS_PER_SECOND and USER_READ_RATE_LIMIT_PER_MINUTE', (
         expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^${name}: `));
       }
     }
+    // A new user's call needs 3 at once.
+    expect(() => loadConfig({ STRIPE_MAX_REQUESTS_PER_SECOND: '2' })).toThrow(/^STRIPE_MAX_REQUESTS_PER_SECOND: expected a whole number from 3 /);
+    expect(loadConfig({ STRIPE_MAX_REQUESTS_PER_SECOND: '3' }).limits.stripeMaxRequestsPerSecond).toBe(3);
   });
 });
 
