@@ -369,6 +369,36 @@ describe.skipIf(!TEST_REDIS_URL)('200 users at once against two instances on one
   });
 });
 
+describe.skipIf(!TEST_REDIS_URL)('two Stripe accounts on one Redis', () => {
+  it('each has a budget of its own', async () => {
+    const emulators = [await startStripeEmulator(), await startStripeEmulator()];
+    const dir = mkdtempSync(join(tmpdir(), 'gateway-budget-'));
+    const env = {
+      ...UNBOUNDED_CALLERS,
+      STRIPE_MAX_REQUESTS_PER_SECOND: '6',
+      REDIS_URL: TEST_REDIS_URL!,
+      REDIS_KEY_PREFIX: `test-${randomBytes(6).toString('hex')}`,
+    };
+    const gateways = [
+      await startGateway(emulators[0]!, `sqlite:${join(dir, 'a.sqlite')}`, env),
+      await startGateway(emulators[1]!, `sqlite:${join(dir, 'b.sqlite')}`, env),
+    ];
+    try {
+      expect(emulators[0]!.accountId).not.toBe(emulators[1]!.accountId);
+      for (const gateway of gateways) await lookUpAccount(gateway.url);
+      // Two guests fill the first account's 6 places; the second account's are untouched.
+      expect((await Promise.all([callRest(gateways[0]!.url), callRest(gateways[0]!.url)])).map((a) => a.status)).toEqual([200, 200]);
+      expectTurnedAway(await callRest(gateways[0]!.url));
+      expect((await Promise.all([callRest(gateways[1]!.url), callRest(gateways[1]!.url)])).map((a) => a.status)).toEqual([200, 200]);
+      expectTurnedAway(await callRest(gateways[1]!.url));
+    } finally {
+      await Promise.all(gateways.map((gateway) => gateway.close()));
+      await Promise.all(emulators.map((emulator) => emulator.close()));
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe.skipIf(!TEST_REDIS_URL)('a Redis of its own, frozen', () => {
   let redis: OwnRedis | undefined;
   afterEach(async () => {
