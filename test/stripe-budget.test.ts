@@ -13,7 +13,7 @@ import { createTestDatabase, TEST_DATABASE_URL, type TestDatabase } from './supp
 import { runGatewayProcess, stopChild, waitForLog } from './support/process.js';
 import { freePort, startOwnRedis, type OwnRedis } from './support/redis-server.js';
 import { TEST_REDIS_URL } from './support/redis.js';
-import { confirmWithTestCard } from './support/webhooks.js';
+import { confirmWithTestCard, eventPayload, postWebhook, signatureFor, WEBHOOK_SECRET } from './support/webhooks.js';
 
 /** Budgets of callers far above anything a test sends: only the account's budget binds. */
 const UNBOUNDED_CALLERS = { GUEST_RATE_LIMIT_PER_MINUTE: '1000000', USER_RATE_LIMIT_PER_MINUTE: '1000000' };
@@ -232,6 +232,23 @@ describe('the account’s budget on one instance, in memory', () => {
     const intents = emulator.requests().filter((request) => request.path === '/v1/setup_intents');
     expect(intents.map((request) => request.status)).toEqual([200, 500]);
     expect(busiestSecond(emulator.requests())).toBeLessThanOrEqual(6);
+  });
+});
+
+describe('webhook handlers, outside any call', () => {
+  const world = useWorld({ ...UNBOUNDED_CALLERS, STRIPE_MAX_REQUESTS_PER_SECOND: '3', STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET });
+
+  it('take a place per Stripe request; with none, the event is answered 503 for Stripe to deliver again', async () => {
+    const { gateway, emulator } = world();
+    const saved = await callRest(gateway.url, { token: await tokenFor({ sub: 'webhook_user' }) }); // 3 places
+    const intent = await confirmWithTestCard(emulator, saved.body.setup_intent_client_secret);
+    emulator.resetRequests();
+    const body = eventPayload('setup_intent.succeeded', intent);
+    expect((await postWebhook(gateway.url, body, signatureFor(body))).status).toBe(503);
+    expect(emulator.requests()).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, 2_300));
+    expect((await postWebhook(gateway.url, body, signatureFor(body))).status).toBe(200);
+    expect(emulator.requests().map((request) => request.path)).toEqual([`/v1/customers/${saved.body.customer_id}/payment_methods`]);
   });
 });
 
