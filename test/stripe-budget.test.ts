@@ -375,11 +375,16 @@ describe.skipIf(!TEST_REDIS_URL)('200 users at once against two instances on one
     }
     console.info(
       `burst: ${succeeded} of 200 succeeded; busiest second at Stripe ${busiestSecond(emulator.requests())} requests; ` +
-        `slowest answer ${Math.round(Math.max(...results.map((r) => r.ms)))} ms at the client (gateway bound ${bound} s)`,
+        `slowest answer ${Math.round(Math.max(...results.map((r) => r.ms)))} ms at the client (gateway bound ${bound} s)` +
+        (logs.some((line) => /per-instance memory/.test(String(line.msg))) ? '; Redis did not answer in time: per-instance fallback' : ''),
     );
     expect(succeeded).toBeGreaterThanOrEqual(16); // 50 places hold 16 new users' calls at once
     expect(succeeded).toBeLessThan(200);
-    expect(busiestSecond(emulator.requests())).toBeLessThanOrEqual(50);
+    // While Redis answers, the two instances share 50. Should it not answer within its timeout
+    // (a machine so loaded that redis-server itself waits for a core), each instance falls back
+    // to its own memory, logs it, and keeps 50 alone (contract 6.10): then at most 100.
+    const fellBack = logs.some((line) => /per-instance memory/.test(String(line.msg)));
+    expect(busiestSecond(emulator.requests())).toBeLessThanOrEqual(fellBack ? 100 : 50);
     expect(emulator.customers()).toHaveLength(succeeded);
     expect(emulator.setupIntents()).toHaveLength(succeeded);
     expect(emulator.requests()).toHaveLength(3 * succeeded);

@@ -52,17 +52,24 @@ export function createBudgets(store: BudgetStore, options: { keyPrefix: string; 
     spend: async (spending) => {
       if (shared && store.sharing) {
         try {
-          return await answersWithin(shared({
-            caller: spending.caller && {
-              key: `${options.keyPrefix}:${spending.caller.budget.name}:${spending.caller.key}`,
-              perMinute: spending.caller.budget.perMinute,
-            },
-            account: spending.account && {
-              key: `${options.keyPrefix}:stripe-account:${spending.account.id}`,
-              requests: spending.account.requests,
-              limit,
-            },
-          }), store.commandTimeoutMs);
+          const outcome = await answersWithin(
+            shared({
+              caller: spending.caller && {
+                key: `${options.keyPrefix}:${spending.caller.budget.name}:${spending.caller.key}`,
+                perMinute: spending.caller.budget.perMinute,
+              },
+              account: spending.account && {
+                key: `${options.keyPrefix}:stripe-account:${spending.account.id}`,
+                requests: spending.account.requests,
+                limit,
+              },
+            }),
+            store.commandTimeoutMs,
+          );
+          if (outcome.allowed && spending.account) {
+            memoryAccounts.record(spending.account.id, spending.account.requests, Date.now() + outcome.startInMs);
+          }
+          return outcome;
         } catch (error) {
           store.fellBack(error);
         }

@@ -34,12 +34,8 @@ export class MemoryStripeWindows {
   reserve(account: string, requests: number, now = Date.now()): Reserved {
     if (requests <= 0) return { allowed: true, startInMs: 0 };
     if (requests > this.limit) return { allowed: false, retryAfterMs: WINDOW_MS };
-    let held = this.accounts.get(account);
-    if (held === undefined) this.accounts.set(account, (held = { runs: [], live: 0 }));
+    const held = this.held(account, now);
     const { runs } = held;
-    let freed = 0;
-    while (freed < runs.length && runs[freed]!.expiresAt <= now) held.live -= runs[freed++]!.count;
-    if (freed > 0) runs.splice(0, freed);
     let startAt = now;
     let excess = held.live + requests - this.limit;
     if (excess > 0) {
@@ -56,6 +52,28 @@ export class MemoryStripeWindows {
     insert(runs, startAt + HOLD_MS, requests);
     held.live += requests;
     return { allowed: true, startInMs: startAt - now };
+  }
+
+  /**
+   * Places the shared window (Redis) granted this instance, kept here too: should Redis stop
+   * answering, this instance's fallback still counts what it sent just before.
+   */
+  record(account: string, requests: number, startAt: number, now = Date.now()): void {
+    if (requests <= 0) return;
+    const held = this.held(account, now);
+    insert(held.runs, startAt + HOLD_MS, requests);
+    held.live += requests;
+  }
+
+  /** The account's places, those freed by `now` dropped. */
+  private held(account: string, now: number) {
+    let held = this.accounts.get(account);
+    if (held === undefined) this.accounts.set(account, (held = { runs: [], live: 0 }));
+    const { runs } = held;
+    let freed = 0;
+    while (freed < runs.length && runs[freed]!.expiresAt <= now) held.live -= runs[freed++]!.count;
+    if (freed > 0) runs.splice(0, freed);
+    return held;
   }
 }
 
