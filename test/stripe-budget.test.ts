@@ -213,24 +213,23 @@ describe('the account’s budget on one instance, in memory', () => {
     expect(busiestSecond(emulator.requests().filter((request) => request.path !== '/v1/account'))).toBeLessThanOrEqual(6);
   });
 
-  it('covers the SDK’s retries: a retry it cannot have is not sent, and the call is answered at once', async () => {
+  it('covers the SDK’s retries: a retry waits for a place of its own, and Stripe still never sees more than 6 a second', async () => {
     const { gateway, emulator } = world();
     const token = await tokenFor({ sub: 'retried' });
     expect((await callRest(gateway.url, { token })).status).toBe(200);
     await new Promise((resolve) => setTimeout(resolve, 2_300)); // the window empties
     emulator.resetRequests();
     // A new user's call (3) and a listing (1) beside a known user's call (2) fill the window of
-    // 6: the retry Stripe's 500 invites finds no place within a second.
+    // 6: the retry Stripe's 500 invites must wait until the first places free.
     expect((await callRest(gateway.url, { token: await tokenFor({ sub: 'filler' }) })).status).toBe(200);
     expect((await callGraphQL(gateway.url, LIST, { token })).body.data.viewer.paymentMethods).toEqual([]);
     emulator.injectFault({ kind: 'error', status: 500, type: 'api_error', match: { method: 'POST', path: '/v1/setup_intents' }, times: 1 });
     const started = performance.now();
     const answer = await callRest(gateway.url, { token });
-    const took = performance.now() - started;
-    expectTurnedAway(answer);
-    expect(took).toBeLessThan(2_000);
+    expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+    expect(performance.now() - started).toBeGreaterThan(1_000);
     const intents = emulator.requests().filter((request) => request.path === '/v1/setup_intents');
-    expect(intents.map((request) => request.status)).toEqual([200, 500]);
+    expect(intents.map((request) => request.status)).toEqual([200, 500, 200]);
     expect(busiestSecond(emulator.requests())).toBeLessThanOrEqual(6);
   });
 });

@@ -1,7 +1,7 @@
 import { answersWithin, type BudgetStore } from './budget-store.js';
 import { MemoryWindows } from './memory-windows.js';
 import { redisSpender, type SpendOutcome } from './spend-script.js';
-import { MemoryStripeWindows } from './stripe-window.js';
+import { MAX_WAIT_MS, MemoryStripeWindows } from './stripe-window.js';
 
 /** A caller's budget: so many calls per key per minute. */
 export interface CallerBudget {
@@ -13,7 +13,8 @@ export interface CallerBudget {
 /** What one call spends, all at once: its caller's budget, and requests of a Stripe account. */
 export interface Spending {
   caller?: { budget: CallerBudget; key: string } | undefined;
-  account?: { id: string; requests: number } | undefined;
+  /** `maxWaitMs`: how long the requests may wait for places (MAX_WAIT_MS unless the call already began). */
+  account?: { id: string; requests: number; maxWaitMs?: number } | undefined;
 }
 
 export type { SpendOutcome };
@@ -42,7 +43,9 @@ export function createBudgets(store: BudgetStore, options: { keyPrefix: string; 
       const peeked = windows.peek(caller.key);
       if (!peeked.allowed) return { allowed: false, budget: 'caller', retryAfterMs: peeked.retryAfterSeconds * 1000 };
     }
-    const reserved = account ? memoryAccounts.reserve(account.id, account.requests) : { allowed: true as const, startInMs: 0 };
+    const reserved = account
+      ? memoryAccounts.reserve(account.id, account.requests, account.maxWaitMs ?? MAX_WAIT_MS)
+      : { allowed: true as const, startInMs: 0 };
     if (!reserved.allowed) return { allowed: false, budget: 'stripe-account', retryAfterMs: reserved.retryAfterMs };
     if (caller) windows!.spend(caller.key);
     return reserved;
@@ -62,6 +65,7 @@ export function createBudgets(store: BudgetStore, options: { keyPrefix: string; 
                 key: `${options.keyPrefix}:stripe-account:${spending.account.id}`,
                 requests: spending.account.requests,
                 limit,
+                maxWaitMs: spending.account.maxWaitMs ?? MAX_WAIT_MS,
               },
             }),
             store.commandTimeoutMs,

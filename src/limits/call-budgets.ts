@@ -2,12 +2,14 @@ import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { SignedIn, Viewer } from '../auth/viewer.js';
+import { callDeadline } from '../core/deadline.js';
 import { RateLimitedError } from '../core/errors.js';
 import { useStripeGate, type StripeRequestGate } from '../core/stripe-gate.js';
 import { guestBudgetKey } from './address-key.js';
 import { createBudgets, type CallerBudget, type SpendOutcome } from './budget.js';
 import { BudgetStore, type FallbackMetrics } from './budget-store.js';
 import { sendDeadline, StripeReservation } from './stripe-reservation.js';
+import { LATER_REQUEST_MARGIN_MS, MAX_WAIT_MS } from './stripe-window.js';
 
 /** What the budgets report per Stripe account; `GatewayMetrics` implements it. */
 export interface StripeBudgetMetrics {
@@ -73,9 +75,12 @@ export async function createCallBudgets(options: CallBudgetOptions): Promise<Cal
     return outcome.startInMs;
   };
 
-  const oneMore = async (account: string) => {
-    await settle(await budgets.spend({ account: { id: account, requests: 1 } }), account);
+  const oneMore = async (account: string, maxWaitMs = MAX_WAIT_MS) => {
+    await settle(await budgets.spend({ account: { id: account, requests: 1, maxWaitMs } }), account);
   };
+  /** A later request of a call that began: as long as its deadline allows (LATER_REQUEST_MARGIN_MS). */
+  const laterRequest = (account: string) =>
+    oneMore(account, Math.max(MAX_WAIT_MS, (callDeadline()?.remainingMs() ?? 0) - LATER_REQUEST_MARGIN_MS));
 
   const spendFor = async (caller: { budget: CallerBudget; key: string }, account: string, stripeRequests: number) => {
     const askedAt = performance.now();
@@ -85,7 +90,7 @@ export async function createCallBudgets(options: CallBudgetOptions): Promise<Cal
       new StripeReservation(
         stripeRequests,
         sendDeadline(askedAt, startInMs),
-        () => oneMore(account),
+        () => laterRequest(account),
         () => metrics.stripeRequestSent(account),
       ),
     );

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { HOLD_MS, MAX_WAIT_MS, WINDOW_MS } from './stripe-window.js';
+import { HOLD_MS, WINDOW_MS } from './stripe-window.js';
 
 /**
  * One round trip for all of a call's budgets, checked and spent atomically in Redis: the
@@ -72,7 +72,7 @@ interface SpendCommand {
 
 export interface SpendRequest {
   caller?: { key: string; perMinute: number } | undefined;
-  account?: { key: string; requests: number; limit: number } | undefined;
+  account?: { key: string; requests: number; limit: number; maxWaitMs: number } | undefined;
 }
 
 export type SpendOutcome =
@@ -95,7 +95,7 @@ export function redisSpender(redis: Redis): (request: SpendRequest) => Promise<S
       account?.requests ?? 0,
       account?.limit ?? 0,
       HOLD_MS,
-      MAX_WAIT_MS,
+      account?.maxWaitMs ?? 0,
       members + sequence.toString(36),
     );
     if (reply[0] === 1) return { allowed: true, startInMs: reply[1] };

@@ -5,8 +5,8 @@ import { SEND_WITHIN_MS } from './stripe-window.js';
  * The Stripe requests one call reserved: each attempt it sends takes one while they last and
  * while their start is recent enough (SEND_WITHIN_MS); any other (an SDK retry, a renewed
  * ephemeral key, a replaced customer, taking back what a failed call created, a request after a
- * slow one) reserves one more for itself with `more`, which may wait up to a second, or throws
- * `RateLimitedError`: then that request is not sent.
+ * slow one) reserves one more for itself with `more`, which waits for a place as long as the
+ * call's deadline allows, or throws `RateLimitedError`: then that request is not sent.
  */
 export class StripeReservation implements StripeRequestGate {
   constructor(

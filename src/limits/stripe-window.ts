@@ -17,6 +17,12 @@ export const TRANSIT_MS = 100;
 export const HOLD_MS = SEND_WITHIN_MS + WINDOW_MS + TRANSIT_MS;
 /** A call waits at most this long for its requests (contract section 12); past it, answered at once. */
 export const MAX_WAIT_MS = 1_000;
+/**
+ * A request of a call that already sent others (its objects exist) waits for a place as long as
+ * the call's deadline allows, less this much for the request itself: a call once begun is
+ * finished rather than left half done (a customer without its SetupIntent).
+ */
+export const LATER_REQUEST_MARGIN_MS = 1_000;
 
 /** What reserving gave: a start (ms from now) for the requests, or when to try again. */
 export type Reserved = { allowed: true; startInMs: number } | { allowed: false; retryAfterMs: number };
@@ -30,8 +36,8 @@ export class MemoryStripeWindows {
 
   constructor(private readonly limit: number) {}
 
-  /** Reserves `requests` places for `account`, starting at once or within MAX_WAIT_MS. */
-  reserve(account: string, requests: number, now = Date.now()): Reserved {
+  /** Reserves `requests` places for `account`, starting at once or within `maxWaitMs`. */
+  reserve(account: string, requests: number, maxWaitMs = MAX_WAIT_MS, now = Date.now()): Reserved {
     if (requests <= 0) return { allowed: true, startInMs: 0 };
     if (requests > this.limit) return { allowed: false, retryAfterMs: WINDOW_MS };
     const held = this.held(account, now);
@@ -47,7 +53,7 @@ export class MemoryStripeWindows {
           break;
         }
       }
-      if (startAt - now > MAX_WAIT_MS) return { allowed: false, retryAfterMs: startAt - now };
+      if (startAt - now > maxWaitMs) return { allowed: false, retryAfterMs: startAt - now };
     }
     insert(runs, startAt + HOLD_MS, requests);
     held.live += requests;
