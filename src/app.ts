@@ -17,11 +17,12 @@ import { describeGateway, indexRouter } from './http/index-page.js';
 import { sandboxFaultsRouter } from './http/sandbox-faults.js';
 import { GatewayMetrics, metricsRouter } from './http/metrics.js';
 import { BudgetStore } from './limits/budget-store.js';
-import { createCallBudgets } from './limits/call-budgets.js';
+import { createCallBudgets, type CallBudgets } from './limits/call-budgets.js';
 import { createRefusedTokenBudget } from './limits/refused-token-budget.js';
 import { requestContext } from './http/request-context.js';
 import { securityHeaders } from './http/security-headers.js';
 import { unexpectedError } from './http/unexpected-error.js';
+import { PaymentMethodListings } from './resolvers/payment-method-listings.js';
 import type { GatewayServices } from './resolvers/services.js';
 import { sendJsonApi } from './rest/json-api.js';
 import { openapiRouter } from './rest/openapi.js';
@@ -63,8 +64,17 @@ export async function buildApp(
   if (emulator && !config.sandbox) throw new Error('the sandbox emulator is only for sandbox mode');
   for (const warning of startupWarnings(config)) logger.warn(warning);
   const tracing = await tracingHooks(config.tracing.enabled);
-  const stripe = createStripeClient({ secretKey, timeoutMs, apiBase, traced: config.tracing.enabled });
   const metrics = new GatewayMetrics();
+  // The budgets key on the Stripe account, which the client looks up; the client's requests
+  // outside calls pass the budgets: each is built with a reference to the other.
+  let callBudgets: CallBudgets | undefined;
+  const stripe = createStripeClient({
+    secretKey,
+    timeoutMs,
+    apiBase,
+    traced: config.tracing.enabled,
+    outsideCalls: { beforeRequest: () => callBudgets!.outsideCalls.beforeRequest() },
+  });
   const store = await openStore(config.databaseUrl, {
     poolSize: config.databasePoolSize,
     timeoutMs: config.databaseTimeoutMs,
@@ -89,10 +99,12 @@ export async function buildApp(
     logger,
     metrics,
   });
-  const callBudgets = await createCallBudgets({
+  callBudgets = await createCallBudgets({
     store: budgetStore,
     guestPerMinute: config.limits.guestRateLimitPerMinute,
     userPerMinute: config.limits.userRateLimitPerMinute,
+    userReadsPerMinute: config.limits.userReadRateLimitPerMinute,
+    stripeRequestsPerSecond: config.limits.stripeMaxRequestsPerSecond,
     redisUrl: config.limits.redisUrl,
     keyPrefix: config.limits.redisKeyPrefix,
     requestDeadlineMs: config.limits.requestDeadlineMs,
@@ -110,6 +122,7 @@ export async function buildApp(
     ephemeralKeyVersion,
     allowGuests: config.auth.allowGuests,
     callBudgets,
+    paymentMethodListings: new PaymentMethodListings(),
     requestDeadlineMs: config.limits.requestDeadlineMs,
     metrics,
     logger,
@@ -198,7 +211,7 @@ export async function buildApp(
     close: async () => {
       clearInterval(sweep);
       keyCheck.stop();
-      callBudgets.close();
+      callBudgets?.close();
       await store.close();
     },
   };
