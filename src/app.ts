@@ -1,5 +1,6 @@
 import express, { type Express, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
+import type Stripe from 'stripe';
 import { buildAuthenticator } from './auth/build-authenticator.js';
 import { ConfigError, type GatewayConfig } from './config/config.js';
 import { startupWarnings } from './config/warnings.js';
@@ -16,11 +17,12 @@ import { describeGateway, indexRouter } from './http/index-page.js';
 import { sandboxFaultsRouter } from './http/sandbox-faults.js';
 import { GatewayMetrics, metricsRouter } from './http/metrics.js';
 import { BudgetStore } from './limits/budget-store.js';
-import { createCallBudgets } from './limits/call-budgets.js';
+import { createCallBudgets, type CallBudgets } from './limits/call-budgets.js';
 import { createRefusedTokenBudget } from './limits/refused-token-budget.js';
 import { requestContext } from './http/request-context.js';
 import { securityHeaders } from './http/security-headers.js';
 import { unexpectedError } from './http/unexpected-error.js';
+import { PaymentMethodListings } from './resolvers/payment-method-listings.js';
 import type { GatewayServices } from './resolvers/services.js';
 import { sendJsonApi } from './rest/json-api.js';
 import { openapiRouter } from './rest/openapi.js';
@@ -30,12 +32,15 @@ import { openStore } from './store/open-store.js';
 import { sweepExpiredRecords } from './store/sweep.js';
 import { accountScopeResolver } from './stripe/account-scope.js';
 import { createStripeClient, stripeMode } from './stripe/client.js';
+import { probeStripeKey, startStripeKeyCheck, STRIPE_KEY_CHECK_INTERVAL_MS } from './stripe/key-check.js';
 import { tracingHooks } from './tracing/hooks.js';
 import { STRIPE_WEBHOOK_PATH, webhooksRouter } from './webhooks/router.js';
 
 export interface GatewayApp {
   handler: Express;
   services: GatewayServices;
+  /** Settles once the first check of the Stripe key (6.19) has an outcome; start-up never waits for it. */
+  stripeKeyChecked: Promise<void>;
   /** Releases what the app holds (the store); the HTTP server is the caller's. */
   close(): Promise<void>;
 }
@@ -43,24 +48,48 @@ export interface GatewayApp {
 export interface BuildOptions {
   /** Sandbox mode's emulator: enables POST /_sandbox/faults. Refused outside sandbox mode. */
   emulator?: StripeEmulator | undefined;
+  /** How often a Stripe key that has not worked yet is checked again; tests shorten it. */
+  stripeKeyCheckIntervalMs?: number;
 }
 
 /** The composition root: the whole gateway from one config object. */
-export async function buildApp(config: GatewayConfig, logger: Logger, { emulator }: BuildOptions = {}): Promise<GatewayApp> {
+export async function buildApp(
+  config: GatewayConfig,
+  logger: Logger,
+  { emulator, stripeKeyCheckIntervalMs = STRIPE_KEY_CHECK_INTERVAL_MS }: BuildOptions = {},
+): Promise<GatewayApp> {
   const { secretKey, apiBase, ephemeralKeyVersion, timeoutMs } = config.stripe;
   if (!secretKey) throw new ConfigError('STRIPE_SECRET_KEY', 'required outside sandbox mode');
   // Fault injection must never sit in front of a real Stripe account.
   if (emulator && !config.sandbox) throw new Error('the sandbox emulator is only for sandbox mode');
   for (const warning of startupWarnings(config)) logger.warn(warning);
   const tracing = await tracingHooks(config.tracing.enabled);
-  const stripe = createStripeClient({ secretKey, timeoutMs, apiBase, traced: config.tracing.enabled });
   const metrics = new GatewayMetrics();
+  // The budgets key on the Stripe account, which the client looks up; the client's requests
+  // outside calls pass the budgets: each is built with a reference to the other.
+  let callBudgets: CallBudgets | undefined;
+  const stripe = createStripeClient({
+    secretKey,
+    timeoutMs,
+    apiBase,
+    traced: config.tracing.enabled,
+    outsideCalls: { beforeRequest: () => callBudgets!.outsideCalls.beforeRequest() },
+  });
   const store = await openStore(config.databaseUrl, {
     poolSize: config.databasePoolSize,
     timeoutMs: config.databaseTimeoutMs,
     onIdleError: (error) => logger.warn({ err: error }, 'an idle database connection failed; the pool replaces it'),
     health: storeHealthLog(logger, metrics),
   });
+  // Informational: never what stops a start.
+  const setAside = await store.countSetAsideMappings().catch(() => 0);
+  if (setAside > 0) {
+    logger.warn(
+      { setAside },
+      `${setAside} customer mappings shared a Stripe customer with another user and were set aside by the upgrade ` +
+        '(table customer_mappings_set_aside): those users get a new customer; review them and delete the rows once settled',
+    );
+  }
   metrics.watchStripe(stripe);
   const accountScope = accountScopeResolver(stripe, secretKey);
   // One Redis connection (or memory) for every budget: one fallback, logged and counted once.
@@ -70,10 +99,12 @@ export async function buildApp(config: GatewayConfig, logger: Logger, { emulator
     logger,
     metrics,
   });
-  const callBudgets = await createCallBudgets({
+  callBudgets = await createCallBudgets({
     store: budgetStore,
     guestPerMinute: config.limits.guestRateLimitPerMinute,
     userPerMinute: config.limits.userRateLimitPerMinute,
+    userReadsPerMinute: config.limits.userReadRateLimitPerMinute,
+    stripeRequestsPerSecond: config.limits.stripeMaxRequestsPerSecond,
     redisUrl: config.limits.redisUrl,
     keyPrefix: config.limits.redisKeyPrefix,
     requestDeadlineMs: config.limits.requestDeadlineMs,
@@ -91,11 +122,24 @@ export async function buildApp(config: GatewayConfig, logger: Logger, { emulator
     ephemeralKeyVersion,
     allowGuests: config.auth.allowGuests,
     callBudgets,
+    paymentMethodListings: new PaymentMethodListings(),
     requestDeadlineMs: config.limits.requestDeadlineMs,
     metrics,
     logger,
   };
   const sweep = sweepExpiredRecords(store, logger);
+  // In the background: start-up never waits for Stripe; /ready says whether the key works.
+  const keyCheck = startStripeKeyCheck({
+    probe: () => probeStripeKey(stripe),
+    intervalMs: stripeKeyCheckIntervalMs,
+    deadlineMs: timeoutMs,
+    logger,
+    onChecked: (outcome, refused) => metrics.stripeKeyChecked(outcome, refused),
+  });
+  // A key rolled or revoked while the gateway runs: the next 401 starts the checks again.
+  stripe.on('response', (event: Stripe.ResponseEvent) => {
+    if (event.status === 401) keyCheck.suspect();
+  });
   const authenticate = tracing.authenticate(
     buildAuthenticator(config.auth, {
       logger,
@@ -136,7 +180,7 @@ export async function buildApp(config: GatewayConfig, logger: Logger, { emulator
   // and no other route shares their paths.
   app.use(setupIntentsRouter(services, authenticate));
   app.use(graphql);
-  app.use(healthRouter(store));
+  app.use(healthRouter(store, { stripeKeyRefused: () => keyCheck.refused }));
   const index = describeGateway({
     sandbox: config.sandbox,
     secretKey,
@@ -165,9 +209,11 @@ export async function buildApp(config: GatewayConfig, logger: Logger, { emulator
   return {
     handler: app,
     services,
+    stripeKeyChecked: keyCheck.firstChecked,
     close: async () => {
       clearInterval(sweep);
-      callBudgets.close();
+      keyCheck.stop();
+      callBudgets?.close();
       await store.close();
     },
   };

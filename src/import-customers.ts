@@ -1,10 +1,12 @@
 import { existsSync } from 'node:fs';
-import { ConfigError, loadConfig } from './config/config.js';
+import { ConfigError, loadConfig, type GatewayConfig } from './config/config.js';
 import { parseImportArguments, USAGE, UsageError } from './import/arguments.js';
 import { ImportError } from './import/import-error.js';
-import { importCustomers, type ImportServices } from './import/import-customers.js';
+import { importCustomers, type ImportRequest, type ImportServices } from './import/import-customers.js';
 import { createReport } from './import/report.js';
 import { formatSummary, isClean } from './import/summary.js';
+import { startSandboxEmulator } from './sandbox/sandbox-emulator.js';
+import { DEFAULT_EMULATOR_SECRET_KEY } from './emulator/index.js';
 import { openStore } from './store/open-store.js';
 import { accountScopeResolver } from './stripe/account-scope.js';
 import { createStripeClient } from './stripe/client.js';
@@ -13,8 +15,45 @@ import { createStripeClient } from './stripe/client.js';
 async function main(argv: string[]): Promise<number> {
   const request = parseImportArguments(argv);
   const config = loadConfig();
-  const { secretKey, apiBase, timeoutMs } = config.stripe;
-  if (!secretKey) throw new ConfigError('STRIPE_SECRET_KEY', 'required: mappings are stored under its Stripe account');
+  const access = await stripeAccess(config, request.dryRun);
+  try {
+    return await importInto(request, config, access);
+  } finally {
+    await access.close();
+  }
+}
+
+interface StripeAccess {
+  secretKey: string;
+  apiBase: URL | undefined;
+  close(): Promise<void>;
+}
+
+/**
+ * STRIPE_SECRET_KEY's account; in sandbox mode (no key) the built-in emulator's account, whose
+ * state the sandbox gateway on this DATABASE_URL keeps: an emulator of the import's own, on a free
+ * port, reads it, so the mappings go under the account that gateway uses, and --verify sees its
+ * customers. The import only reads from Stripe, so that state is never written back; a dry run
+ * does not even create it.
+ */
+async function stripeAccess(config: GatewayConfig, dryRun: boolean): Promise<StripeAccess> {
+  const { secretKey, apiBase } = config.stripe;
+  if (secretKey) return { secretKey, apiBase, close: async () => {} };
+  if (config.production) {
+    throw new ConfigError('STRIPE_SECRET_KEY', 'required when NODE_ENV=production: mappings are stored under its Stripe account');
+  }
+  const sandbox = await startSandboxEmulator({
+    databaseUrl: config.databaseUrl,
+    databaseTimeoutMs: config.databaseTimeoutMs,
+    port: 0,
+    readOnly: dryRun,
+  });
+  console.error(`sandbox mode (no STRIPE_SECRET_KEY): importing under the built-in emulator's account (state: ${sandbox.stateDescription})`);
+  return { secretKey: DEFAULT_EMULATOR_SECRET_KEY, apiBase: new URL(sandbox.emulator.url), close: sandbox.close };
+}
+
+async function importInto(request: ImportRequest, config: GatewayConfig, { secretKey, apiBase }: StripeAccess): Promise<number> {
+  const { timeoutMs } = config.stripe;
   const stripe = createStripeClient({ secretKey, timeoutMs, apiBase });
   const accountScope = await accountScopeResolver(stripe, secretKey)().catch((error: unknown) => {
     throw new ImportError(`Stripe could not name the account of STRIPE_SECRET_KEY: ${(error as Error).message}`);
@@ -42,6 +81,7 @@ async function openImportStore(databaseUrl: string, timeoutMs: number, dryRun: b
   if (dryRun && databaseUrl.startsWith('sqlite:') && !existsSync(databaseUrl.slice('sqlite:'.length))) {
     return {
       findCustomers: async () => new Map(),
+      findCustomerOwners: async () => new Map(),
       importCustomers: async () => {
         throw new Error('a dry run writes nothing');
       },

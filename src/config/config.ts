@@ -4,14 +4,22 @@ import { parseEphemeralKeyVersion, parsePublishableKey, parseSecretKey, parseWeb
 import { loadStores, type StoreConfig } from './stores.js';
 
 export { ConfigError };
+import { SANDBOX_JWT_SECRET } from '../auth/dev-token.js';
 
 /** Everything the gateway is configured with, parsed once at start-up. */
 export interface GatewayConfig {
   port: number;
   host: string;
   production: boolean;
-  /** Sandbox mode (the built-in Stripe emulator): set by enterSandboxMode, never by the environment. */
+  /** Sandbox mode with its conveniences (development tokens, signed-in GraphiQL, local CORS): set by enterSandboxMode. */
   sandbox: boolean;
+  /**
+   * The sandbox the environment asks for: `emulator` (no STRIPE_SECRET_KEY: the built-in Stripe
+   * emulator), `stripe-test-mode` (SANDBOX=true with a test key: Stripe's test mode); undefined: none.
+   */
+  sandboxStripe: 'emulator' | 'stripe-test-mode' | undefined;
+  /** Where sandbox mode's emulator listens on 127.0.0.1 (0: any free port). */
+  sandboxEmulatorPort: number;
   graphiql: boolean;
   /** Answer introspection queries (and suggest field names in validation errors). */
   graphqlIntrospection: boolean;
@@ -29,6 +37,10 @@ export interface GatewayConfig {
     guestRateLimitPerMinute: number;
     /** Calls that create Stripe objects, per signed-in user (and Stripe account) per minute. */
     userRateLimitPerMinute: number;
+    /** `Viewer.paymentMethods` reads per signed-in user (and Stripe account) per minute. */
+    userReadRateLimitPerMinute: number;
+    /** The gateway's ceiling on requests to each Stripe account per second, every instance together. */
+    stripeMaxRequestsPerSecond: number;
     /** Shared rate-limit budget across instances; unset: in memory, per instance. */
     redisUrl: string | undefined;
     redisKeyPrefix: string;
@@ -105,9 +117,14 @@ export interface TracingConfig {
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/gateway.sqlite';
 export const DEFAULT_GUEST_RATE_LIMIT_PER_MINUTE = 10;
 export const DEFAULT_AUTH_FAILURE_RATE_LIMIT_PER_MINUTE = 30;
+/** Below Stripe's own limits (100 live, 25 test), leaving room for the shop's own requests. */
+export const DEFAULT_STRIPE_MAX_REQUESTS_PER_SECOND = { live: 80, test: 20 } as const;
+const MIN_STRIPE_REQUESTS_PER_SECOND = 3;
 /** Sandbox mode: a developer pressing ▶ in GraphiQL, or a web app reloading, is not an abuser. */
 export const SANDBOX_GUEST_RATE_LIMIT_PER_MINUTE = 1000;
 export const DEFAULT_DATABASE_POOL_SIZE = 10;
+/** stripe-mock's port, so configurations written for stripe-mock find the sandbox's emulator. */
+export const DEFAULT_SANDBOX_EMULATOR_PORT = 12111;
 export const DEFAULT_DATABASE_TIMEOUT_MS = 5_000;
 const LOG_FORMATS = ['json', 'pretty'] as const;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -119,11 +136,16 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     const value = env[name]?.trim();
     return value === undefined || value === '' ? undefined : value;
   };
-  const production = read('NODE_ENV') === 'production';
+  // `Production` is production too: a capital letter must not turn sandbox mode on.
+  const production = read('NODE_ENV')?.toLowerCase() === 'production';
   const secretKey = parseSecretKey('STRIPE_SECRET_KEY', read('STRIPE_SECRET_KEY'));
+  if (secretKey === undefined && env.STRIPE_SECRET_KEY !== undefined) {
+    throw new ConfigError('STRIPE_SECRET_KEY', 'set but blank; unset it for sandbox mode (the built-in Stripe emulator)');
+  }
   const ephemeralKeyVersion = parseEphemeralKeyVersion('STRIPE_EPHEMERAL_KEY_VERSION', read('STRIPE_EPHEMERAL_KEY_VERSION') ?? Stripe.API_VERSION);
   const publishableKey = parsePublishableKey('STRIPE_PUBLISHABLE_KEY', read('STRIPE_PUBLISHABLE_KEY'), secretKey);
   const webhookSecrets = parseWebhookSecrets('STRIPE_WEBHOOK_SECRET', read('STRIPE_WEBHOOK_SECRET'));
+  const sandboxStripe = parseSandbox(parseBoolean('SANDBOX', read('SANDBOX'), false), { production, secretKey, publishableKey });
   const databaseUrl = read('DATABASE_URL') ?? DEFAULT_DATABASE_URL;
   if (!/^(sqlite:.+|postgres(ql)?:\/\/.+)$/.test(databaseUrl)) {
     throw new ConfigError('DATABASE_URL', 'expected sqlite:PATH or postgres://…');
@@ -156,6 +178,8 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     host: read('HOST') ?? '0.0.0.0',
     production,
     sandbox: false,
+    sandboxStripe,
+    sandboxEmulatorPort: parseInteger('SANDBOX_EMULATOR_PORT', read('SANDBOX_EMULATOR_PORT'), DEFAULT_SANDBOX_EMULATOR_PORT, 0, 65535),
     graphiql: parseBoolean('GRAPHIQL', read('GRAPHIQL'), !production),
     graphqlIntrospection: parseBoolean('GRAPHQL_INTROSPECTION', read('GRAPHQL_INTROSPECTION'), !production),
     logLevel,
@@ -167,7 +191,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       guestRateLimitPerMinute: parseInteger(
         'GUEST_RATE_LIMIT_PER_MINUTE',
         read('GUEST_RATE_LIMIT_PER_MINUTE'),
-        secretKey === undefined && !production ? SANDBOX_GUEST_RATE_LIMIT_PER_MINUTE : DEFAULT_GUEST_RATE_LIMIT_PER_MINUTE,
+        sandboxStripe !== undefined && !production ? SANDBOX_GUEST_RATE_LIMIT_PER_MINUTE : DEFAULT_GUEST_RATE_LIMIT_PER_MINUTE,
         1,
         Number.MAX_SAFE_INTEGER,
       ),
@@ -177,6 +201,21 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
         30,
         1,
         Number.MAX_SAFE_INTEGER,
+      ),
+      userReadRateLimitPerMinute: parseInteger(
+        'USER_READ_RATE_LIMIT_PER_MINUTE',
+        read('USER_READ_RATE_LIMIT_PER_MINUTE'),
+        60,
+        1,
+        Number.MAX_SAFE_INTEGER,
+      ),
+      stripeMaxRequestsPerSecond: parseInteger(
+        'STRIPE_MAX_REQUESTS_PER_SECOND',
+        read('STRIPE_MAX_REQUESTS_PER_SECOND'),
+        DEFAULT_STRIPE_MAX_REQUESTS_PER_SECOND[secretKey !== undefined && /^(sk|rk)_live_/.test(secretKey) ? 'live' : 'test'],
+        // A new user's call makes 3 requests at once (customer, then key and SetupIntent): fewer could never pass.
+        MIN_STRIPE_REQUESTS_PER_SECOND,
+        1_000_000_000,
       ),
       redisUrl: parseRedisUrl(read('REDIS_URL')),
       redisKeyPrefix: read('REDIS_KEY_PREFIX') ?? 'stripe-setup-gateway',
@@ -207,7 +246,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     },
     tracing: parseTracingConfig(env),
     auth: {
-      jwtSecret: read('AUTH_JWT_SECRET'),
+      jwtSecret: parseJwtSecret(read('AUTH_JWT_SECRET'), production),
       jwksUrl: parseUrl('AUTH_JWKS_URL', read('AUTH_JWKS_URL')),
       issuer: read('AUTH_JWT_ISSUER'),
       audience: read('AUTH_JWT_AUDIENCE'),
@@ -224,6 +263,44 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       ),
     },
   };
+}
+
+/** HS256 keys shorter than the hash (32 bytes) can be guessed offline from one token (RFC 7518, 3.2). */
+const MIN_PRODUCTION_JWT_SECRET_BYTES = 32;
+
+/** In production, neither the public development secret nor a short one: either signs anyone in. */
+function parseJwtSecret(value: string | undefined, production: boolean): string | undefined {
+  if (value === undefined || !production) return value;
+  if (value === SANDBOX_JWT_SECRET) {
+    throw new ConfigError('AUTH_JWT_SECRET', 'is the public development secret (anyone can mint its tokens): refused in production');
+  }
+  const bytes = Buffer.byteLength(value, 'utf8');
+  if (bytes < MIN_PRODUCTION_JWT_SECRET_BYTES) {
+    throw new ConfigError('AUTH_JWT_SECRET', `${bytes} bytes: production needs an HS256 secret of at least ${MIN_PRODUCTION_JWT_SECRET_BYTES} bytes`);
+  }
+  return value;
+}
+
+/**
+ * No key: the built-in emulator. SANDBOX=true: Stripe's test mode with the sandbox's conveniences,
+ * which accept a public development secret, so never with a live key nor in production.
+ */
+function parseSandbox(
+  requested: boolean,
+  { production, secretKey, publishableKey }: { production: boolean; secretKey: string | undefined; publishableKey: string | undefined },
+): GatewayConfig['sandboxStripe'] {
+  if (!requested) return secretKey === undefined ? 'emulator' : undefined;
+  if (production) throw new ConfigError('SANDBOX', 'true is refused when NODE_ENV=production (the sandbox accepts development tokens)');
+  if (secretKey === undefined) {
+    throw new ConfigError('SANDBOX', "true needs a test STRIPE_SECRET_KEY (sk_test_…) for Stripe's test mode; without a key the built-in emulator runs, SANDBOX unset");
+  }
+  if (/^(sk|rk)_live_/.test(secretKey)) {
+    throw new ConfigError('SANDBOX', "true is refused with a live STRIPE_SECRET_KEY: the sandbox is for Stripe's test mode (sk_test_…)");
+  }
+  if (publishableKey === undefined) {
+    throw new ConfigError('STRIPE_PUBLISHABLE_KEY', 'required with SANDBOX=true: the pk_test_… key of the same account, for Stripe.js and the mobile SDKs');
+  }
+  return 'stripe-test-mode';
 }
 
 /** AUTH_SPREE_URL or AUTH_INTROSPECTION_URL (with its client credentials), never both. */

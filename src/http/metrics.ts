@@ -3,7 +3,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type Stripe from 'stripe';
 import type { Surface } from '../core/surface.js';
 
-const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 2.5, 5, 10, 30];
 
 /** Prometheus metrics of one app instance, in a registry of its own. */
 export class GatewayMetrics {
@@ -83,6 +83,19 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  private readonly stripeBudgetSent = new Counter({
+    name: 'gateway_stripe_budget_requests_total',
+    help: 'Stripe requests let through by the account’s request budget (each attempt, retries included), by account scope.',
+    labelNames: ['account'],
+    registers: [this.registry],
+  });
+  private readonly stripeBudgetRefused = new Counter({
+    name: 'gateway_stripe_budget_refused_total',
+    help: 'Calls (or their later requests) turned away because the Stripe account’s requests per second were spent, by account scope.',
+    labelNames: ['account'],
+    registers: [this.registry],
+  });
+
   private readonly storeUp = new Gauge({
     name: 'gateway_store_up',
     help: '1 while the database answers; 0 from a call it could not answer within DATABASE_TIMEOUT_MS until one it answers.',
@@ -91,6 +104,17 @@ export class GatewayMetrics {
   private readonly storeUnavailable = new Counter({
     name: 'gateway_store_unavailable_total',
     help: 'Database calls that failed as unavailable (locked, down, timed out, not migrated): answered 503.',
+    registers: [this.registry],
+  });
+  private readonly stripeKeyRefused = new Gauge({
+    name: 'gateway_stripe_key_refused',
+    help: '1 while Stripe refuses STRIPE_SECRET_KEY (its last check was answered 401; /ready answers 503), 0 otherwise.',
+    registers: [this.registry],
+  });
+  private readonly stripeKeyChecks = new Counter({
+    name: 'gateway_stripe_key_checks_total',
+    help: 'Checks of STRIPE_SECRET_KEY (at start-up, then every 60 s until it works) by outcome: ok, refused, unreachable.',
+    labelNames: ['outcome'],
     registers: [this.registry],
   });
 
@@ -158,6 +182,11 @@ export class GatewayMetrics {
     this.storeUp.set(1);
   }
 
+  stripeKeyChecked(outcome: 'ok' | 'refused' | 'unreachable', refused: boolean): void {
+    this.stripeKeyChecks.inc({ outcome });
+    this.stripeKeyRefused.set(refused ? 1 : 0);
+  }
+
   rateLimitFellBack(): void {
     this.rateLimitFallbacks.inc();
     this.rateLimitFallbackActive.set(1);
@@ -165,6 +194,15 @@ export class GatewayMetrics {
 
   rateLimitRecovered(): void {
     this.rateLimitFallbackActive.set(0);
+  }
+
+  /** `account` is the account scope (`acct_…:test`, or a key's fingerprint): never a key. */
+  stripeRequestSent(account: string): void {
+    this.stripeBudgetSent.inc({ account });
+  }
+
+  stripeRequestsRefused(account: string): void {
+    this.stripeBudgetRefused.inc({ account });
   }
 
   /** Stripe's SDK reports each attempt it makes, retries included. */
