@@ -172,7 +172,9 @@ class EmulatorServer implements StripeEmulator {
     return this.stateWriter?.flush() ?? Promise.resolve();
   }
 
+  /** Stripe starts accepting `key` (a key rolled in the Dashboard): of the first account unless it has one. */
   acceptSecretKey(key: string): void {
+    if (this.accountRegistry.ofKey(key) === undefined) this.accountRegistry.bindKey(key, this.accountRegistry.get(this.accountId)!);
     this.keys.add(key);
   }
 
