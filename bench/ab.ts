@@ -10,7 +10,7 @@ import { measureCell, prime, startPair, stopPair, type Pair } from './measure.js
 import { loadRequests, SCENARIOS, SUBJECTS, type ScenarioName, type SubjectId } from './scenarios.js';
 import { runLoad } from './load.js';
 import { parseSettings, type BenchSettings } from './settings.js';
-import { storedUserId } from './large-store.js';
+import { calledStoredUserId, LARGE_STORE_CUSTOMERS } from './large-store.js';
 import { startSpree } from './spree.js';
 import { freshUserTokens, knownUserTokens, storedUserTokens } from './tokens.js';
 
@@ -114,7 +114,7 @@ const tokens = {
   known: await knownUserTokens(settings.knownUsers),
   fresh: freshUserTokens(),
   spree: spree?.tokens ?? [],
-  stored: storedUserTokens(settings.largeStoreUsers, storedUserId),
+  stored: storedUserTokens(LARGE_STORE_CUSTOMERS, calledStoredUserId(settings.largeStoreUsers)),
 };
 
 type Figures = { cpu: number[]; rps: number[]; p50: number[]; rss: number[]; load: number[] };
