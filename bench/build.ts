@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -26,6 +26,9 @@ export function compileServers(root = ROOT, name = `run-${process.pid}`): string
     const { stdout = '', stderr = '' } = error as { stdout?: Buffer; stderr?: Buffer };
     throw new Error(`compiling the servers under test failed:\n${stdout}${stderr}`);
   }
+  // Beside the compiled src/ as beside dist/: some gateways a comparison may start (bench/ab.ts --base)
+  // read their package name from it at start-up (src/rest/openapi.ts from c74568e to d8eda41).
+  copyFileSync(`${root}package.json`, `${outDir}package.json`);
   return `${outDir}bench/servers/`;
 }
 
