@@ -10,42 +10,42 @@ export class GatewayMetrics {
   readonly registry = new Registry();
   private readonly httpDuration = new Histogram({
     name: 'gateway_http_request_duration_seconds',
-    help: 'HTTP requests by surface, method and status.',
-    labelNames: ['surface', 'method', 'status'],
+    help: 'HTTP requests by surface, method, status and store (none for /health, /ready, /metrics and requests no store was found for).',
+    labelNames: ['surface', 'method', 'status', 'store'],
     buckets: LATENCY_BUCKETS,
     registers: [this.registry],
   });
   private readonly setupIntents = new Histogram({
     name: 'gateway_setup_intent_duration_seconds',
-    help: 'createStripeSetupIntent calls by surface and outcome (success or the typed error).',
-    labelNames: ['surface', 'outcome'],
+    help: 'createStripeSetupIntent calls by store, surface and outcome (success or the typed error).',
+    labelNames: ['store', 'surface', 'outcome'],
     buckets: LATENCY_BUCKETS,
     registers: [this.registry],
   });
   private readonly customerSessions = new Histogram({
     name: 'gateway_customer_session_duration_seconds',
-    help: 'createStripeCustomerSession calls by component and outcome (success or the typed error).',
-    labelNames: ['component', 'outcome'],
+    help: 'createStripeCustomerSession calls by store, component and outcome (success or the typed error).',
+    labelNames: ['store', 'component', 'outcome'],
     buckets: LATENCY_BUCKETS,
     registers: [this.registry],
   });
   private readonly webhookEvents = new Counter({
     name: 'gateway_webhook_events_total',
-    help: 'Verified Stripe webhook events by type and outcome (handled, ignored, duplicate, failed).',
-    labelNames: ['type', 'outcome'],
+    help: 'Verified Stripe webhook events by store, type and outcome (handled, ignored, duplicate, failed).',
+    labelNames: ['store', 'type', 'outcome'],
     registers: [this.registry],
   });
   private readonly stripeDuration = new Histogram({
     name: 'gateway_stripe_request_duration_seconds',
-    help: 'Stripe API requests (each attempt) by operation and HTTP status.',
-    labelNames: ['operation', 'status'],
+    help: 'Stripe API requests (each attempt) by store, operation and HTTP status.',
+    labelNames: ['store', 'operation', 'status'],
     buckets: LATENCY_BUCKETS,
     registers: [this.registry],
   });
   private readonly stripeErrors = new Counter({
     name: 'gateway_stripe_errors_total',
-    help: 'Stripe API attempts answered with an error status, by operation and status.',
-    labelNames: ['operation', 'status'],
+    help: 'Stripe API attempts answered with an error status, by store, operation and status.',
+    labelNames: ['store', 'operation', 'status'],
     registers: [this.registry],
   });
 
@@ -113,21 +113,21 @@ export class GatewayMetrics {
   httpMiddleware(): RequestHandler {
     return (req, res, next) => {
       const end = this.httpDuration.startTimer({ surface: surfaceOf(req.path), method: req.method });
-      res.on('finish', () => end({ status: res.statusCode }));
+      res.on('finish', () => end(res.locals.storeId === undefined ? { status: res.statusCode } : { status: res.statusCode, store: res.locals.storeId }));
       next();
     };
   }
 
-  observeSetupIntent(surface: Surface, outcome: string, started: bigint): void {
-    this.setupIntents.observe({ surface, outcome }, Number(process.hrtime.bigint() - started) / 1e9);
+  observeSetupIntent(store: string, surface: Surface, outcome: string, started: bigint): void {
+    this.setupIntents.observe({ store, surface, outcome }, Number(process.hrtime.bigint() - started) / 1e9);
   }
 
-  observeCustomerSession(component: string, outcome: string, started: bigint): void {
-    this.customerSessions.observe({ component, outcome }, Number(process.hrtime.bigint() - started) / 1e9);
+  observeCustomerSession(store: string, component: string, outcome: string, started: bigint): void {
+    this.customerSessions.observe({ store, component, outcome }, Number(process.hrtime.bigint() - started) / 1e9);
   }
 
-  countWebhookEvent(type: string, outcome: 'handled' | 'ignored' | 'duplicate' | 'failed'): void {
-    this.webhookEvents.inc({ type, outcome });
+  countWebhookEvent(store: string, type: string, outcome: 'handled' | 'ignored' | 'duplicate' | 'failed'): void {
+    this.webhookEvents.inc({ store, type, outcome });
   }
 
   storeFailed(): void {
@@ -148,10 +148,10 @@ export class GatewayMetrics {
     this.rateLimitFallbackActive.set(0);
   }
 
-  /** Stripe's SDK reports each attempt it makes, retries included. */
-  watchStripe(stripe: Stripe): void {
+  /** Stripe's SDK reports each attempt it makes, retries included; a client per store. */
+  watchStripe(stripe: Stripe, store: string): void {
     stripe.on('response', (event: Stripe.ResponseEvent) => {
-      const labels = { operation: `${event.method} ${operationOf(event.path)}`, status: event.status };
+      const labels = { store, operation: `${event.method} ${operationOf(event.path)}`, status: event.status };
       this.stripeDuration.observe(labels, event.elapsed / 1000);
       if (event.status >= 400) this.stripeErrors.inc(labels);
     });

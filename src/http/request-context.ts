@@ -8,6 +8,8 @@ declare global {
     interface Locals {
       requestId: string;
       logger: Logger;
+      /** The store the request was found to belong to (./store-selection.ts); unset for /health and the like. */
+      storeId?: string;
     }
   }
 }
@@ -36,7 +38,7 @@ export function requestContext(logger: Logger): RequestHandler {
       const { method, path } = req;
       res.on('finish', () => {
         res.locals.logger.info(
-          { method, path, status: res.statusCode, durationMs: Number(process.hrtime.bigint() - started) / 1e6 },
+          { method, path, status: res.statusCode, durationMs: Number(process.hrtime.bigint() - started) / 1e6, store: res.locals.storeId },
           'request finished',
         );
       });
@@ -54,7 +56,8 @@ function lazyChildLogger(locals: Express.Locals, logger: Logger, bindings: { req
   Object.defineProperty(locals, 'logger', {
     configurable: true,
     enumerable: true,
-    get: () => (child ??= logger.child(bindings)),
+    // Made on first use, usually after the store was found: then its lines name the store too.
+    get: () => (child ??= logger.child(locals.storeId === undefined ? bindings : { ...bindings, store: locals.storeId })),
     set: (replacement: Logger) => {
       child = replacement;
     },

@@ -11,6 +11,8 @@ export interface StripeClientOptions {
   apiBase: URL | undefined;
   /** OpenTelemetry on: a span per Stripe request (./traced-http-client.ts). */
   traced?: boolean;
+  /** A connected account (Stripe Connect): every request of this client carries `Stripe-Account`. */
+  stripeAccount?: string | undefined;
 }
 
 /** Each POST carries an idempotency key, so a retried create never doubles an object. */
@@ -23,7 +25,7 @@ export const STRIPE_MAX_NETWORK_RETRIES = 2;
  */
 const MAX_SOCKETS = 256;
 
-export function createStripeClient({ secretKey, timeoutMs, apiBase, traced = false }: StripeClientOptions): Stripe {
+export function createStripeClient({ secretKey, timeoutMs, apiBase, traced = false, stripeAccount }: StripeClientOptions): Stripe {
   const protocol = apiBase?.protocol === 'http:' ? 'http' : 'https';
   const agentOptions = { keepAlive: true, maxSockets: MAX_SOCKETS };
   const nodeClient = Stripe.createNodeHttpClient(protocol === 'http' ? new HttpAgent(agentOptions) : new HttpsAgent(agentOptions));
@@ -35,6 +37,8 @@ export function createStripeClient({ secretKey, timeoutMs, apiBase, traced = fal
     // Tracing on: a span per attempt that really starts (beneath the deadline's check).
     httpClient: new DeadlineHttpClient(traced ? new TracedStripeHttpClient(nodeClient) : nodeClient),
     appInfo: { name: 'stripe-setup-gateway' },
+    // The SDK's default for every request (a request's own option would override it; none sets one).
+    ...(stripeAccount && { stripeAccount }),
     ...(apiBase && {
       host: apiBase.hostname,
       port: apiBase.port || (protocol === 'http' ? 80 : 443),

@@ -36,7 +36,7 @@ export function webhooksRouter(services: GatewayServices, config: WebhookConfig)
     const handle = handlerFor(event);
     if (handle === undefined) {
       logger.debug({ eventId: event.id, type: event.type }, 'ignored a webhook event of a type the gateway does not act on');
-      services.metrics.countWebhookEvent(event.type, 'ignored');
+      services.metrics.countWebhookEvent(services.storeId, event.type, 'ignored');
       send(res, 200, { received: true });
       return;
     }
@@ -50,21 +50,21 @@ export function webhooksRouter(services: GatewayServices, config: WebhookConfig)
     }
     if (!first) {
       logger.info({ eventId: event.id, type: event.type }, 'acknowledged a webhook event already acted on');
-      services.metrics.countWebhookEvent(event.type, 'duplicate');
+      services.metrics.countWebhookEvent(services.storeId, event.type, 'duplicate');
       send(res, 200, { received: true });
       return;
     }
     try {
       const outcome = await withinDeadline(() => handle(services, config), services.requestDeadlineMs);
       logger.info({ eventId: event.id, type: event.type, outcome }, 'webhook event handled');
-      services.metrics.countWebhookEvent(event.type, outcome);
+      services.metrics.countWebhookEvent(services.storeId, event.type, outcome);
       send(res, 200, { received: true });
     } catch (error) {
       await services.store
         .releaseWebhookEvent(event.id)
         .catch((releaseError: unknown) => logger.error({ err: releaseError, eventId: event.id }, 'could not release a failed webhook event'));
       logger.error({ err: error, eventId: event.id, type: event.type }, 'a webhook event failed; Stripe will deliver it again');
-      services.metrics.countWebhookEvent(event.type, 'failed');
+      services.metrics.countWebhookEvent(services.storeId, event.type, 'failed');
       send(res, 503, { error: 'The event cannot be handled now; deliver it again later.' });
     }
   });
