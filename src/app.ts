@@ -15,7 +15,9 @@ import { docsRouter, readDocsIndex } from './http/docs-route.js';
 import { describeGateway, indexRouter } from './http/index-page.js';
 import { sandboxFaultsRouter } from './http/sandbox-faults.js';
 import { GatewayMetrics, metricsRouter } from './http/metrics.js';
+import { BudgetStore } from './limits/budget-store.js';
 import { createCallBudgets } from './limits/call-budgets.js';
+import { createRefusedTokenBudget } from './limits/refused-token-budget.js';
 import { requestContext } from './http/request-context.js';
 import { securityHeaders } from './http/security-headers.js';
 import { unexpectedError } from './http/unexpected-error.js';
@@ -27,7 +29,7 @@ import type { StoreHealthWatcher } from './store/guarded-store.js';
 import { openStore } from './store/open-store.js';
 import { sweepExpiredRecords } from './store/sweep.js';
 import { accountScopeResolver } from './stripe/account-scope.js';
-import { createStripeClient } from './stripe/client.js';
+import { createStripeClient, stripeMode } from './stripe/client.js';
 import { tracingHooks } from './tracing/hooks.js';
 import { STRIPE_WEBHOOK_PATH, webhooksRouter } from './webhooks/router.js';
 
@@ -61,7 +63,15 @@ export async function buildApp(config: GatewayConfig, logger: Logger, { emulator
   });
   metrics.watchStripe(stripe);
   const accountScope = accountScopeResolver(stripe, secretKey);
+  // One Redis connection (or memory) for every budget: one fallback, logged and counted once.
+  const budgetStore = await BudgetStore.open({
+    redisUrl: config.limits.redisUrl,
+    requestDeadlineMs: config.limits.requestDeadlineMs,
+    logger,
+    metrics,
+  });
   const callBudgets = await createCallBudgets({
+    store: budgetStore,
     guestPerMinute: config.limits.guestRateLimitPerMinute,
     userPerMinute: config.limits.userRateLimitPerMinute,
     redisUrl: config.limits.redisUrl,
@@ -87,7 +97,16 @@ export async function buildApp(config: GatewayConfig, logger: Logger, { emulator
   };
   const sweep = sweepExpiredRecords(store, logger);
   const authenticate = tracing.authenticate(
-    buildAuthenticator(config.auth, { logger, metrics, requestDeadlineMs: config.limits.requestDeadlineMs }),
+    buildAuthenticator(config.auth, {
+      logger,
+      metrics,
+      requestDeadlineMs: config.limits.requestDeadlineMs,
+      refusals: createRefusedTokenBudget(budgetStore, {
+        perMinute: config.auth.failureRateLimitPerMinute,
+        keyPrefix: config.limits.redisKeyPrefix,
+        onLimited: () => metrics.countRefusedTokensLimited(),
+      }),
+    }),
   );
   const yoga = createGraphQLServer({
     services,
@@ -128,7 +147,11 @@ export async function buildApp(config: GatewayConfig, logger: Logger, { emulator
   app.use(indexRouter({ index, graphiql: config.graphiql, metrics: config.metrics, docs }));
   app.use(docsRouter(docs));
   if (config.metrics) app.use(metricsRouter(metrics));
-  if (config.webhooks.secrets.length > 0) app.use(webhooksRouter(services, config.webhooks));
+  if (config.webhooks.secrets.length > 0) {
+    // One store, on the key's own account: no connected account yet, so events naming one are not ours.
+    const origin = { livemode: stripeMode(secretKey) === 'live', account: undefined };
+    app.use(webhooksRouter(services, { ...config.webhooks, origin }));
+  }
   app.use(setupIntentsRouter(services, authenticate));
   app.use(openapiRouter());
   if (emulator) app.use(sandboxFaultsRouter(emulator));

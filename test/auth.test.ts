@@ -21,9 +21,13 @@ const hs: GatewayConfig['auth'] = {
   introspection: undefined,
   tokenCacheSeconds: 60,
   allowGuests: true,
+  failureRateLimitPerMinute: 30,
 };
-const createAuthenticator = (auth: GatewayConfig['auth'], tuning: AuthTuning = {}) =>
-  buildAuthenticator(auth, { logger: pino({ level: 'silent' }), metrics: new GatewayMetrics(), requestDeadlineMs: 5000 }, tuning);
+/** The authenticator without a refused-token budget, for calls from one client address. */
+const createAuthenticator = (auth: GatewayConfig['auth'], tuning: AuthTuning = {}) => {
+  const authenticate = buildAuthenticator(auth, { logger: pino({ level: 'silent' }), metrics: new GatewayMetrics(), requestDeadlineMs: 5000 }, tuning);
+  return (authorization: string | null | undefined) => authenticate(authorization, '127.0.0.1');
+};
 
 describe('bearer tokens (HS256)', () => {
   const authenticate = createAuthenticator(hs);

@@ -20,6 +20,20 @@ describe('per-instance rate-limit windows', () => {
     expect(windows.spend('b', 30_000)).toEqual({ allowed: true });
   });
 
+  it('gives back a refunded point within the open window, never below nothing, never after it ends', () => {
+    const windows = new MemoryWindows(1, MINUTE, 0);
+    expect(windows.spend('a', 1_000)).toEqual({ allowed: true });
+    windows.refund('a', 2_000);
+    expect(windows.spend('a', 3_000)).toEqual({ allowed: true });
+    expect(windows.spend('a', 4_000)).toEqual({ allowed: false, retryAfterSeconds: 57 });
+    windows.refund('b', 5_000);
+    windows.refund('b', 5_000);
+    expect([windows.spend('b', 6_000), windows.spend('b', 7_000)]).toEqual([{ allowed: true }, { allowed: false, retryAfterSeconds: 59 }]);
+    windows.refund('a', 61_000);
+    expect(windows.spend('a', 61_500)).toEqual({ allowed: true });
+    expect(windows.spend('a', 62_000)).toEqual({ allowed: false, retryAfterSeconds: 60 });
+  });
+
   it('keeps a window open across the turn of a generation', () => {
     const windows = new MemoryWindows(1, MINUTE, 0);
     expect(windows.spend('a', 59_000)).toEqual({ allowed: true });

@@ -21,6 +21,7 @@ describe.each(BACKENDS)('POST /webhooks/stripe on $name', (backend) => {
   let emulator: StripeEmulator;
   let database: TestDatabase;
   let gateway: TestGateway;
+  let endpoint: { remove(): void };
 
   async function start(env: Record<string, string> = {}) {
     gateway = await startGateway(emulator, database.url, {
@@ -28,7 +29,13 @@ describe.each(BACKENDS)('POST /webhooks/stripe on $name', (backend) => {
       GUEST_RATE_LIMIT_PER_MINUTE: '1',
       ...env,
     });
-    emulator.addWebhookEndpoint({ url: `${gateway.url}${WEBHOOK_PATH}`, secret: WEBHOOK_SECRET });
+    endpoint = emulator.addWebhookEndpoint({ url: `${gateway.url}${WEBHOOK_PATH}`, secret: WEBHOOK_SECRET });
+  }
+
+  /** Deleted in Stripe without the gateway hearing of it: the event is then posted by the test. */
+  async function deleteUnheard(customerId: string) {
+    endpoint.remove();
+    await stripeFor(emulator).customers.del(customerId);
   }
 
   beforeEach(async (context) => {
@@ -90,6 +97,7 @@ describe.each(BACKENDS)('POST /webhooks/stripe on $name', (backend) => {
     expect(await storedCustomer(token)).toBe(customerId);
 
     // The same body, properly signed (also with the secret being rotated out), is acted on.
+    await deleteUnheard(customerId);
     expect((await postWebhook(gateway.url, payload, signatureFor(payload, OLD_SECRET))).status).toBe(200);
     expect(await storedCustomer(token)).toBeNull();
   });
@@ -155,6 +163,7 @@ describe.each(BACKENDS)('POST /webhooks/stripe on $name', (backend) => {
     const token = await tokenFor({ sub: 'outage_user' });
     const customerId = (await callRest(gateway.url, { token })).body.customer_id;
     const payload = eventPayload('customer.deleted', { id: customerId, object: 'customer' });
+    await deleteUnheard(customerId);
     await gateway.app.services.store.close();
     const down = await postWebhook(gateway.url, payload, signatureFor(payload));
     expect(down.status).toBe(503);

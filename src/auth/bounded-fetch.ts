@@ -1,7 +1,11 @@
 /** An answer larger than the caller's cap; refused while it streams in, never read whole. */
 export class ResponseTooLargeError extends Error {
   override name = 'ResponseTooLargeError';
-  constructor(maxBytes: number) {
+  constructor(
+    maxBytes: number,
+    /** The status the oversized answer came with: a 5xx is an outage, anything else an answer. */
+    readonly status: number,
+  ) {
     super(`the answer is larger than ${maxBytes} bytes`);
   }
 }
@@ -26,7 +30,7 @@ export async function boundedFetch(url: string | URL, init: RequestInit, { maxBy
   const declared = Number(response.headers.get('content-length') ?? 0);
   if (declared > maxBytes) {
     await response.body?.cancel();
-    throw new ResponseTooLargeError(maxBytes);
+    throw new ResponseTooLargeError(maxBytes, response.status);
   }
   const chunks: Uint8Array[] = [];
   let received = 0;
@@ -36,7 +40,7 @@ export async function boundedFetch(url: string | URL, init: RequestInit, { maxBy
       received += part.value.byteLength;
       if (received > maxBytes) {
         await reader.cancel();
-        throw new ResponseTooLargeError(maxBytes);
+        throw new ResponseTooLargeError(maxBytes, response.status);
       }
       chunks.push(part.value);
     }

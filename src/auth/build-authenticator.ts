@@ -6,6 +6,7 @@ import { createIntrospectionResolver } from './introspection.js';
 import { DEFAULT_JWKS_COOLDOWN_MS, JwksKeySet } from './jwks-key-set.js';
 import { createJwtVerifier } from './jwt-verifier.js';
 import { ProviderHealth } from './provider-health.js';
+import type { RefusalBudget } from './refusal-budget.js';
 import { createSpreeAccountResolver } from './spree-account.js';
 import { cacheTokenResolver, DEFAULT_OUTAGE_COOLDOWN_MS } from './token-cache.js';
 
@@ -14,6 +15,8 @@ export interface AuthenticatorDeps {
   metrics: GatewayMetrics;
   /** REQUEST_DEADLINE_MS: an identity provider gets half of it, leaving the rest for Stripe. */
   requestDeadlineMs: number;
+  /** AUTH_FAILURE_RATE_LIMIT_PER_MINUTE's budget; unset: refusals cost nothing. */
+  refusals?: RefusalBudget | undefined;
 }
 
 /** Cooldowns and ages the environment does not set; tests shorten them. */
@@ -26,7 +29,7 @@ export interface AuthTuning {
 /** The authenticator the configuration asks for: JWT verification and at most one opaque-token resolver. */
 export function buildAuthenticator(
   auth: GatewayConfig['auth'],
-  { logger, metrics, requestDeadlineMs }: AuthenticatorDeps,
+  { logger, metrics, requestDeadlineMs, refusals }: AuthenticatorDeps,
   tuning: AuthTuning = {},
 ): Authenticate {
   const timeoutMs = Math.max(1, Math.floor(requestDeadlineMs / 2));
@@ -69,6 +72,7 @@ export function buildAuthenticator(
   return createAuthenticator({
     jwt,
     opaque: opaque && cacheTokenResolver(opaque, { ttlMs: auth.tokenCacheSeconds * 1000, outageCooldownMs }),
+    refusals,
     metrics,
   });
 }

@@ -66,12 +66,24 @@ export function createJwtVerifier({ secret, keySet, issuer, audience, userClaim 
     let payload: JWTPayload;
     try {
       payload = await verify(token);
+      assertIssuedInThePast(payload);
     } catch (error) {
       if (error instanceof AuthUnavailableError) throw error;
       throw new UnauthenticatedError(describeRejection(error), { cause: error });
     }
     return identityFromClaims(payload, userClaim, 'The bearer token');
   };
+}
+
+/**
+ * Contract 6.16: a token issued more than the clock skew ahead of now is refused. Neither fast-jwt
+ * nor jose checks `iat` (only its type, and its age when a maximum is set).
+ */
+function assertIssuedInThePast({ iat }: JWTPayload): void {
+  if (iat === undefined) return;
+  if (typeof iat !== 'number' || !Number.isFinite(iat) || iat > Date.now() / 1000 + CLOCK_TOLERANCE_SECONDS) {
+    throw new joseErrors.JWTClaimValidationFailed('"iat" claim timestamp check failed (it is in the future)', {}, 'iat', 'check_failed');
+  }
 }
 
 /** A token that could only be verified by fetching keys must at least look like a live JWT. */

@@ -9,6 +9,7 @@ import { AuthUnavailableError } from '../core/errors.js';
  */
 export class ProviderHealth {
   private up = true;
+  private oddAnswerLoggedAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     readonly provider: 'jwks' | 'spree' | 'introspection',
@@ -28,6 +29,23 @@ export class ProviderHealth {
     this.logger.info({ provider: this.provider }, 'identity provider answers again');
   }
 
+  /**
+   * The provider answered about the token, but not as it should (a 4xx other than its refusal, a
+   * malformed body): a verdict against that token, never an outage, or one token could make every
+   * other fail. Logged at most once a minute: an answer like this for every token is a
+   * misconfiguration (a wrong URL) an operator must hear of.
+   */
+  answeredOddly(reason: string): void {
+    this.answered('invalid');
+    const now = Date.now();
+    if (now - this.oddAnswerLoggedAt < ODD_ANSWER_LOG_INTERVAL_MS) return;
+    this.oddAnswerLoggedAt = now;
+    this.logger.warn(
+      { provider: this.provider, reason },
+      'identity provider answered oddly about a token: that token is refused (401); if every token gets this answer, check its URL',
+    );
+  }
+
   /** The provider gave no verdict; returns the error that tells the caller so. */
   failed(reason: string, cause?: unknown): AuthUnavailableError {
     this.metrics.observeIdentityProvider(this.provider, 'unavailable');
@@ -45,6 +63,13 @@ export class ProviderHealth {
   unavailable(retryAfterMs: number): AuthUnavailableError {
     return new AuthUnavailableError(this.provider, Math.max(1, Math.ceil(retryAfterMs / 1000)));
   }
+}
+
+const ODD_ANSWER_LOG_INTERVAL_MS = 60_000;
+
+/** Contract 6.15: of an identity provider's answers, only a 5xx says it is down; every other is about the token. */
+export function isOutageStatus(status: number): boolean {
+  return status >= 500;
 }
 
 /** A short reason for the log: a timeout, a refused connection, a cap, a status. */

@@ -19,13 +19,20 @@ export const DEFAULT_MAX_CACHED_TOKENS = 10_000;
 
 type Verdict = { identity: Identity } | { refusal: string };
 
+/** What the cache already knows of a token, without asking anyone: a verdict, or a lookup under way. */
+export type Known = Verdict | { pending: true } | undefined;
+
+export type CachedTokenResolver = TokenResolver & {
+  known(token: string): Known;
+};
+
 /**
  * Wraps a token resolver once, whichever it is: answers are kept under the token's SHA-256 (never
  * the token) in a bounded LRU, simultaneous lookups of one token share one upstream call, and an
  * outage is no verdict (nothing is cached) but holds off new lookups for a cooldown, so a stream
  * of junk tokens cannot hammer a provider that is already struggling.
  */
-export function cacheTokenResolver(resolve: TokenResolver, options: TokenCacheOptions): TokenResolver {
+export function cacheTokenResolver(resolve: TokenResolver, options: TokenCacheOptions): CachedTokenResolver {
   const {
     ttlMs,
     refusalTtlMs = Math.min(ttlMs, DEFAULT_REFUSAL_TTL_MS),
@@ -59,8 +66,10 @@ export function cacheTokenResolver(resolve: TokenResolver, options: TokenCacheOp
     }
   };
 
-  return (token) => {
-    const key = createHash('sha256').update(token).digest('base64url');
+  const keyOf = (token: string) => createHash('sha256').update(token).digest('base64url');
+
+  const cached: TokenResolver = (token) => {
+    const key = keyOf(token);
     const verdict = verdicts.get(key);
     if (verdict) return 'identity' in verdict ? Promise.resolve(verdict.identity) : Promise.reject(new UnauthenticatedError(verdict.refusal));
     const pending = inFlight.get(key);
@@ -73,4 +82,10 @@ export function cacheTokenResolver(resolve: TokenResolver, options: TokenCacheOp
     inFlight.set(key, lookup);
     return lookup;
   };
+  return Object.assign(cached, {
+    known: (token: string): Known => {
+      const key = keyOf(token);
+      return verdicts.get(key) ?? (inFlight.has(key) ? { pending: true } : undefined);
+    },
+  });
 }

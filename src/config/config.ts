@@ -84,6 +84,8 @@ export interface GatewayConfig {
     /** How long an opaque token's answer is reused (never past the token's expiry). */
     tokenCacheSeconds: number;
     allowGuests: boolean;
+    /** AUTH_FAILURE_RATE_LIMIT_PER_MINUTE: refused bearer tokens per client address per minute. */
+    failureRateLimitPerMinute: number;
   };
 }
 
@@ -98,6 +100,7 @@ export interface TracingConfig {
 
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/gateway.sqlite';
 export const DEFAULT_GUEST_RATE_LIMIT_PER_MINUTE = 10;
+export const DEFAULT_AUTH_FAILURE_RATE_LIMIT_PER_MINUTE = 30;
 /** Sandbox mode: a developer pressing ▶ in GraphiQL, or a web app reloading, is not an abuser. */
 export const SANDBOX_GUEST_RATE_LIMIT_PER_MINUTE = 1000;
 export const DEFAULT_DATABASE_POOL_SIZE = 10;
@@ -201,6 +204,13 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       ...opaqueTokenConfig(read),
       tokenCacheSeconds: parseInteger('AUTH_TOKEN_CACHE_SECONDS', read('AUTH_TOKEN_CACHE_SECONDS'), 60, 0, 86_400),
       allowGuests: parseBoolean('ALLOW_GUESTS', read('ALLOW_GUESTS'), true),
+      failureRateLimitPerMinute: parseInteger(
+        'AUTH_FAILURE_RATE_LIMIT_PER_MINUTE',
+        read('AUTH_FAILURE_RATE_LIMIT_PER_MINUTE'),
+        DEFAULT_AUTH_FAILURE_RATE_LIMIT_PER_MINUTE,
+        1,
+        Number.MAX_SAFE_INTEGER,
+      ),
     },
   };
 }

@@ -52,6 +52,17 @@ export class RateLimitedError extends Error {
   }
 }
 
+/**
+ * A client address spent its budget of refused bearer tokens (AUTH_FAILURE_RATE_LIMIT_PER_MINUTE):
+ * REST 429 and GraphQL RATE_LIMITED, both with Retry-After; no identity provider is asked.
+ */
+export class RefusedTokensLimitedError extends RateLimitedError {
+  constructor(retryAfterSeconds: number) {
+    super(retryAfterSeconds);
+    this.message = `Too many refused bearer tokens from this address; try again in ${retryAfterSeconds} s.`;
+  }
+}
+
 /** The typed errors a mutation answers with, by name; anything else is `unexpected` (for metrics). */
 export function outcomeOf(error: unknown): string {
   const typed = [ValidationError, PaymentProviderError, AuthenticationRequiredError, RateLimitedError, NotFoundError, StoreUnavailableError];

@@ -4,7 +4,12 @@ import { GraphQLError } from 'graphql';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { Authenticate } from '../auth/authenticator.js';
+<<<<<<< HEAD
 import { AuthUnavailableError, UnauthenticatedError } from '../core/errors.js';
+=======
+import { AuthUnavailableError, RateLimitedError, UnauthenticatedError } from '../core/errors.js';
+import type { GatewayServices } from '../resolvers/services.js';
+>>>>>>> main
 import { clientAddressOf } from '../http/client-address.js';
 import { abuseLimits } from './abuse-limits.js';
 import { exposurePlugins } from './exposure.js';
@@ -57,6 +62,7 @@ export function createGraphQLServer({ authenticate, introspection, logger, plugi
       useGraphQlJit({}, { onError: (error) => logger.warn({ err: error }, 'graphql-jit could not compile a document') }),
       ...plugins,
     ],
+<<<<<<< HEAD
     context: async ({ request, req, res }) => ({
       // The request's store, found before yoga runs (./select-store.ts).
       services: res.locals.services!,
@@ -69,13 +75,40 @@ export function createGraphQLServer({ authenticate, introspection, logger, plugi
       },
       setupIntentBudget: { remaining: 1 },
     }),
+=======
+    context: async ({ request, req }) => {
+      // Read before signing in: the call's deadline counts the identity provider's time too.
+      const receivedAt = performance.now();
+      const clientAddress = clientAddressOf(req);
+      return {
+        services,
+        caller: {
+          receivedAt,
+          viewer: await viewerOrUnauthenticated(authenticate, request, clientAddress),
+          clientAddress,
+          surface: 'graphql' as const,
+        },
+        setupIntentBudget: { remaining: 1 },
+      };
+    },
+>>>>>>> main
   });
 }
 
-async function viewerOrUnauthenticated(authenticate: Authenticate, request: globalThis.Request) {
+async function viewerOrUnauthenticated(authenticate: Authenticate, request: globalThis.Request, clientAddress: string) {
   try {
-    return await authenticate(request.headers.get('authorization'));
+    return await authenticate(request.headers.get('authorization'), clientAddress);
   } catch (error) {
+    if (error instanceof RateLimitedError) {
+      // Too many refused tokens from this address: section 5's RATE_LIMITED, failing the request as a bad token does.
+      throw new GraphQLError(error.message, {
+        extensions: {
+          code: 'RATE_LIMITED',
+          retryAfterSeconds: error.retryAfterSeconds,
+          http: { status: 429, headers: { 'Retry-After': String(error.retryAfterSeconds) } },
+        },
+      });
+    }
     if (error instanceof AuthUnavailableError) {
       // No verdict on the token: neither a 401 (clients would sign the user out) nor a guest.
       throw new GraphQLError(error.message, {

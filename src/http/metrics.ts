@@ -67,6 +67,11 @@ export class GatewayMetrics {
     labelNames: ['provider'],
     registers: [this.registry],
   });
+  private readonly refusedTokensLimited = new Counter({
+    name: 'gateway_auth_refusals_limited_total',
+    help: 'Calls answered 429 because their client address spent its budget of refused bearer tokens (no identity provider asked).',
+    registers: [this.registry],
+  });
   private readonly rateLimitFallbackActive = new Gauge({
     name: 'gateway_rate_limit_fallback_active',
     help: '1 while Redis is unreachable and the rate limits use per-instance memory; 0 otherwise (and without REDIS_URL).',
@@ -107,6 +112,10 @@ export class GatewayMetrics {
 
   countAuthUnavailable(provider: string): void {
     this.authUnavailable.inc({ provider });
+  }
+
+  countRefusedTokensLimited(): void {
+    this.refusedTokensLimited.inc();
   }
 
   /** Times every request; the surface comes from the path, never from the client. */

@@ -6,6 +6,8 @@ import type { Spent } from './spent.js';
 /** So many calls per key per minute. */
 export interface Budget {
   spend(key: string): Promise<Spent>;
+  /** Gives back one point spent in the current window (a reservation that was not used). */
+  refund(key: string): Promise<void>;
 }
 
 /**
@@ -41,6 +43,17 @@ export function createBudget(store: BudgetStore, options: { name: string; perMin
         }
       }
       return memory.spend(key);
+    },
+    refund: async (key) => {
+      if (shared && store.sharing) {
+        try {
+          await shared.reward(key, 1);
+          return;
+        } catch (error) {
+          store.fellBack(error);
+        }
+      }
+      memory.refund(key);
     },
   };
 }

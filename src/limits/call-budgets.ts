@@ -17,6 +17,8 @@ export interface CallBudgetOptions {
   accountScope: () => Promise<string>;
   logger: Logger;
   metrics: FallbackMetrics;
+  /** Where the budgets live, when the caller keeps other budgets there too; else opened here. */
+  store?: BudgetStore;
 }
 
 /**
@@ -35,7 +37,7 @@ export interface CallBudgets {
 }
 
 export async function createCallBudgets(options: CallBudgetOptions): Promise<CallBudgets> {
-  const store = await BudgetStore.open(options);
+  const store = options.store ?? (await BudgetStore.open(options));
   const guests = createBudget(store, { name: 'guest', perMinute: options.guestPerMinute, keyPrefix: options.keyPrefix });
   const users = createBudget(store, { name: 'user', perMinute: options.userPerMinute, keyPrefix: options.keyPrefix });
   return {

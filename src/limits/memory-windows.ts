@@ -45,6 +45,12 @@ export class MemoryWindows {
     return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((window.endsAt - now) / 1000)) };
   }
 
+  /** Gives back one point of the key's open window, if it has one. */
+  refund(key: string, now = Date.now()): void {
+    const window = this.current.get(key) ?? this.previous.get(key);
+    if (window !== undefined && window.endsAt > now && window.spent > 0) window.spent -= 1;
+  }
+
   /** Keys held: those that opened a window in the last two generations. */
   get size(): number {
     return this.current.size + this.previous.size;

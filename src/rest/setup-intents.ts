@@ -22,8 +22,9 @@ export function setupIntentsRouter(stores: ServedStores, authenticate: Authentic
   router.post(SETUP_INTENTS_PATH, selectStore, express.json({ type: BODY_TYPES, limit: MAX_BODY_BYTES }), async (req, res) => {
     const receivedAt = performance.now();
     const services = res.locals.services!;
-    const viewer = await authenticate(req.get('authorization'));
-    const caller = { viewer, clientAddress: clientAddressOf(req), surface: 'rest' as const, receivedAt };
+    const clientAddress = clientAddressOf(req);
+    const viewer = await authenticate(req.get('authorization'), clientAddress);
+    const caller = { viewer, clientAddress, surface: 'rest' as const, receivedAt };
     const result = await createStripeSetupIntent(services, caller, inputFrom(req));
     sendJsonApi(
       res,

@@ -23,9 +23,9 @@ export function inSpan<T>(name: string, attributes: Attributes, work: (span: Spa
 
 /** One `auth` span per request: who the caller is (user or guest), never the token or the user id. */
 export function tracedAuthenticate(authenticate: Authenticate): Authenticate {
-  return (authorization) =>
+  return (authorization, clientAddress) =>
     inSpan('auth', { 'auth.token_present': Boolean(authorization) }, async (span) => {
-      const viewer = await authenticate(authorization);
+      const viewer = await authenticate(authorization, clientAddress);
       span.setAttribute('auth.viewer', viewer.kind);
       return viewer;
     });

@@ -1,5 +1,6 @@
 import type Stripe from 'stripe';
 import type { GatewayServices } from '../resolvers/services.js';
+import { isResourceMissing } from '../stripe/payment-methods.js';
 import { deduplicateSavedCard } from './deduplicate-payment-methods.js';
 
 export interface WebhookOptions {
@@ -14,10 +15,19 @@ type HandlerTable = { [T in Stripe.Event['type']]?: EventHandler<Extract<Stripe.
 
 /** One small function per event type the gateway acts on; every other type is acknowledged and ignored. */
 const HANDLERS: HandlerTable = {
-  /** The mappings go, so the user's next call creates a customer without a failed round trip first. */
+  /**
+   * The mappings go, so the user's next call creates a customer without a failed round trip first;
+   * but only once Stripe confirms the deletion: an event is no proof (a replayed or foreign one would
+   * take a shopper's saved cards away).
+   */
   'customer.deleted': async (services, _options, event) => {
-    const forgotten = await services.store.forgetCustomer(event.data.object.id, new Date());
-    if (forgotten > 0) services.logger.info({ customerId: event.data.object.id, forgotten }, 'forgot a customer deleted in Stripe');
+    const customerId = event.data.object.id;
+    if (!(await deletedInStripe(services, customerId))) {
+      services.logger.info({ customerId, eventId: event.id }, 'ignored customer.deleted for a customer Stripe still has');
+      return 'ignored';
+    }
+    const forgotten = await services.store.forgetCustomer(customerId, new Date());
+    if (forgotten > 0) services.logger.info({ customerId, forgotten }, 'forgot a customer deleted in Stripe');
     return 'handled';
   },
   'setup_intent.succeeded': async (services, options, event) => {
@@ -26,6 +36,17 @@ const HANDLERS: HandlerTable = {
     return 'handled';
   },
 };
+
+/** Stripe's own word: a deleted customer retrieves as `deleted: true`, one it never had as resource_missing. */
+async function deletedInStripe(services: GatewayServices, customerId: string): Promise<boolean> {
+  try {
+    const customer = await services.stripe.customers.retrieve(customerId);
+    return customer.deleted === true;
+  } catch (error) {
+    if (isResourceMissing(error)) return true;
+    throw error;
+  }
+}
 
 export function handlerFor(event: Stripe.Event): ((services: GatewayServices, options: WebhookOptions) => Promise<Outcome>) | undefined {
   const handler = HANDLERS[event.type] as EventHandler<Stripe.Event> | undefined;

@@ -1,6 +1,7 @@
 import express, { Router, type ErrorRequestHandler, type Response } from 'express';
 import { withinDeadline } from '../core/deadline.js';
 import type { GatewayServices } from '../resolvers/services.js';
+import { foreignOrigin, type EventOrigin } from './event-origin.js';
 import { handlerFor, type WebhookOptions } from './handlers.js';
 import { verifiedEvent } from './verify.js';
 
@@ -11,6 +12,8 @@ export const MAX_WEBHOOK_BODY_BYTES = 256 * 1024;
 export interface WebhookConfig extends WebhookOptions {
   /** Signing secrets accepted (several while the endpoint's secret is rolled). */
   secrets: readonly string[];
+  /** Events of another mode or account are acknowledged and ignored. */
+  origin: EventOrigin;
 }
 
 function send(res: Response, status: number, body: object): void {
@@ -31,6 +34,14 @@ export function webhooksRouter(services: GatewayServices, config: WebhookConfig)
     if (event === undefined) {
       logger.warn('refused a webhook without a valid Stripe-Signature');
       send(res, 400, { error: 'No valid Stripe-Signature for this body: unsigned, signed with another secret, or older than 300 seconds.' });
+      return;
+    }
+    const foreign = foreignOrigin(event, config.origin);
+    if (foreign !== undefined) {
+      // Signed with this endpoint's secret yet not the store's: a secret shared across modes or accounts.
+      logger.warn({ eventId: event.id, type: event.type, reason: foreign }, 'ignored a webhook event from another mode or account');
+      services.metrics.countWebhookEvent(services.storeId, event.type, 'ignored');
+      send(res, 200, { received: true });
       return;
     }
     const handle = handlerFor(event);

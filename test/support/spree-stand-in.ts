@@ -36,6 +36,10 @@ export async function startSpreeStandIn() {
   let delayMs = 0;
   let redirectTo = '';
   const calls = { account: 0, introspection: 0, token: 0, other: 0 };
+  /** Answers given instead of the usual one to particular tokens (what a proxy or a quirk says about them). */
+  const oddAnswers = new Map<string, OddAnswer>();
+  /** Like nginx's `large_client_header_buffers 4 8k`: larger request headers are answered 400. */
+  let headerLimitBytes = Number.POSITIVE_INFINITY;
   /** Every Authorization header the store received, to show where tokens went. */
   const authorizations: string[] = [];
 
@@ -53,7 +57,10 @@ export async function startSpreeStandIn() {
 
   const account = (req: IncomingMessage, res: ServerResponse) => {
     calls.account += 1;
-    const issued = lookUp(/^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1]);
+    const token = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    const odd = token === undefined ? undefined : oddAnswers.get(token);
+    if (odd) return json(res, odd.status, odd.body, odd.headers);
+    const issued = lookUp(token);
     // Spree's storefront: no or an unknown token is 403 (no user), an expired or revoked one 401.
     if (!issued) return json(res, 403, { error: 'You are not authorized to access this page.' });
     if (liveState(issued) !== 'valid') return json(res, 401, { error: 'The access token is invalid' });
@@ -108,6 +115,8 @@ export async function startSpreeStandIn() {
         'www-authenticate': 'Basic realm="Doorkeeper"',
       });
     }
+    const odd = oddAnswers.get(body.get('token') ?? '');
+    if (odd) return json(res, odd.status, odd.body, odd.headers);
     const issued = lookUp(body.get('token') ?? undefined);
     if (!issued || liveState(issued) !== 'valid') return json(res, 200, { active: false });
     const { user } = issued;
@@ -125,8 +134,15 @@ export async function startSpreeStandIn() {
     });
   };
 
-  const server = createServer((req, res) => {
+  // Room for headers past nginx's limit, so that the limit below is the one that answers.
+  const server = createServer({ maxHeaderSize: 64 * 1024 }, (req, res) => {
     authorizations.push(req.headers.authorization ?? '');
+    const headerBytes = req.rawHeaders.reduce((sum, part) => sum + Buffer.byteLength(part) + 2, 0);
+    if (headerBytes > headerLimitBytes) {
+      calls.other += 1;
+      res.writeHead(400, { 'content-type': 'text/html' }).end('<html><head><title>400 Request Header Or Cookie Too Large</title></head></html>');
+      return;
+    }
     if (mode === 'down') {
       req.socket.destroy();
       return;
@@ -156,6 +172,14 @@ export async function startSpreeStandIn() {
       mode = next;
       delayMs = delay;
     },
+    /** Answers `answer` to `token` from now on, on the account and introspection endpoints alike. */
+    answerOddly(token: string, answer: OddAnswer) {
+      oddAnswers.set(token, answer);
+    },
+    /** Puts nginx's 400 for request headers over `bytes` in front of the store. */
+    limitHeaders(bytes: number) {
+      headerLimitBytes = bytes;
+    },
     redirectTo(url: string) {
       mode = 'redirect';
       redirectTo = url;
@@ -183,6 +207,12 @@ export async function startSpreeStandIn() {
         server.close(() => resolve());
       }),
   };
+}
+
+export interface OddAnswer {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
 }
 
 export type SpreeStandIn = Awaited<ReturnType<typeof startSpreeStandIn>>;
