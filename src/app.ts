@@ -2,9 +2,12 @@ import express, { type Express, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { buildAuthenticator } from './auth/build-authenticator.js';
 import { ConfigError, type GatewayConfig } from './config/config.js';
+import { DEFAULT_STORE_ID, type StoreConfig } from './config/stores.js';
 import { startupWarnings } from './config/warnings.js';
 import type { StripeEmulator } from './emulator/index.js';
 import { createGraphQLServer } from './graphql/yoga.js';
+import { selectGraphQLStore } from './graphql/select-store.js';
+import { storeSelector } from './http/store-selection.js';
 import { corsPolicy } from './http/cors.js';
 import { graphqlBodyLimit } from './graphql/body-limit.js';
 import { graphiqlOptions } from './graphql/graphiql.js';
@@ -21,21 +24,26 @@ import { createRefusedTokenBudget } from './limits/refused-token-budget.js';
 import { requestContext } from './http/request-context.js';
 import { securityHeaders } from './http/security-headers.js';
 import { unexpectedError } from './http/unexpected-error.js';
+import type { ServedStore } from './resolvers/served-store.js';
 import type { GatewayServices } from './resolvers/services.js';
 import { sendJsonApi } from './rest/json-api.js';
 import { openapiRouter } from './rest/openapi.js';
 import { SETUP_INTENTS_PATH, setupIntentsRouter } from './rest/setup-intents.js';
+import type { CustomerStore } from './store/customer-store.js';
 import type { StoreHealthWatcher } from './store/guarded-store.js';
 import { openStore } from './store/open-store.js';
 import { sweepExpiredRecords } from './store/sweep.js';
-import { accountScopeResolver } from './stripe/account-scope.js';
+import { accountScopeResolver, storeScope } from './stripe/account-scope.js';
 import { createStripeClient, stripeMode } from './stripe/client.js';
 import { tracingHooks } from './tracing/hooks.js';
-import { STRIPE_WEBHOOK_PATH, webhooksRouter } from './webhooks/router.js';
+import { STRIPE_WEBHOOK_PATH, webhooksRouter, type StoreWebhookEndpoints, type StoreWebhooks } from './webhooks/router.js';
 
 export interface GatewayApp {
   handler: Express;
+  /** The first store's services (the only one without STORES_FILE). */
   services: GatewayServices;
+  /** Every store's services, by store id. */
+  stores: ReadonlyMap<string, GatewayServices>;
   /** Releases what the app holds (the store); the HTTP server is the caller's. */
   close(): Promise<void>;
 }
@@ -47,13 +55,18 @@ export interface BuildOptions {
 
 /** The composition root: the whole gateway from one config object. */
 export async function buildApp(config: GatewayConfig, logger: Logger, { emulator }: BuildOptions = {}): Promise<GatewayApp> {
-  const { secretKey, apiBase, ephemeralKeyVersion, timeoutMs } = config.stripe;
-  if (!secretKey) throw new ConfigError('STRIPE_SECRET_KEY', 'required outside sandbox mode');
+  const { apiBase } = config.stripe;
+  const keyless = config.stores.find((store) => store.stripe.secretKey === undefined);
+  if (keyless) {
+    throw new ConfigError(
+      keyless.id === DEFAULT_STORE_ID && config.stores.length === 1 ? 'STRIPE_SECRET_KEY' : 'STORES_FILE',
+      keyless.id === DEFAULT_STORE_ID && config.stores.length === 1 ? 'required outside sandbox mode' : `store "${keyless.id}": stripe.secretKey: required outside sandbox mode`,
+    );
+  }
   // Fault injection must never sit in front of a real Stripe account.
   if (emulator && !config.sandbox) throw new Error('the sandbox emulator is only for sandbox mode');
   for (const warning of startupWarnings(config)) logger.warn(warning);
   const tracing = await tracingHooks(config.tracing.enabled);
-  const stripe = createStripeClient({ secretKey, timeoutMs, apiBase, traced: config.tracing.enabled });
   const metrics = new GatewayMetrics();
   const store = await openStore(config.databaseUrl, {
     poolSize: config.databasePoolSize,
@@ -61,8 +74,6 @@ export async function buildApp(config: GatewayConfig, logger: Logger, { emulator
     onIdleError: (error) => logger.warn({ err: error }, 'an idle database connection failed; the pool replaces it'),
     health: storeHealthLog(logger, metrics),
   });
-  metrics.watchStripe(stripe);
-  const accountScope = accountScopeResolver(stripe, secretKey);
   // One Redis connection (or memory) for every budget: one fallback, logged and counted once.
   const budgetStore = await BudgetStore.open({
     redisUrl: config.limits.redisUrl,
@@ -70,31 +81,16 @@ export async function buildApp(config: GatewayConfig, logger: Logger, { emulator
     logger,
     metrics,
   });
-  const callBudgets = await createCallBudgets({
-    store: budgetStore,
-    guestPerMinute: config.limits.guestRateLimitPerMinute,
-    userPerMinute: config.limits.userRateLimitPerMinute,
-    redisUrl: config.limits.redisUrl,
-    keyPrefix: config.limits.redisKeyPrefix,
-    requestDeadlineMs: config.limits.requestDeadlineMs,
-    accountScope,
-    logger,
-    metrics,
-  });
-  const services: GatewayServices = {
-    stripe,
-    // Traced for the calls a request makes; probes (/ready) and the sweep stay out of traces.
-    store: tracing.store(store, config.databaseUrl),
-    accountScope,
-    installationId: await store.installationId(),
-    publishableKey: config.stripe.publishableKey,
-    ephemeralKeyVersion,
-    allowGuests: config.auth.allowGuests,
-    callBudgets,
-    requestDeadlineMs: config.limits.requestDeadlineMs,
-    metrics,
-    logger,
-  };
+  const installationId = await store.installationId();
+  // Traced for the calls a request makes; probes (/ready) and the sweep stay out of traces.
+  const tracedStore = tracing.store(store, config.databaseUrl);
+  const shared = { store: tracedStore, installationId, budgetStore, metrics, logger };
+  const served: ServedStore[] = [];
+  for (const storeConfig of config.stores) {
+    served.push({ id: storeConfig.id, hosts: storeConfig.hosts, services: await buildStoreServices(config, storeConfig, shared) });
+  }
+  const services = served[0]!.services;
+  const stores = storeSelector(served, { trustProxy: config.trustProxyHops > 0 });
   const sweep = sweepExpiredRecords(store, logger);
   const authenticate = tracing.authenticate(
     buildAuthenticator(config.auth, {
@@ -109,7 +105,6 @@ export async function buildApp(config: GatewayConfig, logger: Logger, { emulator
     }),
   );
   const yoga = createGraphQLServer({
-    services,
     authenticate,
     introspection: config.graphqlIntrospection,
     logger,
@@ -121,10 +116,11 @@ export async function buildApp(config: GatewayConfig, logger: Logger, { emulator
     // GET with Accept: text/html is the page, compressed and cached; other requests go on to yoga.
     graphql.get(yoga.graphqlEndpoint, graphiqlRoute(graphiqlOptions({ sandbox: config.sandbox, token: config.sandboxToken })));
   }
-  graphql.all(yoga.graphqlEndpoint, jsonBodiesOnly, ...graphqlBodyLimit(), (req: Request, res: Response) =>
+  graphql.all(yoga.graphqlEndpoint, selectGraphQLStore(stores), jsonBodiesOnly, ...graphqlBodyLimit(), (req: Request, res: Response) =>
     yoga(req, res, { req, res }),
   );
 
+  const webhooks = webhookEndpoints(config, served);
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxyHops);
@@ -135,24 +131,20 @@ export async function buildApp(config: GatewayConfig, logger: Logger, { emulator
   app.use(healthRouter(store));
   const index = describeGateway({
     sandbox: config.sandbox,
-    secretKey,
+    secretKey: config.stores[0]!.stripe.secretKey!,
     apiBase,
-    publishableKey: config.stripe.publishableKey,
+    publishableKey: services.publishableKey,
     token: config.sandboxToken,
     graphqlPath: yoga.graphqlEndpoint,
     restPath: SETUP_INTENTS_PATH,
-    webhookPath: config.webhooks.secrets.length > 0 ? STRIPE_WEBHOOK_PATH : undefined,
+    webhookPath: webhooks.unnamed !== undefined ? STRIPE_WEBHOOK_PATH : undefined,
   });
   const docs = readDocsIndex();
   app.use(indexRouter({ index, graphiql: config.graphiql, metrics: config.metrics, docs }));
   app.use(docsRouter(docs));
   if (config.metrics) app.use(metricsRouter(metrics));
-  if (config.webhooks.secrets.length > 0) {
-    // One store, on the key's own account: no connected account yet, so events naming one are not ours.
-    const origin = { livemode: stripeMode(secretKey) === 'live', account: undefined };
-    app.use(webhooksRouter(services, { ...config.webhooks, origin }));
-  }
-  app.use(setupIntentsRouter(services, authenticate));
+  if (webhooks.byStore.size > 0) app.use(webhooksRouter(webhooks));
+  app.use(setupIntentsRouter(stores, authenticate));
   app.use(openapiRouter());
   if (emulator) app.use(sandboxFaultsRouter(emulator));
   app.use(graphql);
@@ -163,12 +155,88 @@ export async function buildApp(config: GatewayConfig, logger: Logger, { emulator
   return {
     handler: app,
     services,
+    stores: new Map(served.map(({ id, services }) => [id, services])),
     close: async () => {
       clearInterval(sweep);
-      callBudgets.close();
+      budgetStore.close();
       await store.close();
     },
   };
+}
+
+/** What every store shares: one database, one budget store, one metrics registry, one logger. */
+interface SharedServices {
+  store: CustomerStore;
+  installationId: string;
+  budgetStore: BudgetStore;
+  metrics: GatewayMetrics;
+  logger: Logger;
+}
+
+/**
+ * One store's services: its own Stripe client (its key; for a Connect store its connected account
+ * on every request), its scope (customers, idempotency keys and user budgets per store), its own
+ * rate budgets, and a logger naming it.
+ */
+async function buildStoreServices(config: GatewayConfig, storeConfig: StoreConfig, shared: SharedServices): Promise<GatewayServices> {
+  const { id, stripe: settings } = storeConfig;
+  const secretKey = settings.secretKey!;
+  const stripe = createStripeClient({
+    secretKey,
+    timeoutMs: config.stripe.timeoutMs,
+    apiBase: config.stripe.apiBase,
+    traced: config.tracing.enabled,
+    stripeAccount: settings.account,
+  });
+  shared.metrics.watchStripe(stripe, id);
+  const accountOf = accountScopeResolver(stripe, secretKey, settings.account);
+  const accountScope = async () => storeScope(await accountOf(), id, DEFAULT_STORE_ID);
+  const logger = shared.logger.child({ store: id });
+  const callBudgets = await createCallBudgets({
+    store: shared.budgetStore,
+    guestScope: id === DEFAULT_STORE_ID ? undefined : id,
+    guestPerMinute: config.limits.guestRateLimitPerMinute,
+    userPerMinute: config.limits.userRateLimitPerMinute,
+    redisUrl: config.limits.redisUrl,
+    keyPrefix: config.limits.redisKeyPrefix,
+    requestDeadlineMs: config.limits.requestDeadlineMs,
+    accountScope,
+    logger,
+    metrics: shared.metrics,
+  });
+  return {
+    storeId: id,
+    stripe,
+    stripeAccount: settings.account,
+    store: shared.store,
+    accountScope,
+    installationId: shared.installationId,
+    publishableKey: settings.publishableKey,
+    ephemeralKeyVersion: settings.ephemeralKeyVersion,
+    allowGuests: config.auth.allowGuests,
+    callBudgets,
+    requestDeadlineMs: config.limits.requestDeadlineMs,
+    metrics: shared.metrics,
+    logger,
+  };
+}
+
+/**
+ * Each store with a signing secret at `/webhooks/stripe/{storeId}`; `/webhooks/stripe` is the store
+ * `default`'s (or the only store's), as before stores. Events are acted on only from the store's
+ * mode and connected account.
+ */
+function webhookEndpoints(config: GatewayConfig, served: readonly ServedStore[]): StoreWebhookEndpoints {
+  const byStore = new Map<string, StoreWebhooks>();
+  for (const { id, services } of served) {
+    const storeConfig = config.stores.find((candidate) => candidate.id === id)!;
+    const { webhookSecrets, secretKey, account } = storeConfig.stripe;
+    if (webhookSecrets.length === 0) continue;
+    const origin = { livemode: stripeMode(secretKey!) === 'live', account };
+    byStore.set(id, { services, config: { ...config.webhooks, secrets: webhookSecrets, origin } });
+  }
+  const unnamed = byStore.get(DEFAULT_STORE_ID) ?? (served.length === 1 ? byStore.get(served[0]!.id) : undefined);
+  return { byStore, unnamed };
 }
 
 /** A database outage: one line when calls start failing, one when it answers again; every failure counted. */

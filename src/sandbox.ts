@@ -87,6 +87,15 @@ export async function enterSandboxMode(config: GatewayConfig, logger: Logger): P
         publishableKey: DEFAULT_EMULATOR_PUBLISHABLE_KEY,
       },
       webhooks: { ...config.webhooks, secrets: webhookSecrets },
+      stores: config.stores.map((store) => ({
+        ...store,
+        stripe: {
+          ...store.stripe,
+          secretKey: DEFAULT_EMULATOR_SECRET_KEY,
+          publishableKey: DEFAULT_EMULATOR_PUBLISHABLE_KEY,
+          webhookSecrets: store.stripe.webhookSecrets.length > 0 ? store.stripe.webhookSecrets : webhookSecrets,
+        },
+      })),
       auth: { ...config.auth, jwtSecret },
     },
     deliverWebhooksTo: (gatewayUrl) => {

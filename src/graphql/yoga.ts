@@ -4,12 +4,7 @@ import { GraphQLError } from 'graphql';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { Authenticate } from '../auth/authenticator.js';
-<<<<<<< HEAD
-import { AuthUnavailableError, UnauthenticatedError } from '../core/errors.js';
-=======
 import { AuthUnavailableError, RateLimitedError, UnauthenticatedError } from '../core/errors.js';
-import type { GatewayServices } from '../resolvers/services.js';
->>>>>>> main
 import { clientAddressOf } from '../http/client-address.js';
 import { abuseLimits } from './abuse-limits.js';
 import { exposurePlugins } from './exposure.js';
@@ -62,26 +57,13 @@ export function createGraphQLServer({ authenticate, introspection, logger, plugi
       useGraphQlJit({}, { onError: (error) => logger.warn({ err: error }, 'graphql-jit could not compile a document') }),
       ...plugins,
     ],
-<<<<<<< HEAD
-    context: async ({ request, req, res }) => ({
-      // The request's store, found before yoga runs (./select-store.ts).
-      services: res.locals.services!,
-      caller: {
-        // Read before signing in: the call's deadline counts the identity provider's time too.
-        receivedAt: performance.now(),
-        viewer: await viewerOrUnauthenticated(authenticate, request),
-        clientAddress: clientAddressOf(req),
-        surface: 'graphql' as const,
-      },
-      setupIntentBudget: { remaining: 1 },
-    }),
-=======
-    context: async ({ request, req }) => {
+    context: async ({ request, req, res }) => {
       // Read before signing in: the call's deadline counts the identity provider's time too.
       const receivedAt = performance.now();
       const clientAddress = clientAddressOf(req);
       return {
-        services,
+        // The request's store, found before yoga runs (./select-store.ts).
+        services: res.locals.services!,
         caller: {
           receivedAt,
           viewer: await viewerOrUnauthenticated(authenticate, request, clientAddress),
@@ -91,7 +73,6 @@ export function createGraphQLServer({ authenticate, introspection, logger, plugi
         setupIntentBudget: { remaining: 1 },
       };
     },
->>>>>>> main
   });
 }
 

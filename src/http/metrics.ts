@@ -18,34 +18,34 @@ export class GatewayMetrics {
   private readonly setupIntents = new Histogram({
     name: 'gateway_setup_intent_duration_seconds',
     help: 'createStripeSetupIntent calls by store, surface and outcome (success or the typed error).',
-    labelNames: ['store', 'surface', 'outcome'],
+    labelNames: ['surface', 'outcome', 'store'],
     buckets: LATENCY_BUCKETS,
     registers: [this.registry],
   });
   private readonly customerSessions = new Histogram({
     name: 'gateway_customer_session_duration_seconds',
     help: 'createStripeCustomerSession calls by store, component and outcome (success or the typed error).',
-    labelNames: ['store', 'component', 'outcome'],
+    labelNames: ['component', 'outcome', 'store'],
     buckets: LATENCY_BUCKETS,
     registers: [this.registry],
   });
   private readonly webhookEvents = new Counter({
     name: 'gateway_webhook_events_total',
     help: 'Verified Stripe webhook events by store, type and outcome (handled, ignored, duplicate, failed).',
-    labelNames: ['store', 'type', 'outcome'],
+    labelNames: ['type', 'outcome', 'store'],
     registers: [this.registry],
   });
   private readonly stripeDuration = new Histogram({
     name: 'gateway_stripe_request_duration_seconds',
     help: 'Stripe API requests (each attempt) by store, operation and HTTP status.',
-    labelNames: ['store', 'operation', 'status'],
+    labelNames: ['operation', 'status', 'store'],
     buckets: LATENCY_BUCKETS,
     registers: [this.registry],
   });
   private readonly stripeErrors = new Counter({
     name: 'gateway_stripe_errors_total',
     help: 'Stripe API attempts answered with an error status, by store, operation and status.',
-    labelNames: ['store', 'operation', 'status'],
+    labelNames: ['operation', 'status', 'store'],
     registers: [this.registry],
   });
 
@@ -128,15 +128,15 @@ export class GatewayMetrics {
   }
 
   observeSetupIntent(store: string, surface: Surface, outcome: string, started: bigint): void {
-    this.setupIntents.observe({ store, surface, outcome }, Number(process.hrtime.bigint() - started) / 1e9);
+    this.setupIntents.observe({ surface, outcome, store }, Number(process.hrtime.bigint() - started) / 1e9);
   }
 
   observeCustomerSession(store: string, component: string, outcome: string, started: bigint): void {
-    this.customerSessions.observe({ store, component, outcome }, Number(process.hrtime.bigint() - started) / 1e9);
+    this.customerSessions.observe({ component, outcome, store }, Number(process.hrtime.bigint() - started) / 1e9);
   }
 
   countWebhookEvent(store: string, type: string, outcome: 'handled' | 'ignored' | 'duplicate' | 'failed'): void {
-    this.webhookEvents.inc({ store, type, outcome });
+    this.webhookEvents.inc({ type, outcome, store });
   }
 
   storeFailed(): void {
@@ -160,7 +160,7 @@ export class GatewayMetrics {
   /** Stripe's SDK reports each attempt it makes, retries included; a client per store. */
   watchStripe(stripe: Stripe, store: string): void {
     stripe.on('response', (event: Stripe.ResponseEvent) => {
-      const labels = { store, operation: `${event.method} ${operationOf(event.path)}`, status: event.status };
+      const labels = { operation: `${event.method} ${operationOf(event.path)}`, status: event.status, store };
       this.stripeDuration.observe(labels, event.elapsed / 1000);
       if (event.status >= 400) this.stripeErrors.inc(labels);
     });

@@ -19,6 +19,11 @@ export interface CallBudgetOptions {
   metrics: FallbackMetrics;
   /** Where the budgets live, when the caller keeps other budgets there too; else opened here. */
   store?: BudgetStore;
+  /**
+   * Set for every store but `default` (its id): guests' budgets are per store too. Unset, the keys
+   * are those from before stores, so budgets spent across an upgrade still count.
+   */
+  guestScope?: string | undefined;
 }
 
 /**
@@ -44,11 +49,14 @@ export async function createCallBudgets(options: CallBudgetOptions): Promise<Cal
     spend: async (viewer, clientAddress) => {
       const spent =
         viewer.kind === 'guest'
-          ? await guests.spend(guestBudgetKey(clientAddress))
+          ? await guests.spend(options.guestScope === undefined ? guestBudgetKey(clientAddress) : `${options.guestScope}/${guestBudgetKey(clientAddress)}`)
           : await users.spend(userBudgetKey(await options.accountScope(), viewer.userId));
       if (!spent.allowed) throw new RateLimitedError(spent.retryAfterSeconds);
     },
-    close: () => store.close(),
+    // A store passed in is the caller's to close (one for every store's budgets).
+    close: () => {
+      if (options.store === undefined) store.close();
+    },
   };
 }
 
