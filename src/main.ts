@@ -14,7 +14,9 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const sandbox = config.stripe.secretKey ? undefined : await enterSandboxMode(config, logger);
   const app = await buildApp(sandbox?.config ?? config, logger, { emulator: sandbox?.emulator });
-  const server = await listen(app.handler, config.port, config.host, config.http);
+  const server = await listen(app.handler, config.port, config.host, config.http, {
+    connectionRefused: () => app.services.metrics.connectionRefused(),
+  });
   sandbox?.deliverWebhooksTo(server.url);
   logger.info(
     { url: server.url, graphql: `${server.url}/graphql`, rest: `${server.url}/api/v2/storefront/stripe/setup_intents` },

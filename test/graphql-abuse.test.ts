@@ -42,6 +42,21 @@ describe('GraphQL abuse limits', () => {
     expect(world().emulator.setupIntents()).toHaveLength(2);
   });
 
+  it('runs the operation named, whichever operation of the same document ran before', async () => {
+    const query = 'query Plain { __typename } query Signed { viewer { signedIn } }';
+    const run = async (operationName: string) =>
+      (
+        await fetch(`${world().gateway.url}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ query, operationName }),
+        })
+      ).json();
+    expect(await run('Plain')).toEqual({ data: { __typename: 'Query' } });
+    expect(await run('Signed')).toEqual({ data: { viewer: { signedIn: false } } });
+    expect(await run('Plain')).toEqual({ data: { __typename: 'Query' } });
+  });
+
   it.each([
     ['too many aliases', `{ ${Array.from({ length: GRAPHQL_LIMITS.maxAliases + 1 }, (_, i) => `v${i}: viewer { signedIn }`).join(' ')} }`],
     ['too deep', `{ __schema { types { fields { type ${'{ ofType '.repeat(GRAPHQL_LIMITS.maxDepth)}{ name }${' }'.repeat(GRAPHQL_LIMITS.maxDepth)} } } } }`],

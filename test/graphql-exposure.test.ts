@@ -36,6 +36,9 @@ describe('GraphQL in production', () => {
     ]);
     for (const answer of answers) {
       expect(answer.body.errors.length).toBeGreaterThan(0);
+      // A masked 500 would suggest nothing either: the refusal itself must come through.
+      expect(answer.status).toBe(400);
+      expect(answer.body.errors[0].message).not.toBe('Unexpected error.');
       expect(JSON.stringify(answer.body)).not.toMatch(/did you mean/i);
     }
   });

@@ -18,7 +18,9 @@ describe('server limits configuration', () => {
       requestTimeoutMs: 30_000,
       keepAliveTimeoutMs: 5_000,
       maxHeaderBytes: 16_384,
+      maxConnections: 4096,
     });
+    expect(loadConfig({ MAX_CONNECTIONS: '20' }).http.maxConnections).toBe(20);
     expect(config.shutdownGraceMs).toBe(30_000);
     expect(config.databaseTimeoutMs).toBe(5_000);
     expect(config.graphqlIntrospection).toBe(true);
@@ -41,6 +43,9 @@ describe('server limits configuration', () => {
     [{ HTTP_KEEP_ALIVE_TIMEOUT_MS: '0' }, 'HTTP_KEEP_ALIVE_TIMEOUT_MS'],
     [{ HTTP_MAX_HEADER_BYTES: '10' }, 'HTTP_MAX_HEADER_BYTES'],
     [{ SHUTDOWN_GRACE_MS: '-1' }, 'SHUTDOWN_GRACE_MS'],
+    [{ MAX_CONNECTIONS: '0' }, 'MAX_CONNECTIONS'],
+    [{ MAX_CONNECTIONS: 'lots' }, 'MAX_CONNECTIONS'],
+    [{ MAX_CONNECTIONS: '2.5' }, 'MAX_CONNECTIONS'],
     [{ DATABASE_TIMEOUT_MS: '0' }, 'DATABASE_TIMEOUT_MS'],
     [{ GRAPHQL_INTROSPECTION: 'maybe' }, 'GRAPHQL_INTROSPECTION'],
   ])('refuses %o, naming %s', (env, variable) => {

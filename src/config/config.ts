@@ -39,6 +39,8 @@ export interface GatewayConfig {
     requestTimeoutMs: number;
     keepAliveTimeoutMs: number;
     maxHeaderBytes: number;
+    /** MAX_CONNECTIONS: open client connections per instance; more are refused at once. */
+    maxConnections: number;
   };
   /** After SIGTERM, the longest in-flight requests are waited for before the process exits 0. */
   shutdownGraceMs: number;
@@ -177,6 +179,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       requestTimeoutMs,
       keepAliveTimeoutMs: parseInteger('HTTP_KEEP_ALIVE_TIMEOUT_MS', read('HTTP_KEEP_ALIVE_TIMEOUT_MS'), 5_000, 100, 600_000),
       maxHeaderBytes: parseInteger('HTTP_MAX_HEADER_BYTES', read('HTTP_MAX_HEADER_BYTES'), 16 * 1024, 1024, 1024 * 1024),
+      maxConnections: parseInteger('MAX_CONNECTIONS', read('MAX_CONNECTIONS'), 4096, 1, 1_000_000),
     },
     shutdownGraceMs: parseInteger('SHUTDOWN_GRACE_MS', read('SHUTDOWN_GRACE_MS'), 30_000, 0, 600_000),
     databaseUrl,

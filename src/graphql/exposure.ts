@@ -20,7 +20,8 @@ const noIntrospection: Plugin = {
  */
 function scrubbedAnswers({ suggestions }: { suggestions: boolean }): Plugin {
   const scrub = (error: GraphQLError) => {
-    const { originalError, ...extensions } = error.extensions;
+    // graphql-jit's own errors (a non-null field that resolved to null) have no extensions at all.
+    const { originalError, ...extensions } = error.extensions ?? {};
     // Yoga answers such an error with its own HTTP status (400 for unparsable JSON) only while
     // the originalError is there; without it, the status is kept by dropping the `spec` flag.
     if (originalError !== undefined && isHttpExtension(extensions.http)) {

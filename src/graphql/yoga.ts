@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import { useGraphQlJit } from '@envelop/graphql-jit';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, Kind } from 'graphql';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { Authenticate } from '../auth/authenticator.js';
@@ -9,6 +9,7 @@ import { clientAddressOf } from '../http/client-address.js';
 import { abuseLimits } from './abuse-limits.js';
 import { exposurePlugins } from './exposure.js';
 import { maskGatewayError } from './mask-error.js';
+import { requestErrors } from './request-errors.js';
 import type { GraphQLContext } from '../schema/context.js';
 import { schema } from '../schema/index.js';
 
@@ -49,12 +50,21 @@ export function createGraphQLServer({ authenticate, introspection, logger, plugi
     cors: false,
     plugins: [
       noStore,
+      requestErrors,
       ...abuseLimits,
       ...exposurePlugins({ introspection }),
       // graphql-jit compiles each document once (yoga's parse cache hands back the same document
       // object) into a function, instead of graphql-js walking the operation on every call.
       // Before the tracing plugin, which wraps whatever execute function it finds.
-      useGraphQlJit({}, { onError: (error) => logger.warn({ err: error }, 'graphql-jit could not compile a document') }),
+      // The plugin caches one compiled operation per document whatever the operation name, so a
+      // document of several operations would run the first one named: those stay with graphql-js.
+      useGraphQlJit(
+        {},
+        {
+          enableIf: ({ document }) => document.definitions.filter((node) => node.kind === Kind.OPERATION_DEFINITION).length === 1,
+          onError: (error) => logger.warn({ err: error }, 'graphql-jit could not compile a document'),
+        },
+      ),
       ...plugins,
     ],
     context: async ({ request, req, res }) => {

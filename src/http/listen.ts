@@ -11,6 +11,8 @@ export interface HttpServerLimits {
   keepAliveTimeoutMs: number;
   /** The request line and headers together; more is answered 431. */
   maxHeaderBytes: number;
+  /** Open client connections; a connection beyond them is closed as soon as it is accepted. */
+  maxConnections: number;
 }
 
 export const DEFAULT_HTTP_LIMITS: HttpServerLimits = {
@@ -18,6 +20,7 @@ export const DEFAULT_HTTP_LIMITS: HttpServerLimits = {
   requestTimeoutMs: 30_000,
   keepAliveTimeoutMs: 5_000,
   maxHeaderBytes: 16 * 1024,
+  maxConnections: 4096,
 };
 
 /** Headers read from a request: a browser sends ~20; Node drops any beyond this. */
@@ -37,11 +40,17 @@ export interface RunningServer {
   close(graceMs?: number): Promise<void>;
 }
 
+export interface ListenHooks {
+  /** A connection closed at once because MAX_CONNECTIONS were open. */
+  connectionRefused?: () => void;
+}
+
 export async function listen(
   handler: RequestListener,
   port: number,
   host: string,
   limits: HttpServerLimits = DEFAULT_HTTP_LIMITS,
+  hooks: ListenHooks = {},
 ): Promise<RunningServer> {
   const server = createServer(
     {
@@ -54,6 +63,10 @@ export async function listen(
     handler,
   );
   server.maxHeadersCount = MAX_HEADERS_COUNT;
+  // Node closes a connection beyond this as soon as it is accepted (and emits 'drop'): idle
+  // sockets cannot pile up until the process runs out of file descriptors or memory.
+  server.maxConnections = limits.maxConnections;
+  if (hooks.connectionRefused) server.on('drop', hooks.connectionRefused);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());

@@ -94,6 +94,12 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  private readonly connectionsRefused = new Counter({
+    name: 'gateway_http_connections_refused_total',
+    help: 'Client connections closed as soon as they were accepted because MAX_CONNECTIONS were open.',
+    registers: [this.registry],
+  });
+
   constructor() {
     this.storeUp.set(1);
     collectDefaultMetrics({ register: this.registry });
@@ -137,6 +143,10 @@ export class GatewayMetrics {
 
   countWebhookEvent(store: string, type: string, outcome: 'handled' | 'ignored' | 'duplicate' | 'failed'): void {
     this.webhookEvents.inc({ type, outcome, store });
+  }
+
+  connectionRefused(): void {
+    this.connectionsRefused.inc();
   }
 
   storeFailed(): void {

@@ -2,6 +2,7 @@ import type Stripe from 'stripe';
 import type { CustomerCall } from './customer-call.js';
 import { callDeadline } from '../core/deadline.js';
 import type { GatewayServices } from './services.js';
+import { assertUnused } from './used-setup-intent.js';
 
 /** What a mutation creates beside the SetupIntent: an ephemeral key, a customer session. */
 export interface Companion<C> {
@@ -16,6 +17,8 @@ export interface Companion<C> {
  * Creates the companion and the SetupIntent concurrently (one round trip, not two). When either
  * fails, the other is taken back before the failure is answered: the SetupIntent canceled, the
  * companion discarded; a failure to take back is logged, and the original failure answered.
+ * A replayed SetupIntent that was used since fails with SetupIntentUsedError, taking nothing back:
+ * what was replayed is what the client was first given.
  */
 export async function createBesideSetupIntent<C>(
   services: GatewayServices,
@@ -24,6 +27,7 @@ export async function createBesideSetupIntent<C>(
 ): Promise<{ companion: C; setupIntent: Stripe.SetupIntent }> {
   const [made, intent] = await Promise.allSettled([companion.create(call), createSetupIntent(services, call)]);
   if (made.status === 'fulfilled' && intent.status === 'fulfilled') {
+    await assertUnused(services, intent.value);
     return { companion: made.value, setupIntent: intent.value };
   }
   const failure = made.status === 'rejected' ? made.reason : (intent as PromiseRejectedResult).reason;
@@ -47,7 +51,7 @@ export async function createBesideSetupIntent<C>(
   throw failure;
 }
 
-export function createSetupIntent(services: GatewayServices, call: CustomerCall): Promise<Stripe.SetupIntent> {
+export function createSetupIntent(services: GatewayServices, call: CustomerCall): Promise<Stripe.Response<Stripe.SetupIntent>> {
   return services.stripe.setupIntents.create(
     {
       customer: call.customerId,

@@ -9,6 +9,10 @@ import { AuthenticationRequiredError } from '../core/errors.js';
 import { claimClientIdempotencyKey, requestFingerprint } from './idempotency.js';
 import { validateInput, type CreateStripeSetupIntentInput, type SetupIntentUsage } from './input.js';
 import type { GatewayServices } from './services.js';
+import { SetupIntentUsedError } from './used-setup-intent.js';
+
+/** Fresh SetupIntents one call may move on to when each it is given was used meanwhile. */
+const MAX_FRESH_SETUP_INTENTS = 3;
 
 /** One call's customer and what its Stripe creates are keyed on. */
 export interface CustomerCall {
@@ -76,16 +80,28 @@ export async function runCustomerCall<T>(
           : { idempotencyKey: derivedIdempotencyKey(purpose, clientKey.derivedFrom, customerId, ...inputs) },
       abandonAttempt,
     });
-    const attempt = async (customerId: string) => {
-      try {
-        return await work(callFor(customerId));
-      } catch (error) {
-        // A missing customer is retried below with another; once the call was answered its
-        // attempt stands: a repeat picks up what Stripe finished.
-        if (isSavedUnderKey(error) && !isMissingCustomer(error) && !callDeadline()?.answered) {
-          await abandonAttempt();
+    const attempt = async (customerId: string): Promise<T> => {
+      for (let fresh = 0; ; fresh += 1) {
+        try {
+          return await work(callFor(customerId));
+        } catch (error) {
+          // A repeat whose SetupIntent was used (6.18): the key's next attempt, shared by every
+          // repeat (the move is compare-and-set), creates one fresh SetupIntent.
+          const mayMoveOn = fresh < MAX_FRESH_SETUP_INTENTS && !callDeadline()?.answered;
+          if (error instanceof SetupIntentUsedError && clientKey && mayMoveOn) {
+            const { setupIntentId } = error;
+            services.logger.info({ setupIntentId }, 'the SetupIntent of a repeated call was used since; making a fresh one');
+            await clientKey.abandon();
+            clientKey = await claim();
+            continue;
+          }
+          // A missing customer is retried below with another; once the call was answered its
+          // attempt stands: a repeat picks up what Stripe finished.
+          if (isSavedUnderKey(error) && !isMissingCustomer(error) && !callDeadline()?.answered) {
+            await abandonAttempt();
+          }
+          throw error;
         }
-        throw error;
       }
     };
     const customerId = await customerFor(services, viewer);

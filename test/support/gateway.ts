@@ -34,7 +34,7 @@ export async function startGateway(
     ...env,
   });
   const app = await buildApp(config, logger);
-  const server = await listen(app.handler, 0, host, config.http);
+  const server = await listen(app.handler, 0, host, config.http, { connectionRefused: () => app.services.metrics.connectionRefused() });
   const { port } = server.server.address() as AddressInfo;
   return {
     url: host === '::1' ? `http://[::1]:${port}` : server.url,
