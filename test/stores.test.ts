@@ -345,3 +345,54 @@ describe('one store: X-Store-Id must still name it', () => {
     expect([graphQL.status, graphQL.body.errors[0].extensions.code]).toEqual([404, 'STORE_NOT_FOUND']);
   });
 });
+
+describe('one store’s Stripe frozen', () => {
+  const DEADLINE_MS = 3_000;
+  let emulator: StripeEmulator;
+  let gateway: TestGateway;
+  let dir: string;
+  beforeAll(async () => {
+    emulator = await startStripeEmulator({ accounts: ACCOUNTS });
+    dir = mkdtempSync(join(tmpdir(), 'stores-frozen-'));
+    writeFileSync(join(dir, 'stores.json'), JSON.stringify(STORES));
+    gateway = await startGateway(emulator, `sqlite:${join(dir, 'gateway.sqlite')}`, {
+      ...ENV,
+      STRIPE_SECRET_KEY: KEY_A,
+      STORES_FILE: join(dir, 'stores.json'),
+      REQUEST_DEADLINE_MS: String(DEADLINE_MS),
+    });
+  });
+  afterAll(async () => {
+    emulator.clearFaults();
+    await gateway.close();
+    await emulator.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('never slows another store: B’s calls keep their latency while A’s hang to the deadline', async () => {
+    const token = await tokenFor({ sub: 'frozen_shopper' });
+    // Both stores warmed up (account looked up, connections open), as in a running gateway.
+    expect((await rest(gateway, token, { storeId: 'a' })).status).toBe(200);
+    expect((await rest(gateway, token, { storeId: 'b' })).status).toBe(200);
+    emulator.injectFault({ kind: 'hang', match: { account: 'acct_shop_a' } });
+
+    const timed = async (storeId: string, sub: string) => {
+      const started = performance.now();
+      const answer = await rest(gateway, await tokenFor({ sub }), { storeId });
+      return { status: answer.status, ms: performance.now() - started };
+    };
+    // A's calls (known and new users) hang on Stripe until their deadline.
+    const frozen = Promise.all([timed('a', 'frozen_shopper'), timed('a', 'new_in_a_1'), timed('a', 'new_in_a_2')]);
+    await new Promise((done) => setTimeout(done, 200));
+    const inB: Array<{ status: number; ms: number }> = [];
+    for (let index = 0; index < 6; index++) inB.push(await timed('b', index % 2 === 0 ? 'frozen_shopper' : `new_in_b_${index}`));
+    const inA = await frozen;
+
+    expect(inB.map((call) => call.status)).toEqual([200, 200, 200, 200, 200, 200]);
+    for (const call of inB) expect(call.ms).toBeLessThan(1_000);
+    for (const call of inA) {
+      expect(call.status).not.toBe(200);
+      expect(call.ms).toBeGreaterThan(DEADLINE_MS - 500);
+    }
+  });
+});
