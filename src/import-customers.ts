@@ -6,19 +6,28 @@ import { importCustomers, type ImportServices } from './import/import-customers.
 import { createReport } from './import/report.js';
 import { formatSummary, isClean } from './import/summary.js';
 import { openStore } from './store/open-store.js';
-import { accountScopeResolver } from './stripe/account-scope.js';
+import { accountScopeResolver, storeScope } from './stripe/account-scope.js';
+import { DEFAULT_STORE_ID } from './config/stores.js';
+import { importStore } from './import/store-choice.js';
 import { createStripeClient } from './stripe/client.js';
 
-/** `npm run import-customers -- FILE.csv [--verify] [--dry-run]` (README, "Migrating from Spree"). */
+/** `npm run import-customers -- FILE.csv [--store ID] [--verify] [--dry-run]` (README, "Migrating from Spree"). */
 async function main(argv: string[]): Promise<number> {
   const request = parseImportArguments(argv);
   const config = loadConfig();
-  const { secretKey, apiBase, timeoutMs } = config.stripe;
+  const target = importStore(config.stores, request.store);
+  const { apiBase, timeoutMs } = config.stripe;
+  const { secretKey, account } = target.stripe;
+  const keyName = config.stores.length === 1 && request.store === undefined ? 'STRIPE_SECRET_KEY' : `the key of store "${target.id}"`;
   if (!secretKey) throw new ConfigError('STRIPE_SECRET_KEY', 'required: mappings are stored under its Stripe account');
-  const stripe = createStripeClient({ secretKey, timeoutMs, apiBase });
-  const accountScope = await accountScopeResolver(stripe, secretKey)().catch((error: unknown) => {
-    throw new ImportError(`Stripe could not name the account of STRIPE_SECRET_KEY: ${(error as Error).message}`);
+  // A Connect store's client acts for its connected account: its customers, its scope.
+  const stripe = createStripeClient({ secretKey, timeoutMs, apiBase, stripeAccount: account });
+  const accountOf = await accountScopeResolver(stripe, secretKey, account)().catch((error: unknown) => {
+    throw new ImportError(`Stripe could not name the account of ${keyName}${account ? ` (connected account ${account})` : ''}: ${(error as Error).message}`);
   });
+  // The scope the gateway keeps this store's mappings under (the store `default`: the account's alone).
+  const accountScope = storeScope(accountOf, target.id, DEFAULT_STORE_ID);
+  if (config.stores.length > 1 || request.store !== undefined) console.error(`store: ${target.id}`);
   // The account and mode the mappings go under, for the operator to check against the gateway's.
   console.error(`Stripe account scope: ${accountScope}`);
   const store = await openImportStore(config.databaseUrl, config.databaseTimeoutMs, request.dryRun);
