@@ -1,6 +1,8 @@
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config/config.js';
+import { StartupError } from './core/startup-error.js';
 import { listen } from './http/listen.js';
+import { logDestination } from './http/log-format.js';
 import { createLogger } from './http/logger.js';
 import { enterSandboxMode } from './sandbox.js';
 import { shutdownTracing } from './tracing/flush.js';
@@ -11,7 +13,14 @@ const CLOSE_RESERVE_MS = 1_000;
 /** The entry point: config from the environment, then listen until SIGTERM. */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(
+    config.logLevel,
+    await logDestination(config.logFormat, {
+      production: config.production,
+      terminal: process.stdout.isTTY === true,
+      colour: process.env.NO_COLOR === undefined,
+    }),
+  );
   const sandbox = config.stripe.secretKey ? undefined : await enterSandboxMode(config, logger);
   const app = await buildApp(sandbox?.config ?? config, logger, { emulator: sandbox?.emulator });
   const server = await listen(app.handler, config.port, config.host, config.http, {
@@ -48,9 +57,12 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  // Invalid configuration is one clear line naming the variable, never a half-started gateway.
+  // Invalid configuration, or what the operator can fix (a database, a port), is one clear line,
+  // never a half-started gateway; anything else is a defect and keeps its stack.
   if (error instanceof ConfigError) {
     console.error(`stripe-setup-gateway: invalid configuration: ${error.message}`);
+  } else if (error instanceof StartupError) {
+    console.error(`stripe-setup-gateway: cannot start: ${error.message}`);
   } else {
     console.error('stripe-setup-gateway: failed to start:', error);
   }

@@ -64,7 +64,7 @@ export async function enterSandboxMode(config: GatewayConfig, logger: Logger): P
       guestRateLimitPerMinute: config.limits.guestRateLimitPerMinute,
       corsOrigins: corsOrigins.map(String),
     },
-    'SANDBOX MODE: GraphiQL opens signed in as user_1; make the next Stripe call fail with ' +
+    'SANDBOX MODE: GraphiQL opens signed in as user_1; decline the next card confirmed with ' +
       'POST /_sandbox/faults {"fault":"card_declined"}',
   );
   return {

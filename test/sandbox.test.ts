@@ -133,18 +133,34 @@ describe('sandbox mode (no STRIPE_SECRET_KEY), as `npm start` runs it', () => {
     expect(await doc.text()).toMatch(/^# Sandbox/);
   });
 
-  it('makes the next Stripe call decline when asked from outside (POST /_sandbox/faults), then recovers', async () => {
+  it('declines the next card confirmed when asked from outside (POST /_sandbox/faults), fails other calls by name, then recovers', async () => {
     const token = (await exitOf(runTs('scripts/token.ts', ['--sub', 'user_faults'], {}))).stdout.trim();
+    const sandboxLine = logs.find((line) => String(line.msg).startsWith('SANDBOX MODE: no STRIPE_SECRET_KEY'))!;
+    const apiBase = new URL(String(sandboxLine.stripeApiBase));
+    const client = new Stripe(String(sandboxLine.publishableKey), { host: apiBase.hostname, port: apiBase.port, protocol: 'http', telemetry: false });
+    const confirm = (secret: string) =>
+      client.setupIntents.confirm(secret.split('_secret_')[0]!, { payment_method: 'pm_card_visa', client_secret: secret } as Stripe.SetupIntentConfirmParams);
     const injected = await fetch(`${url}/_sandbox/faults`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ fault: 'card_declined' }),
     });
     expect(injected.status).toBe(201);
-    const declined = await callRest(url, { token });
-    expect(declined.status).toBe(422);
-    expect(JSON.stringify(declined.body)).toContain('Your card was declined.');
-    expect((await callRest(url, { token })).status).toBe(200);
+    expect(await injected.json()).toEqual({ fault: 'card_declined', operation: 'confirm_setup_intent', times: 1 });
+    // The gateway's own calls (customer, ephemeral key, SetupIntent) are never declined: Stripe declines a card when it is used.
+    const saved = await callRest(url, { token });
+    expect(saved.status).toBe(200);
+    await expect(confirm(saved.body.setup_intent_client_secret)).rejects.toMatchObject({ type: 'StripeCardError', code: 'card_declined' });
+    const again = await callRest(url, { token });
+    await expect(confirm(again.body.setup_intent_client_secret)).resolves.toMatchObject({ status: 'succeeded' });
+
+    const misaimed = await fetch(`${url}/_sandbox/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ fault: 'card_declined', operation: 'customers' }),
+    });
+    expect(misaimed.status).toBe(422);
+    expect((await misaimed.json()).errors).toEqual({ operation: [expect.stringMatching(/^card_declined happens only on confirm_setup_intent/)] });
 
     await fetch(`${url}/_sandbox/faults`, {
       method: 'POST',

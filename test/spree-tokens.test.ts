@@ -294,7 +294,7 @@ describe('RFC 7662 introspection specifics', () => {
 });
 
 describe('opaque-token configuration', () => {
-  const base = { STRIPE_SECRET_KEY: 'sk_test_x', AUTH_JWT_SECRET: 'secret' };
+  const base = { STRIPE_SECRET_KEY: 'sk_test_0123456789abcdef', AUTH_JWT_SECRET: 'secret' };
   const refusal = (env: Record<string, string>) => {
     try {
       loadConfig({ ...base, ...env });

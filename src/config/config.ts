@@ -16,6 +16,8 @@ export interface GatewayConfig {
   /** Answer introspection queries (and suggest field names in validation errors). */
   graphqlIntrospection: boolean;
   logLevel: string;
+  /** `auto` (LOG_FORMAT unset): pretty when stdout is a terminal outside production, JSON otherwise. */
+  logFormat: 'json' | 'pretty' | 'auto';
   /** Proxy hops whose X-Forwarded-For is believed: 0 (none) unless TRUST_PROXY says otherwise. */
   trustProxyHops: number;
   /** Origins allowed to call from a browser (sandbox mode adds local ones); empty: CORS off. */
@@ -107,6 +109,7 @@ export const DEFAULT_AUTH_FAILURE_RATE_LIMIT_PER_MINUTE = 30;
 export const SANDBOX_GUEST_RATE_LIMIT_PER_MINUTE = 1000;
 export const DEFAULT_DATABASE_POOL_SIZE = 10;
 export const DEFAULT_DATABASE_TIMEOUT_MS = 5_000;
+const LOG_FORMATS = ['json', 'pretty'] as const;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 type Env = Record<string, string | undefined>;
@@ -128,6 +131,10 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
   const logLevel = read('LOG_LEVEL') ?? 'info';
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new ConfigError('LOG_LEVEL', `expected one of ${LOG_LEVELS.join(', ')}`);
+  }
+  const logFormat = read('LOG_FORMAT') ?? 'auto';
+  if (logFormat !== 'auto' && !(LOG_FORMATS as readonly string[]).includes(logFormat)) {
+    throw new ConfigError('LOG_FORMAT', 'expected json or pretty (unset: pretty on a terminal, JSON otherwise)');
   }
   const headersTimeoutMs = parseInteger('HTTP_HEADERS_TIMEOUT_MS', read('HTTP_HEADERS_TIMEOUT_MS'), 10_000, 100, 600_000);
   const requestTimeoutMs = parseInteger('HTTP_REQUEST_TIMEOUT_MS', read('HTTP_REQUEST_TIMEOUT_MS'), 30_000, 100, 600_000);
@@ -152,6 +159,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     graphiql: parseBoolean('GRAPHIQL', read('GRAPHIQL'), !production),
     graphqlIntrospection: parseBoolean('GRAPHQL_INTROSPECTION', read('GRAPHQL_INTROSPECTION'), !production),
     logLevel,
+    logFormat: logFormat as GatewayConfig['logFormat'],
     trustProxyHops: parseTrustProxy(read('TRUST_PROXY')),
     corsOrigins: parseOrigins(read('CORS_ORIGINS')),
     metrics: parseBoolean('METRICS', read('METRICS'), true),

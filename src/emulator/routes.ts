@@ -4,6 +4,7 @@ import { createCustomerSession } from './resources/customer-sessions.js';
 import { createCustomer, deleteCustomer, listCustomers, retrieveCustomer } from './resources/customers.js';
 import { createEphemeralKey, deleteEphemeralKey } from './resources/ephemeral-keys.js';
 import {
+  attachPaymentMethodToCustomer,
   createPaymentMethod,
   detachPaymentMethod,
   listCustomerPaymentMethods,
@@ -27,6 +28,7 @@ const ROUTES = new Map<string, Handler>([
   ['DELETE /v1/ephemeral_keys/:id', deleteEphemeralKey],
   ['POST /v1/payment_methods', createPaymentMethod],
   ['GET /v1/payment_methods/:id', retrievePaymentMethod],
+  ['POST /v1/payment_methods/:id/attach', attachPaymentMethodToCustomer],
   ['POST /v1/payment_methods/:id/detach', detachPaymentMethod],
   ['POST /v1/setup_intents', createSetupIntent],
   ['GET /v1/setup_intents/:id', retrieveSetupIntent],

@@ -1,5 +1,6 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { StartupError } from '../core/startup-error.js';
 
 /** How long a client may take, and how much it may send before its request is read. */
 export interface HttpServerLimits {
@@ -68,7 +69,7 @@ export async function listen(
   server.maxConnections = limits.maxConnections;
   if (hooks.connectionRefused) server.on('drop', hooks.connectionRefused);
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error) => reject(listenFailure(error, host, port)));
     server.listen(port, host, () => resolve());
   });
   const { port: actualPort } = server.address() as AddressInfo;
@@ -78,6 +79,33 @@ export async function listen(
     url: `http://${urlHost}:${actualPort}`,
     close: (graceMs = Number.POSITIVE_INFINITY) => drain(server, graceMs),
   };
+}
+
+/**
+ * What an operator can fix about where a server listens (a StartupError naming the variables
+ * that set it), or the error as it came. Also for any other listener the gateway starts.
+ */
+export function listenFailure(
+  error: NodeJS.ErrnoException,
+  host: string,
+  port: number,
+  variables: { port: string; host: string } = { port: 'PORT', host: 'HOST' },
+): Error {
+  const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+  switch (error.code) {
+    case 'EADDRINUSE':
+      return new StartupError(`${address} is already in use by another process; choose another ${variables.port} (or ${variables.host})`, {
+        cause: error,
+      });
+    case 'EACCES':
+      return new StartupError(`not allowed to listen on ${address}; ports below 1024 need privileges, choose another ${variables.port}`, {
+        cause: error,
+      });
+    case 'EADDRNOTAVAIL':
+      return new StartupError(`cannot listen on ${address}: ${variables.host} ${host} is not an address of this machine`, { cause: error });
+    default:
+      return error;
+  }
 }
 
 function drain(server: Server, graceMs: number): Promise<void> {

@@ -1,7 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { Router } from 'express';
 import type { OpenAPIV3_1 } from 'openapi-types';
 import { JSON_API } from './json-api.js';
 import { MAX_BODY_BYTES, SETUP_INTENTS_PATH } from './setup-intents.js';
+
+/** The same file beside `src/` and `dist/`. */
+const PACKAGE = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { name: string };
 
 /** Where the document is served. */
 export const OPENAPI_PATH = '/openapi.json';
@@ -47,6 +51,9 @@ export const OPENAPI_DOCUMENT: OpenAPIV3_1.Document = {
       'The one operation of Spree Commerce’s [Storefront API](https://github.com/spree/spree/blob/main/docs/api-reference/storefront.yaml) ' +
       'that stripe-setup-gateway serves, wire-compatible with Spree so that legacy clients keep working unchanged. ' +
       'The same operation is the GraphQL mutation `createStripeSetupIntent` at `POST /graphql`.',
+    // The gateway has no public home: its own front page (a relative URL, resolved against the
+    // server as OpenAPI 3.1 says) lists its endpoints and where its documentation lives.
+    contact: { name: PACKAGE.name, url: '/' },
     // The operation, its texts and its example are Spree's, under Spree's license (as in its spec).
     license: { name: 'BSD-3-Clause', url: 'https://github.com/spree/spree/blob/main/LICENSE.md' },
   },

@@ -9,6 +9,8 @@ import {
 import type { StoreGuard } from './guarded-store.js';
 import { migratePostgres, POSTGRES_SCHEMA_VERSION } from './migrations/postgres.js';
 import { StoreUnavailableError } from '../core/store-unavailable.js';
+import { describeError, StartupError } from '../core/startup-error.js';
+import { MigrationError } from './migrations/migration-error.js';
 
 export interface PostgresStoreOptions {
   /** Most connections this instance holds. */
@@ -76,6 +78,16 @@ function prepared(name: string, text: string) {
   return (values: unknown[]): pg.QueryConfig => ({ name, text, values });
 }
 
+/** Where a connection string points (user, host, port, database), without its password or parameters. */
+function withoutCredentials(connectionString: string): string {
+  try {
+    const url = new URL(connectionString);
+    return `${url.protocol}//${url.username ? `${url.username}@` : ''}${url.host}${url.pathname}`;
+  } catch {
+    return 'DATABASE_URL';
+  }
+}
+
 /** pg's client-side timeout trails the server's statement_timeout, which names what timed out. */
 const QUERY_TIMEOUT_MARGIN_MS = 1_000;
 
@@ -95,6 +107,11 @@ export class PostgresCustomerStore implements CustomerStore {
     migrator.on('error', options.onIdleError ?? (() => {}));
     try {
       await migratePostgres(migrator);
+    } catch (error) {
+      if (error instanceof MigrationError) throw error;
+      throw new StartupError(`cannot connect to the database at ${withoutCredentials(connectionString)}: ${describeError(error)}`, {
+        cause: error,
+      });
     } finally {
       await migrator.end();
     }

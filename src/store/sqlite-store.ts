@@ -11,6 +11,7 @@ import {
 import type { StoreGuard } from './guarded-store.js';
 import { migrateSqlite, SQLITE_SCHEMA_VERSION } from './migrations/sqlite.js';
 import { StoreUnavailableError } from '../core/store-unavailable.js';
+import { describeError, StartupError } from '../core/startup-error.js';
 
 interface KeyClaim {
   accountScope: string;
@@ -19,6 +20,37 @@ interface KeyClaim {
   fingerprint: string;
   createdAt: number;
   notBefore: number;
+}
+
+/**
+ * The file at `path` (its folder made if missing), set up for serving. What stops it (a folder
+ * that cannot be made, a file that is not a database) is a StartupError naming the path.
+ */
+function openDatabaseFile(path: string): Database.Database {
+  try {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  } catch (error) {
+    const { code, path: blocking } = error as NodeJS.ErrnoException;
+    // Node says EEXIST ("file already exists, mkdir") when a file stands where a folder must be.
+    const reason = (code === 'EEXIST' || code === 'ENOTDIR') && blocking ? `${blocking} is a file, not a folder` : describeError(error);
+    throw new StartupError(`cannot create the SQLite database at ${path}: ${reason}`, { cause: error });
+  }
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(path);
+    // Before anything that may wait on another connection (switching to WAL, migrating).
+    db.pragma('busy_timeout = 5000');
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    // better-sqlite3 builds SQLite with a 16 MB page cache, which a growing store fills and keeps
+    // (RSS). Lookups by primary key need the B-tree's interior pages, about 1 MB at 1,000,000
+    // users: 4 MB holds them, and the leaves come from the OS's cache.
+    db.pragma('cache_size = -4000');
+    return db;
+  } catch (error) {
+    db?.close();
+    throw new StartupError(`cannot open the SQLite database at ${path}: ${describeError(error)}`, { cause: error });
+  }
 }
 
 /** The embedded store: one connection, statements prepared once; calls run synchronously. */
@@ -47,17 +79,13 @@ export class SqliteCustomerStore implements CustomerStore {
   private readonly importBatch: (accountScope: string, mappings: readonly CustomerMapping[]) => ImportResult[];
 
   constructor(path: string) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
-    // Before anything that may wait on another connection (switching to WAL, migrating).
-    this.db.pragma('busy_timeout = 5000');
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    // better-sqlite3 builds SQLite with a 16 MB page cache, which a growing store fills and keeps
-    // (RSS). Lookups by primary key need the B-tree's interior pages, about 1 MB at 1,000,000
-    // users: 4 MB holds them, and the leaves come from the OS's cache.
-    this.db.pragma('cache_size = -4000');
-    migrateSqlite(this.db);
+    this.db = openDatabaseFile(path);
+    try {
+      migrateSqlite(this.db);
+    } catch (error) {
+      this.db.close();
+      throw error;
+    }
     // From here on a lock held by another process answers SQLITE_BUSY at once: better-sqlite3
     // would wait out busy_timeout synchronously, freezing the event loop (every request, /health
     // too). guardStore waits for it with timers instead (sqliteGuard below).

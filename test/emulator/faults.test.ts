@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import Stripe from 'stripe';
-import { seededRandom, startStripeEmulator } from '../../src/emulator/index.js';
+import { DEFAULT_EMULATOR_PUBLISHABLE_KEY, seededRandom, startStripeEmulator } from '../../src/emulator/index.js';
+import { FAULT_OPERATIONS, namedFault, NAMED_FAULTS, type FaultOperation } from '../../src/emulator/named-faults.js';
 import { call, sdk, useEmulator, waitForRequests } from './helpers.js';
 
 async function elapsedMs(work: () => Promise<unknown>): Promise<number> {
@@ -181,6 +182,69 @@ describe('emulator faults: latency', () => {
     } finally {
       await slow.close();
     }
+  });
+});
+
+describe('named faults (what the sandbox’s POST /_sandbox/faults injects), as Stripe sends them', () => {
+  const t = useEmulator();
+  /** A SetupIntent for a new customer, confirmed as Stripe.js does: publishable key and client secret. */
+  const confirmNew = async (paymentMethod = 'pm_card_visa') => {
+    const customer = await t.stripe.customers.create();
+    const intent = await t.stripe.setupIntents.create({ customer: customer.id });
+    return sdk(t.emu, DEFAULT_EMULATOR_PUBLISHABLE_KEY).setupIntents.confirm(intent.id, {
+      payment_method: paymentMethod,
+      client_secret: intent.client_secret,
+    } as Stripe.SetupIntentConfirmParams);
+  };
+
+  it('rate_limited: HTTP 429 with invalid_request_error and code rate_limit (Stripe has no rate_limit_error type)', async () => {
+    t.emu.injectFault(namedFault('rate_limited', 'customers', 1));
+    const limited = await call(t.emu, 'POST', '/v1/customers');
+    expect(limited.status).toBe(429);
+    expect(limited.json.error).toMatchObject({ type: 'invalid_request_error', code: 'rate_limit', message: expect.any(String) });
+    t.emu.injectFault(namedFault('rate_limited', 'customers', 1));
+    await expect(t.stripe.customers.create()).rejects.toMatchObject({
+      type: 'StripeRateLimitError',
+      statusCode: 429,
+      code: 'rate_limit',
+      rawType: 'invalid_request_error',
+    });
+    expect((await call(t.emu, 'POST', '/v1/customers')).status).toBe(200);
+  });
+
+  it('card_declined: only where Stripe declines a card, confirming a SetupIntent; never on creating objects', async () => {
+    t.emu.injectFault(namedFault('card_declined', 'confirm_setup_intent', 1));
+    // Customer, ephemeral key, customer session and SetupIntent are created as usual …
+    const customer = await t.stripe.customers.create();
+    await t.stripe.ephemeralKeys.create({ customer: customer.id }, { apiVersion: Stripe.API_VERSION });
+    await t.stripe.customerSessions.create({ customer: customer.id, components: { payment_element: { enabled: true } } });
+    await t.stripe.setupIntents.create({ customer: customer.id });
+    // … and the confirmation declines, as Stripe's would, then the next one succeeds.
+    await expect(confirmNew()).rejects.toMatchObject({
+      type: 'StripeCardError',
+      statusCode: 402,
+      code: 'card_declined',
+      decline_code: 'generic_decline',
+    });
+    await expect(confirmNew()).resolves.toMatchObject({ status: 'succeeded' });
+
+    // Attaching a payment method to a customer is the other place Stripe declines a card.
+    t.emu.injectFault(namedFault('card_declined', 'attach_payment_method', 1));
+    await expect(t.stripe.paymentMethods.attach('pm_card_visa', { customer: customer.id })).rejects.toMatchObject({
+      type: 'StripeCardError',
+      code: 'card_declined',
+    });
+    await expect(t.stripe.paymentMethods.attach('pm_card_visa', { customer: customer.id })).resolves.toMatchObject({ customer: customer.id });
+  });
+
+  it('card_declined cannot be aimed at a request Stripe never declines', () => {
+    const declinable = NAMED_FAULTS.card_declined.operations as readonly FaultOperation[];
+    expect(declinable).toEqual(['confirm_setup_intent', 'attach_payment_method']);
+    for (const operation of Object.keys(FAULT_OPERATIONS) as FaultOperation[]) {
+      if (declinable.includes(operation)) continue;
+      expect(() => namedFault('card_declined', operation, 1), operation).toThrow(RangeError);
+    }
+    expect(NAMED_FAULTS.rate_limited.operations).toEqual(Object.keys(FAULT_OPERATIONS));
   });
 });
 

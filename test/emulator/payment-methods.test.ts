@@ -145,6 +145,35 @@ describe('emulator: confirming SetupIntents with test cards, and payment methods
     await expect(t.stripe.paymentMethods.retrieve('pm_missing')).rejects.toMatchObject({ statusCode: 404, code: 'resource_missing' });
   });
 
+  it('attaches a method to a customer (a test id attaches a new copy), once; an unknown customer or method is refused', async () => {
+    const customer = await t.stripe.customers.create();
+    const created = await t.stripe.paymentMethods.create({ type: 'card', card: { token: 'tok_visa' } });
+    const attached = await t.stripe.paymentMethods.attach(created.id, { customer: customer.id });
+    expect(attached).toMatchObject({ id: created.id, customer: customer.id });
+    const copy = await t.stripe.paymentMethods.attach('pm_card_mastercard', { customer: customer.id });
+    expect(copy).toMatchObject({ id: expect.stringMatching(/^pm_/), customer: customer.id, card: { brand: 'mastercard' } });
+    const listed = await t.stripe.customers.listPaymentMethods(customer.id);
+    expect(listed.data.map((method) => method.id).sort()).toEqual([created.id, copy.id].sort());
+
+    const other = await t.stripe.customers.create();
+    await expect(t.stripe.paymentMethods.attach(created.id, { customer: other.id })).rejects.toMatchObject({
+      statusCode: 400,
+      code: 'payment_method_unexpected_state',
+    });
+    await expect(t.stripe.paymentMethods.attach(created.id, { customer: 'cus_missing' })).rejects.toMatchObject({
+      statusCode: 400,
+      code: 'resource_missing',
+      param: 'customer',
+    });
+    await expect(t.stripe.paymentMethods.attach('pm_missing', { customer: customer.id })).rejects.toMatchObject({
+      statusCode: 404,
+      code: 'resource_missing',
+    });
+    const missing = await call(t.emu, 'POST', `/v1/payment_methods/${created.id}/attach`);
+    expect(missing.status).toBe(400);
+    expect(missing.json.error).toMatchObject({ code: 'parameter_missing', param: 'customer' });
+  });
+
   it('refuses to list the methods of a deleted or unknown customer', async () => {
     const customer = await t.stripe.customers.create();
     await t.stripe.customers.del(customer.id);

@@ -136,6 +136,23 @@ export function retrievePaymentMethod(ctx: RequestContext): Stripe.PaymentMethod
   return findInMode(ctx.state.paymentMethods, ctx.id, ctx.livemode, { noun: NOUN, param: 'payment_method', status: 404 });
 }
 
+/** `customer=cus_…`: the method (a test id such as pm_card_visa attaches a new copy, as on Stripe) joins the customer. */
+export function attachPaymentMethodToCustomer(ctx: RequestContext): Stripe.PaymentMethod {
+  assertKnownParams(ctx.params, ['customer', 'expand']);
+  readList(ctx.params.expand, 'expand');
+  const customerId = readString(ctx.params.customer, 'customer');
+  if (customerId === undefined) throw missingParameter('customer');
+  const testCard = testCardForPaymentMethod(ctx.id);
+  const existing =
+    testCard === undefined
+      ? findInMode(ctx.state.paymentMethods, ctx.id, ctx.livemode, { noun: NOUN, param: 'payment_method', status: 404 })
+      : undefined;
+  requireActiveCustomer(ctx, customerId, 'customer', 400);
+  const method = existing ?? storeCardPaymentMethod(ctx, testCard!, { allowRedisplay: 'unspecified' });
+  attachPaymentMethod(ctx, method, customerId);
+  return method;
+}
+
 export function detachPaymentMethod(ctx: RequestContext): Stripe.PaymentMethod {
   assertKnownParams(ctx.params, ['expand']);
   readList(ctx.params.expand, 'expand');

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { MigrationError } from './migration-error.js';
 
 /**
  * The PostgreSQL schema, applied in order; `schema_migrations` records each by its position
@@ -73,9 +74,12 @@ export const POSTGRES_SCHEMA_VERSION = MIGRATIONS.length;
 /**
  * Applies what is missing in one transaction under a transaction-scoped advisory lock, so
  * instances starting together queue up and each migration runs once; all of it or none.
+ * Failing to connect throws what the driver said; anything the database refuses after that is a
+ * MigrationError naming the step.
  */
 export async function migratePostgres(pool: pg.Pool): Promise<void> {
   const client = await pool.connect();
+  let step: string | undefined;
   try {
     await client.query('BEGIN');
     await client.query(`SELECT pg_advisory_xact_lock(hashtext('stripe-setup-gateway:schema_migrations'))`);
@@ -91,15 +95,17 @@ export async function migratePostgres(pool: pg.Pool): Promise<void> {
     for (const [index, migration] of MIGRATIONS.entries()) {
       const version = index + 1;
       if (applied.has(version)) continue;
+      step = `migration ${version} (${migration.name})`;
       await client.query(migration.sql);
       await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [version, migration.name]);
     }
+    step = undefined;
     await client.query('COMMIT');
     client.release();
   } catch (error) {
     // Destroying the connection rolls the transaction back and frees the lock, even when the
     // failure was the connection itself.
     client.release(true);
-    throw error;
+    throw new MigrationError(step, error);
   }
 }

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { MigrationError } from './migration-error.js';
 
 /**
  * The SQLite schema, applied in order; `PRAGMA user_version` records how many ran.
@@ -55,14 +56,25 @@ const MIGRATIONS = [
 /** The version a file must be at to be served: `PRAGMA user_version` at least this. */
 export const SQLITE_SCHEMA_VERSION = MIGRATIONS.length;
 
+/** Applies what is missing in one transaction; a step the database refuses is a MigrationError naming it. */
 export function migrateSqlite(db: Database.Database): void {
-  // IMMEDIATE takes the write lock before reading the version, so instances opening one file
-  // together apply each migration once (the others wait on busy_timeout, then see it done).
-  db.transaction(() => {
-    const applied = db.pragma('user_version', { simple: true }) as number;
-    // A database already migrated by a newer build is left as it is (rolling deploys).
-    if (applied >= MIGRATIONS.length) return;
-    for (const sql of MIGRATIONS.slice(applied)) db.exec(sql);
-    db.pragma(`user_version = ${MIGRATIONS.length}`);
-  }).immediate();
+  let step: string | undefined;
+  try {
+    // IMMEDIATE takes the write lock before reading the version, so instances opening one file
+    // together apply each migration once (the others wait on busy_timeout, then see it done).
+    db.transaction(() => {
+      const applied = db.pragma('user_version', { simple: true }) as number;
+      // A database already migrated by a newer build is left as it is (rolling deploys).
+      if (applied >= MIGRATIONS.length) return;
+      for (const [index, sql] of MIGRATIONS.entries()) {
+        if (index < applied) continue;
+        step = `migration ${index + 1}`;
+        db.exec(sql);
+      }
+      step = undefined;
+      db.pragma(`user_version = ${MIGRATIONS.length}`);
+    }).immediate();
+  } catch (error) {
+    throw new MigrationError(step, error);
+  }
 }
