@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -26,6 +26,8 @@ export function compileServers(root = ROOT, name = `run-${process.pid}`): string
     const { stdout = '', stderr = '' } = error as { stdout?: Buffer; stderr?: Buffer };
     throw new Error(`compiling the servers under test failed:\n${stdout}${stderr}`);
   }
+  // The gateway reads its package.json beside src/ (the OpenAPI document's name), as in dist/.
+  copyFileSync(`${root}package.json`, `${outDir}package.json`);
   return `${outDir}bench/servers/`;
 }
 
