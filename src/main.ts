@@ -21,12 +21,12 @@ async function main(): Promise<void> {
       colour: process.env.NO_COLOR === undefined,
     }),
   );
-  const sandbox = config.stripe.secretKey ? undefined : await enterSandboxMode(config, logger);
+  const sandbox = config.sandboxStripe === undefined ? undefined : await enterSandboxMode(config, logger);
   const app = await buildApp(sandbox?.config ?? config, logger, { emulator: sandbox?.emulator });
   const server = await listen(app.handler, config.port, config.host, config.http, {
     connectionRefused: () => app.services.metrics.connectionRefused(),
   });
-  sandbox?.deliverWebhooksTo(server.url);
+  sandbox?.listening(server.url);
   logger.info(
     { url: server.url, graphql: `${server.url}/graphql`, rest: `${server.url}/api/v2/storefront/stripe/setup_intents` },
     config.graphiql ? `listening; GraphiQL at ${server.url}/graphql` : 'listening',
@@ -47,7 +47,7 @@ async function main(): Promise<void> {
     // Requests get the grace but a moment kept for closing the store after them.
     await server.close(shutdownGraceMs - Math.min(CLOSE_RESERVE_MS, Math.floor(shutdownGraceMs / 4)));
     await app.close();
-    await sandbox?.emulator.close();
+    await sandbox?.close();
     await shutdownTracing(); // the spans still batched
     logger.info('stopped');
     process.exit(0);

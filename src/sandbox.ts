@@ -1,22 +1,26 @@
 import { randomBytes } from 'node:crypto';
-import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import { mintToken, SANDBOX_JWT_SECRET } from './auth/dev-token.js';
+import { clientSetup } from './config/client-setup.js';
 import { ConfigError, type GatewayConfig } from './config/config.js';
-import {
-  DEFAULT_EMULATOR_PUBLISHABLE_KEY,
-  DEFAULT_EMULATOR_SECRET_KEY,
-  startStripeEmulator,
-  type StripeEmulator,
-} from './emulator/index.js';
+import { DEFAULT_EMULATOR_PUBLISHABLE_KEY, DEFAULT_EMULATOR_SECRET_KEY, type StripeEmulator } from './emulator/index.js';
 import { LOCAL_DEVELOPMENT_ORIGINS } from './http/cors.js';
+import { SANDBOX_FAULTS_PATH } from './http/sandbox-faults.js';
+import { startSandboxEmulator } from './sandbox/sandbox-emulator.js';
+import { emulatorAccountsOf, needsOwnAccounts, sandboxStoreAccounts } from './sandbox/store-accounts.js';
 import { STRIPE_WEBHOOK_PATH } from './webhooks/router.js';
 
 export interface Sandbox {
+  /** The gateway's config with the sandbox's conveniences; `clientSetup(config)` is what GET / shows. */
   config: GatewayConfig;
-  emulator: StripeEmulator;
-  /** Once the gateway listens: the emulator signs and sends its events to the gateway's own webhook endpoint. */
-  deliverWebhooksTo(gatewayUrl: string): void;
+  /** `emulator`: no STRIPE_SECRET_KEY; `stripe-test-mode`: SANDBOX=true with a test key. */
+  stripe: 'emulator' | 'stripe-test-mode';
+  /** The built-in emulator (enables POST /_sandbox/faults); undefined in Stripe's test mode. */
+  emulator: StripeEmulator | undefined;
+  /** Once the gateway listens: the emulator delivers its events to it, and the one sandbox line is logged. */
+  listening(gatewayUrl: string): void;
+  /** The emulator (its state saved) and where its state is kept. */
+  close(): Promise<void>;
 }
 
 /** The user GraphiQL signs in as, the one `npm run token -- --sub user_1` mints a token for. */
@@ -25,90 +29,148 @@ export const SANDBOX_USER = { sub: 'user_1', email: 'a@example.com' };
 const SANDBOX_TOKEN_LIFETIME = '365d';
 
 /**
- * Sandbox mode: no STRIPE_SECRET_KEY, so the gateway talks to its own Stripe emulator and, unless
- * AUTH_JWT_SECRET is set, accepts tokens signed with the public development secret. The emulator
- * and the gateway share a webhook secret made for this run, so the whole loop (save a card,
- * webhooks, list, detach) works with no Stripe account. The emulator keeps its state in a file
- * beside the SQLite database, so customers outlive restarts.
+ * Sandbox mode, as config.sandboxStripe asks: with no STRIPE_SECRET_KEY the gateway talks to its
+ * own Stripe emulator (on 127.0.0.1:SANDBOX_EMULATOR_PORT, its state kept beside the gateway's
+ * data), and the emulator and the gateway share a webhook secret made for this run, so the whole
+ * loop works with no Stripe account. With SANDBOX=true and a test key it talks to Stripe's test
+ * mode, so Stripe.js and the mobile SDKs can finish the loop. Either way: unless AUTH_JWT_SECRET
+ * is set, tokens signed with the public development secret are accepted; GraphiQL opens signed
+ * in; local origins get CORS. Production refuses both (config refuses SANDBOX=true already).
  */
 export async function enterSandboxMode(config: GatewayConfig, logger: Logger): Promise<Sandbox> {
   if (config.production) {
     throw new ConfigError('STRIPE_SECRET_KEY', 'required when NODE_ENV=production (sandbox mode is refused)');
   }
-  const statePath = emulatorStatePath(config.databaseUrl);
-  const emulator = await startStripeEmulator({
-    secretKeys: [DEFAULT_EMULATOR_SECRET_KEY],
-    publishableKeys: [DEFAULT_EMULATOR_PUBLISHABLE_KEY],
-    statePath,
-  });
+  const testMode = config.sandboxStripe === 'stripe-test-mode';
+  // Each store its own emulator account (one store without a connected account: the default one).
+  const storeAccounts = sandboxStoreAccounts(config.stores);
+  const ownAccounts = needsOwnAccounts(storeAccounts);
+  const started = testMode
+    ? undefined
+    : await startSandboxEmulator({
+        databaseUrl: config.databaseUrl,
+        databaseTimeoutMs: config.databaseTimeoutMs,
+        port: config.sandboxEmulatorPort,
+        onStateSaveError: (error) => logger.warn({ err: error }, 'the sandbox emulator could not save its state; it tries again'),
+        ...(ownAccounts && { accounts: emulatorAccountsOf(storeAccounts) }),
+      });
+  const emulator = started?.emulator;
   const webhookSecrets =
-    config.webhooks.secrets.length > 0 ? config.webhooks.secrets : [`whsec_${randomBytes(24).toString('base64url')}`];
+    emulator === undefined || config.webhooks.secrets.length > 0
+      ? config.webhooks.secrets
+      : [`whsec_${randomBytes(24).toString('base64url')}`];
   const devSecret = config.auth.jwtSecret === undefined;
   const jwtSecret = config.auth.jwtSecret ?? SANDBOX_JWT_SECRET;
-  logger.warn(
-    { stripeApiBase: emulator.url, publishableKey: DEFAULT_EMULATOR_PUBLISHABLE_KEY, emulatorState: statePath ?? 'in memory' },
-    'SANDBOX MODE: no STRIPE_SECRET_KEY, so Stripe calls go to the built-in emulator; nothing reaches Stripe. ' +
-      'Clients confirm SetupIntents there with the publishable key and the client secret, e.g. with the test card pm_card_visa: ' +
-      `curl ${emulator.url}/v1/setup_intents/SETI_ID/confirm -u ${DEFAULT_EMULATOR_PUBLISHABLE_KEY}: ` +
-      '-d payment_method=pm_card_visa -d client_secret=SETI_CLIENT_SECRET',
-  );
-  if (devSecret) {
-    logger.warn(
-      'SANDBOX MODE: AUTH_JWT_SECRET is unset, so bearer tokens are checked against the public development secret. ' +
-        'Mint one with: npm run token -- --sub user_1 --email a@example.com',
-    );
-  }
   const corsOrigins = config.corsOrigins.length > 0 ? config.corsOrigins : LOCAL_DEVELOPMENT_ORIGINS;
-  logger.info(
-    {
-      guestRateLimitPerMinute: config.limits.guestRateLimitPerMinute,
-      corsOrigins: corsOrigins.map(String),
-    },
-    'SANDBOX MODE: GraphiQL opens signed in as user_1; decline the next card confirmed with ' +
-      'POST /_sandbox/faults {"fault":"card_declined"}',
-  );
-  return {
-    emulator,
-    config: {
-      ...config,
-      sandbox: true,
-      corsOrigins,
-      sandboxToken: await mintToken(SANDBOX_USER, {
-        secret: jwtSecret,
-        issuer: config.auth.issuer,
-        audience: config.auth.audience,
-        expiresIn: SANDBOX_TOKEN_LIFETIME,
-      }),
-      stripe: {
-        ...config.stripe,
-        secretKey: DEFAULT_EMULATOR_SECRET_KEY,
-        apiBase: new URL(emulator.url),
-        // The emulator's own: a real publishable key would send clients to Stripe.
-        publishableKey: DEFAULT_EMULATOR_PUBLISHABLE_KEY,
-      },
-      webhooks: { ...config.webhooks, secrets: webhookSecrets },
-      stores: config.stores.map((store) => ({
-        ...store,
-        stripe: {
-          ...store.stripe,
+  let sandboxToken: string;
+  try {
+    sandboxToken = await mintToken(SANDBOX_USER, {
+      secret: jwtSecret,
+      issuer: config.auth.issuer,
+      audience: config.auth.audience,
+      expiresIn: SANDBOX_TOKEN_LIFETIME,
+    });
+  } catch (error) {
+    await started?.close();
+    throw error;
+  }
+  const sandboxConfig: GatewayConfig = {
+    ...config,
+    sandbox: true,
+    corsOrigins,
+    sandboxToken,
+    stripe: emulator
+      ? {
+          ...config.stripe,
           secretKey: DEFAULT_EMULATOR_SECRET_KEY,
+          apiBase: new URL(emulator.url),
+          // The emulator's own: a real publishable key would send clients to Stripe.
           publishableKey: DEFAULT_EMULATOR_PUBLISHABLE_KEY,
-          webhookSecrets: store.stripe.webhookSecrets.length > 0 ? store.stripe.webhookSecrets : webhookSecrets,
+        }
+      : config.stripe,
+    webhooks: { ...config.webhooks, secrets: webhookSecrets },
+    stores: emulator
+      ? config.stores.map((store, index) => ({
+          ...store,
+          stripe: {
+            ...store.stripe,
+            secretKey: storeAccounts[index]!.secretKey,
+            publishableKey: storeAccounts[index]!.publishableKey,
+            webhookSecrets: store.stripe.webhookSecrets.length > 0 ? store.stripe.webhookSecrets : webhookSecrets,
+          },
+        }))
+      : config.stores,
+    auth: { ...config.auth, jwtSecret },
+  };
+  return {
+    config: sandboxConfig,
+    stripe: testMode ? 'stripe-test-mode' : 'emulator',
+    emulator,
+    listening: (gatewayUrl) => {
+      const webhookUrl = `${gatewayUrl}${STRIPE_WEBHOOK_PATH}`;
+      if (emulator && !ownAccounts) emulator.addWebhookEndpoint({ url: webhookUrl, secret: webhookSecrets[0]! });
+      if (emulator && ownAccounts) {
+        // Each store's events to its own path, signed with its secret; a Connect store's are its connected account's.
+        for (const [index, store] of sandboxConfig.stores.entries()) {
+          const account = emulator.accountOf(storeAccounts[index]!.secretKey);
+          const secret = store.stripe.webhookSecrets[0];
+          if (secret === undefined || account === undefined) continue;
+          emulator.addWebhookEndpoint({
+            url: `${webhookUrl}/${store.id}`,
+            secret,
+            account,
+            ...(store.stripe.account !== undefined && { connect: true }),
+          });
+        }
+      }
+      const { stripeApiBase, publishableKey } = clientSetup(sandboxConfig);
+      logger.warn(
+        {
+          stripeApiBase,
+          publishableKey,
+          ...(started && { emulatorState: started.stateDescription }),
+          ...(webhookSecrets.length > 0 && { webhookUrl }),
+          developmentJwtSecret: devSecret,
+          guestRateLimitPerMinute: config.limits.guestRateLimitPerMinute,
+          corsOrigins: corsOrigins.map(String),
         },
-      })),
-      auth: { ...config.auth, jwtSecret },
+        sandboxLine({
+          gatewayUrl,
+          stripeApiBase,
+          publishableKey: publishableKey ?? '',
+          emulator: !testMode,
+          devSecret,
+          graphiql: config.graphiql,
+          localCors: config.corsOrigins.length === 0,
+        }),
+      );
     },
-    deliverWebhooksTo: (gatewayUrl) => {
-      const url = `${gatewayUrl}${STRIPE_WEBHOOK_PATH}`;
-      emulator.addWebhookEndpoint({ url, secret: webhookSecrets[0]! });
-      logger.info({ url }, 'SANDBOX MODE: the emulator delivers signed webhook events to the gateway');
+    close: async () => {
+      await started?.close();
     },
   };
 }
 
-/** Beside the SQLite database (`data/stripe-emulator.json` by default); in memory for `:memory:`. */
-export function emulatorStatePath(databaseUrl: string): string | undefined {
-  if (!databaseUrl.startsWith('sqlite:')) return join('data', 'stripe-emulator.json');
-  const path = databaseUrl.slice('sqlite:'.length);
-  return path === ':memory:' ? undefined : join(dirname(path), 'stripe-emulator.json');
+/** Contract 3: one prominent line says it all (where Stripe calls go, with which key, how to sign in). */
+function sandboxLine(o: {
+  gatewayUrl: string;
+  stripeApiBase: string;
+  publishableKey: string;
+  emulator: boolean;
+  devSecret: boolean;
+  graphiql: boolean;
+  localCors: boolean;
+}): string {
+  const where = o.emulator
+    ? `SANDBOX MODE: no STRIPE_SECRET_KEY, so Stripe calls go to the built-in emulator at ${o.stripeApiBase} ` +
+      `(publishable key ${o.publishableKey}); nothing reaches Stripe.`
+    : `SANDBOX MODE: SANDBOX=true, so Stripe calls go to Stripe's test mode at ${o.stripeApiBase} ` +
+      `(publishable key ${o.publishableKey}), with the sandbox's conveniences.`;
+  const tokens = o.devSecret
+    ? 'AUTH_JWT_SECRET is unset, so tokens signed with the public development secret are accepted: npm run token -- --sub user_1.'
+    : 'Mint a token signed with AUTH_JWT_SECRET: npm run token -- --sub user_1.';
+  const graphiql = o.graphiql ? ` GraphiQL at ${o.gatewayUrl}/graphql opens signed in as user_1.` : '';
+  const faults = o.emulator ? ` Make the next Stripe call fail: POST ${SANDBOX_FAULTS_PATH} {"fault":"card_declined"}.` : '';
+  const cors = o.localCors ? ' Browsers on localhost may call it (CORS).' : '';
+  return `${where} ${tokens}${graphiql}${cors}${faults}`;
 }

@@ -374,11 +374,14 @@ describe('npm run import-customers refusing to start', () => {
     expect(usage.stderr).toContain('usage: npm run import-customers -- FILE.csv');
   });
 
-  it('needs STRIPE_SECRET_KEY, and a key Stripe refuses writes nothing', async () => {
+  it('refuses a blank STRIPE_SECRET_KEY, needs one in production, and a key Stripe refuses writes nothing', async () => {
     const file = csv('user_id,customer_id\n1,cus_1\n');
-    const noKey = await runImport(database().url, [file], { STRIPE_SECRET_KEY: '' });
-    expect(noKey).toMatchObject({ code: 2, stdout: '' });
-    expect(noKey.stderr).toContain('STRIPE_SECRET_KEY: required');
+    const blank = await runImport(database().url, [file], { STRIPE_SECRET_KEY: '' });
+    expect(blank).toMatchObject({ code: 2, stdout: '' });
+    expect(blank.stderr).toContain('invalid configuration: STRIPE_SECRET_KEY: set but blank');
+    const production = await exitOf(runTs('src/import-customers.ts', [file], { DATABASE_URL: database().url, NODE_ENV: 'production' }));
+    expect(production).toMatchObject({ code: 2, stdout: '' });
+    expect(production.stderr).toContain('STRIPE_SECRET_KEY: required when NODE_ENV=production');
 
     const refused = await runImport(database().url, [file], { STRIPE_SECRET_KEY: 'sk_test_not_known_to_stripe' });
     expect(refused).toMatchObject({ code: 2, stdout: '' });

@@ -19,6 +19,7 @@ function npmStart(name: string) {
       npm_config_update_notifier: 'false',
       PORT: '0',
       HOST: '127.0.0.1',
+      SANDBOX_EMULATOR_PORT: '0',
       DATABASE_URL: `sqlite:${join(dir, `${name}.sqlite`)}`,
     },
   });

@@ -1,20 +1,26 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config/config.js';
+import { DEFAULT_EMULATOR_PUBLISHABLE_KEY, DEFAULT_EMULATOR_SECRET_KEY } from '../src/emulator/index.js';
 import { callGraphQL, callRest, SETUP_INTENT_MUTATION } from './support/clients.js';
-import { exitOf, runTs, stopChild, waitForLog } from './support/process.js';
+import { exitOf, runToExit, runTs, startGatewayProcess, stopChild, waitForLog } from './support/process.js';
 
 describe('sandbox mode (no STRIPE_SECRET_KEY), as `npm start` runs it', () => {
   const dir = mkdtempSync(join(tmpdir(), 'gateway-sandbox-'));
-  const env = { PORT: '0', HOST: '127.0.0.1', DATABASE_URL: `sqlite:${join(dir, 'gateway.sqlite')}` };
-  const child = runTs('src/main.ts', [], env);
-  const exit = exitOf(child);
+  const env = { PORT: '0', HOST: '127.0.0.1', SANDBOX_EMULATOR_PORT: '0', DATABASE_URL: `sqlite:${join(dir, 'gateway.sqlite')}` };
+  // Started in beforeAll: a run that filters these tests out (-t) leaves no gateway behind.
+  let child: ReturnType<typeof runTs>;
+  let exit: ReturnType<typeof exitOf>;
   const logs: Record<string, unknown>[] = [];
   let url = '';
 
   beforeAll(async () => {
+    child = runTs('src/main.ts', [], env);
+    exit = exitOf(child);
     const listening = await waitForLog(child, (line) => line.msg?.toString().startsWith('listening') ?? false, logs);
     url = String(listening.url);
   });
@@ -23,11 +29,18 @@ describe('sandbox mode (no STRIPE_SECRET_KEY), as `npm start` runs it', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('says it is in sandbox mode and how to mint a development token', () => {
-    const messages = logs.map((line) => String(line.msg));
-    expect(messages.some((m) => m.startsWith('SANDBOX MODE') && m.includes('emulator'))).toBe(true);
-    expect(messages.some((m) => m.includes('npm run token -- --sub user_1'))).toBe(true);
-    expect(messages.some((m) => m.includes(`GraphiQL at ${url}/graphql`))).toBe(true);
+  it('says it is in sandbox mode in one line: the emulator address, its publishable key, how to mint a development token', () => {
+    const sandboxLines = logs.filter((line) => /sandbox/i.test(String(line.msg)));
+    expect(sandboxLines).toHaveLength(1);
+    const [line] = sandboxLines as [Record<string, unknown>];
+    const message = String(line.msg);
+    expect(line.stripeApiBase).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(line.publishableKey).toBe(DEFAULT_EMULATOR_PUBLISHABLE_KEY);
+    expect(message).toMatch(/^SANDBOX MODE: no STRIPE_SECRET_KEY, so Stripe calls go to the built-in emulator at /);
+    expect(message).toContain(`emulator at ${line.stripeApiBase} (publishable key ${DEFAULT_EMULATOR_PUBLISHABLE_KEY})`);
+    expect(message).toContain('npm run token -- --sub user_1');
+    expect(message).toContain(`GraphiQL at ${url}/graphql opens signed in as user_1`);
+    expect(message).not.toContain('\n');
   });
 
   it('serves a token from `npm run token` on both surfaces, reusing the customer', async () => {
@@ -192,9 +205,9 @@ describe('sandbox mode (no STRIPE_SECRET_KEY), as `npm start` runs it', () => {
 });
 
 describe('sandbox mode across a restart', () => {
-  it('keeps the emulator’s state in a file beside the SQLite database: the same customer after a restart', { timeout: 60_000 }, async () => {
+  it('keeps the emulator’s state in a file beside the SQLite database (gateway.sqlite-stripe-emulator.json): the same customer after a restart', { timeout: 60_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gateway-sandbox-restart-'));
-    const env = { PORT: '0', HOST: '127.0.0.1', DATABASE_URL: `sqlite:${join(dir, 'gateway.sqlite')}` };
+    const env = { PORT: '0', HOST: '127.0.0.1', SANDBOX_EMULATOR_PORT: '0', DATABASE_URL: `sqlite:${join(dir, 'gateway.sqlite')}` };
     const token = (await exitOf(runTs('scripts/token.ts', ['--sub', 'returning_user'], {}))).stdout.trim();
     const run = async () => {
       const child = runTs('src/main.ts', [], env);
@@ -212,7 +225,7 @@ describe('sandbox mode across a restart', () => {
     };
     try {
       const first = await run();
-      const statePath = join(dir, 'stripe-emulator.json');
+      const statePath = join(dir, 'gateway.sqlite-stripe-emulator.json');
       expect(existsSync(statePath)).toBe(true);
       expect(readFileSync(statePath, 'utf8')).toContain(first.customer_id);
       // The stored customer still exists in the emulator, and the idempotent answer is replayed.
@@ -224,12 +237,79 @@ describe('sandbox mode across a restart', () => {
   });
 });
 
-describe('start-up refusals', () => {
-  it('refuses sandbox mode in production with one line naming the variable', async () => {
-    const { code, stderr } = await exitOf(runTs('src/main.ts', [], { NODE_ENV: 'production', PORT: '0' }));
+describe('the sandbox emulator at a fixed address (SANDBOX_EMULATOR_PORT)', () => {
+  /** A port nothing listens on now: taken from the system, then let go. */
+  async function freePort(): Promise<number> {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    await new Promise((resolve) => server.close(resolve));
+    return port;
+  }
+
+  it('defaults to 12111, stripe-mock’s port', () => {
+    expect(loadConfig({}).sandboxEmulatorPort).toBe(12111);
+  });
+
+  it('listens on 127.0.0.1 at the port given, and the Stripe SDK reaches it there', { timeout: 60_000 }, async () => {
+    const port = await freePort();
+    const dir = mkdtempSync(join(tmpdir(), 'gateway-sandbox-port-'));
+    const gateway = await startGatewayProcess({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      SANDBOX_EMULATOR_PORT: String(port),
+      DATABASE_URL: `sqlite:${join(dir, 'gateway.sqlite')}`,
+    });
+    try {
+      expect(gateway.sandboxLine?.stripeApiBase).toBe(`http://127.0.0.1:${port}`);
+      const customerId = (await callRest(gateway.url)).body.customer_id;
+      const stripe = new Stripe(DEFAULT_EMULATOR_SECRET_KEY, { host: '127.0.0.1', port, protocol: 'http', telemetry: false });
+      expect((await stripe.customers.retrieve(customerId)).id).toBe(customerId);
+    } finally {
+      await gateway.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a port in use stops start-up with one line naming SANDBOX_EMULATOR_PORT, no stack trace', { timeout: 60_000 }, async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as AddressInfo;
+    const dir = mkdtempSync(join(tmpdir(), 'gateway-sandbox-port-'));
+    try {
+      const { code, stdout, stderr } = await runToExit('src/main.ts', [], {
+        PORT: '0',
+        HOST: '127.0.0.1',
+        SANDBOX_EMULATOR_PORT: String(port),
+        DATABASE_URL: `sqlite:${join(dir, 'gateway.sqlite')}`,
+      });
+      expect(code).toBe(1);
+      expect(stdout).toBe('');
+      expect(stderr.trim().split('\n')).toHaveLength(1);
+      expect(stderr).toContain(`SANDBOX_EMULATOR_PORT: 127.0.0.1:${port} is in use`);
+    } finally {
+      taken.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('start-up refusals', { timeout: 45_000 }, () => {
+  it.each(['production', 'Production', 'PRODUCTION'])(
+    'refuses sandbox mode with NODE_ENV=%s with one line naming the variable',
+    async (nodeEnv) => {
+      const { code, stderr } = await runToExit('src/main.ts', [], { NODE_ENV: nodeEnv, PORT: '0', SANDBOX_EMULATOR_PORT: '0' });
+      expect(code).toBe(1);
+      expect(stderr.trim().split('\n')).toHaveLength(1);
+      expect(stderr).toMatch(/STRIPE_SECRET_KEY/);
+    },
+  );
+
+  it('a STRIPE_SECRET_KEY set but blank is invalid configuration, not sandbox mode', async () => {
+    const { code, stdout, stderr } = await runToExit('src/main.ts', [], { STRIPE_SECRET_KEY: '  ', PORT: '0', SANDBOX_EMULATOR_PORT: '0' });
     expect(code).toBe(1);
-    expect(stderr.trim().split('\n')).toHaveLength(1);
-    expect(stderr).toMatch(/STRIPE_SECRET_KEY/);
+    expect(stdout).toBe('');
+    expect(stderr.trim()).toMatch(/^stripe-setup-gateway: invalid configuration: STRIPE_SECRET_KEY: set but blank/);
   });
 
   it.each([
@@ -240,8 +320,9 @@ describe('start-up refusals', () => {
     ['DATABASE_URL', 'mysql://db'],
     ['STRIPE_WEBHOOK_SECRET', 'sk_test_not_a_signing_secret'],
     ['STRIPE_PUBLISHABLE_KEY', 'sk_test_secret_not_publishable'],
+    ['SANDBOX_EMULATOR_PORT', '65536'],
   ])('refuses an invalid %s with one line naming it', async (variable, value) => {
-    const { code, stderr } = await exitOf(runTs('src/main.ts', [], { [variable]: value }));
+    const { code, stderr } = await runToExit('src/main.ts', [], { [variable]: value });
     expect(code).toBe(1);
     expect(stderr.trim().split('\n')).toHaveLength(1);
     expect(stderr).toContain(variable);

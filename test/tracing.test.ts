@@ -21,6 +21,7 @@ function startTracedGateway(dir: string, env: Record<string, string>) {
     {
       PORT: '0',
       HOST: '127.0.0.1',
+      SANDBOX_EMULATOR_PORT: '0',
       DATABASE_URL: `sqlite:${join(dir, 'gateway.sqlite')}`,
       OTEL_BSP_SCHEDULE_DELAY: '100',
       ...env,

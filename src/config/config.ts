@@ -10,8 +10,15 @@ export interface GatewayConfig {
   port: number;
   host: string;
   production: boolean;
-  /** Sandbox mode (the built-in Stripe emulator): set by enterSandboxMode, never by the environment. */
+  /** Sandbox mode with its conveniences (development tokens, signed-in GraphiQL, local CORS): set by enterSandboxMode. */
   sandbox: boolean;
+  /**
+   * The sandbox the environment asks for: `emulator` (no STRIPE_SECRET_KEY: the built-in Stripe
+   * emulator), `stripe-test-mode` (SANDBOX=true with a test key: Stripe's test mode); undefined: none.
+   */
+  sandboxStripe: 'emulator' | 'stripe-test-mode' | undefined;
+  /** Where sandbox mode's emulator listens on 127.0.0.1 (0: any free port). */
+  sandboxEmulatorPort: number;
   graphiql: boolean;
   /** Answer introspection queries (and suggest field names in validation errors). */
   graphqlIntrospection: boolean;
@@ -108,6 +115,8 @@ export const DEFAULT_AUTH_FAILURE_RATE_LIMIT_PER_MINUTE = 30;
 /** Sandbox mode: a developer pressing ▶ in GraphiQL, or a web app reloading, is not an abuser. */
 export const SANDBOX_GUEST_RATE_LIMIT_PER_MINUTE = 1000;
 export const DEFAULT_DATABASE_POOL_SIZE = 10;
+/** stripe-mock's port, so configurations written for stripe-mock find the sandbox's emulator. */
+export const DEFAULT_SANDBOX_EMULATOR_PORT = 12111;
 export const DEFAULT_DATABASE_TIMEOUT_MS = 5_000;
 const LOG_FORMATS = ['json', 'pretty'] as const;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -119,11 +128,18 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     const value = env[name]?.trim();
     return value === undefined || value === '' ? undefined : value;
   };
-  const production = read('NODE_ENV') === 'production';
+  const production = read('NODE_ENV')?.toLowerCase() === 'production';
   const secretKey = parseSecretKey('STRIPE_SECRET_KEY', read('STRIPE_SECRET_KEY'));
+  if (secretKey === undefined && env.STRIPE_SECRET_KEY !== undefined) {
+    throw new ConfigError('STRIPE_SECRET_KEY', 'set but blank; unset it for sandbox mode (the built-in Stripe emulator)');
+  }
   const ephemeralKeyVersion = parseEphemeralKeyVersion('STRIPE_EPHEMERAL_KEY_VERSION', read('STRIPE_EPHEMERAL_KEY_VERSION') ?? Stripe.API_VERSION);
   const publishableKey = parsePublishableKey('STRIPE_PUBLISHABLE_KEY', read('STRIPE_PUBLISHABLE_KEY'), secretKey);
   const webhookSecrets = parseWebhookSecrets('STRIPE_WEBHOOK_SECRET', read('STRIPE_WEBHOOK_SECRET'));
+  const stores = loadStores(read('STORES_FILE'), env, { secretKey, publishableKey, webhookSecrets, ephemeralKeyVersion });
+  // Sandbox mode is when no store has a key (contract 11): stores with keys of their own need no STRIPE_SECRET_KEY.
+  const anyKey = secretKey ?? stores.find((store) => store.stripe.secretKey !== undefined)?.stripe.secretKey;
+  const sandboxStripe = parseSandbox(parseBoolean('SANDBOX', read('SANDBOX'), false), { production, secretKey: anyKey, publishableKey });
   const databaseUrl = read('DATABASE_URL') ?? DEFAULT_DATABASE_URL;
   if (!/^(sqlite:.+|postgres(ql)?:\/\/.+)$/.test(databaseUrl)) {
     throw new ConfigError('DATABASE_URL', 'expected sqlite:PATH or postgres://…');
@@ -156,6 +172,8 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     host: read('HOST') ?? '0.0.0.0',
     production,
     sandbox: false,
+    sandboxStripe,
+    sandboxEmulatorPort: parseInteger('SANDBOX_EMULATOR_PORT', read('SANDBOX_EMULATOR_PORT'), DEFAULT_SANDBOX_EMULATOR_PORT, 0, 65535),
     graphiql: parseBoolean('GRAPHIQL', read('GRAPHIQL'), !production),
     graphqlIntrospection: parseBoolean('GRAPHQL_INTROSPECTION', read('GRAPHQL_INTROSPECTION'), !production),
     logLevel,
@@ -167,7 +185,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       guestRateLimitPerMinute: parseInteger(
         'GUEST_RATE_LIMIT_PER_MINUTE',
         read('GUEST_RATE_LIMIT_PER_MINUTE'),
-        secretKey === undefined && !production ? SANDBOX_GUEST_RATE_LIMIT_PER_MINUTE : DEFAULT_GUEST_RATE_LIMIT_PER_MINUTE,
+        sandboxStripe !== undefined && !production ? SANDBOX_GUEST_RATE_LIMIT_PER_MINUTE : DEFAULT_GUEST_RATE_LIMIT_PER_MINUTE,
         1,
         Number.MAX_SAFE_INTEGER,
       ),
@@ -200,7 +218,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       timeoutMs: parseInteger('STRIPE_TIMEOUT_MS', read('STRIPE_TIMEOUT_MS'), 10_000, 1, 600_000),
       publishableKey,
     },
-    stores: loadStores(read('STORES_FILE'), env, { secretKey, publishableKey, webhookSecrets, ephemeralKeyVersion }),
+    stores,
     webhooks: {
       secrets: webhookSecrets,
       deduplicatePaymentMethods: parseBoolean('DEDUPLICATE_PAYMENT_METHODS', read('DEDUPLICATE_PAYMENT_METHODS'), true),
@@ -224,6 +242,28 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       ),
     },
   };
+}
+
+/**
+ * No key: the built-in emulator. SANDBOX=true: Stripe's test mode with the sandbox's conveniences,
+ * which accept a public development secret, so never with a live key nor in production.
+ */
+function parseSandbox(
+  requested: boolean,
+  { production, secretKey, publishableKey }: { production: boolean; secretKey: string | undefined; publishableKey: string | undefined },
+): GatewayConfig['sandboxStripe'] {
+  if (!requested) return secretKey === undefined ? 'emulator' : undefined;
+  if (production) throw new ConfigError('SANDBOX', 'true is refused when NODE_ENV=production (the sandbox accepts development tokens)');
+  if (secretKey === undefined) {
+    throw new ConfigError('SANDBOX', "true needs a test STRIPE_SECRET_KEY (sk_test_…) for Stripe's test mode; without a key the built-in emulator runs, SANDBOX unset");
+  }
+  if (/^(sk|rk)_live_/.test(secretKey)) {
+    throw new ConfigError('SANDBOX', "true is refused with a live STRIPE_SECRET_KEY: the sandbox is for Stripe's test mode (sk_test_…)");
+  }
+  if (publishableKey === undefined) {
+    throw new ConfigError('STRIPE_PUBLISHABLE_KEY', 'required with SANDBOX=true: the pk_test_… key of the same account, for Stripe.js and the mobile SDKs');
+  }
+  return 'stripe-test-mode';
 }
 
 /** AUTH_SPREE_URL or AUTH_INTROSPECTION_URL (with its client credentials), never both. */

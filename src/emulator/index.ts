@@ -1,5 +1,7 @@
 /** Stripe API emulator: sandbox mode for the gateway and the backend of every test. */
 export { DEFAULT_EMULATOR_PUBLISHABLE_KEY, DEFAULT_EMULATOR_SECRET_KEY, startStripeEmulator } from './server.js';
+export { parsePersistedEmulator, readStateFile, stateFile } from './persistence.js';
+export type { EmulatorStateStore, PersistedEmulator } from './persistence.js';
 export { stripeSignatureHeader } from './webhooks.js';
 export type { WebhookDelivery, WebhookEndpoint, WebhookOptions } from './webhooks.js';
 export { seededRandom } from './faults.js';

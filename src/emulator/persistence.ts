@@ -31,6 +31,13 @@ interface PersistedEmulatorV1 {
   idempotency: PersistedIdempotencyEntry[];
 }
 
+/** Where the emulator keeps its state between runs: a JSON file, or a row of the gateway's own database. */
+export interface EmulatorStateStore {
+  /** The state saved last; undefined when none was ever saved. */
+  load(): Promise<PersistedEmulator | undefined>;
+  save(state: PersistedEmulator): Promise<void>;
+}
+
 /** Every Map and Set of the state, whatever collections it grows. */
 export function collectionsOf(state: EmulatorState): Collections {
   const collections: Collections = {};
@@ -49,17 +56,11 @@ export function restoreCollections(state: EmulatorState, collections: Collection
   }
 }
 
-export function readStateFile(path: string): PersistedEmulator | undefined {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
+/** The saved state from its JSON text (either version); `source` names where it came from in the error. */
+export function parsePersistedEmulator(text: string, source: string): PersistedEmulator {
   const saved = JSON.parse(text) as PersistedEmulator | PersistedEmulatorV1;
   if (saved.version === 2) return saved;
-  if (saved.version !== 1) throw new Error(`${path}: unknown emulator state version ${String((saved as { version: unknown }).version)}`);
+  if (saved.version !== 1) throw new Error(`${source}: unknown emulator state version ${String((saved as { version: unknown }).version)}`);
   // Its one account is the first configured one (no key hashes: it matches by position).
   return {
     version: 2,
@@ -72,30 +73,88 @@ export function readStateFile(path: string): PersistedEmulator | undefined {
   };
 }
 
+export function readStateFile(path: string): PersistedEmulator | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  return parsePersistedEmulator(text, path);
+}
+
+/** A JSON file, replaced atomically (a new file renamed over the old): a crash never leaves half a state. */
+export function stateFile(path: string): EmulatorStateStore {
+  return {
+    load: async () => readStateFile(path),
+    save: async (state) => {
+      mkdirSync(dirname(path), { recursive: true });
+      const temporary = `${path}.${process.pid}.tmp`;
+      writeFileSync(temporary, JSON.stringify(state));
+      renameSync(temporary, path);
+    },
+  };
+}
+
+/** After a failed save, the next attempt waits this long (a database that is down is not hammered). */
+const RETRY_AFTER_FAILURE_MS = 5_000;
+
 /**
- * The emulator's state on disk: written a moment after a change (changes in a burst make one
- * write), atomically (a new file renamed over the old), and at once on close.
+ * Saves the emulator's state a moment after a change (changes in a burst make one save), one
+ * save at a time, and at once on flush (close). A failed save is reported and tried again later.
  */
-export class StateFile {
+export class StateWriter {
   private timer: NodeJS.Timeout | undefined;
+  private dirty = false;
+  private saving: Promise<void> | undefined;
 
   constructor(
-    readonly path: string,
+    private readonly store: EmulatorStateStore,
     private readonly snapshot: () => PersistedEmulator,
+    private readonly onError: (error: unknown) => void,
     private readonly debounceMs = 250,
   ) {}
 
   changed(): void {
-    this.timer ??= setTimeout(() => this.flush(), this.debounceMs).unref();
+    this.dirty = true;
+    if (this.saving === undefined) this.schedule(this.debounceMs);
   }
 
-  flush(): void {
-    if (this.timer === undefined) return;
+  /** Saves what changed now; rejects when that save fails. */
+  async flush(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
-    mkdirSync(dirname(this.path), { recursive: true });
-    const temporary = `${this.path}.${process.pid}.tmp`;
-    writeFileSync(temporary, JSON.stringify(this.snapshot()));
-    renameSync(temporary, this.path);
+    await this.saving;
+    if (!this.dirty) return;
+    this.dirty = false;
+    try {
+      await this.store.save(this.snapshot());
+    } catch (error) {
+      this.dirty = true;
+      throw error;
+    }
+  }
+
+  private schedule(delayMs: number): void {
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      this.saving = this.saveInBackground().finally(() => {
+        this.saving = undefined;
+      });
+    }, delayMs).unref();
+  }
+
+  private async saveInBackground(): Promise<void> {
+    this.dirty = false;
+    try {
+      await this.store.save(this.snapshot());
+    } catch (error) {
+      this.dirty = true;
+      this.onError(error);
+      this.schedule(RETRY_AFTER_FAILURE_MS);
+      return;
+    }
+    if (this.dirty) this.schedule(this.debounceMs); // changed while saving
   }
 }

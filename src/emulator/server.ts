@@ -12,7 +12,13 @@ import { FaultSet, type ErrorFault, type FaultSpec, type TerminalFault } from '.
 import { canonicalParams, decodeForm } from './form.js';
 import { IdempotencyStore } from './idempotency.js';
 import { newId, unixSeconds } from './ids.js';
-import { collectionsOf, readStateFile, StateFile } from './persistence.js';
+import {
+  collectionsOf,
+  stateFile,
+  StateWriter,
+  type EmulatorStateStore,
+  type PersistedEmulator,
+} from './persistence.js';
 import { errorReply, faultError, jsonReply, rateLimitError, type Reply } from './reply.js';
 import { RequestLog, type RecordedRequest } from './request-log.js';
 import { matchRoute, type RouteMatch } from './routes.js';
@@ -79,10 +85,9 @@ class EmulatorServer implements StripeEmulator {
   private address!: AddressInfo;
   private latencyMs = 0;
   private closed?: Promise<void>;
-  private readonly stateFile: StateFile | undefined;
+  private readonly stateWriter: StateWriter | undefined;
 
-  constructor(options: StripeEmulatorOptions) {
-    const saved = options.statePath === undefined ? undefined : readStateFile(options.statePath);
+  constructor(options: StripeEmulatorOptions, stateStore?: EmulatorStateStore, saved?: PersistedEmulator) {
     const ttl = options.ephemeralKeyTtlSeconds ?? 3600;
     if (!(Number.isInteger(ttl) && ttl > 0)) throw new RangeError(`ephemeralKeyTtlSeconds must be a positive integer, got ${ttl}`);
     const sessionTtl = options.customerSessionTtlSeconds ?? 1800;
@@ -98,10 +103,12 @@ class EmulatorServer implements StripeEmulator {
     if (saved) this.idempotency.restore(saved.idempotency);
     this.webhooks = new WebhookSender(options.webhooks ?? {}, this.closing.signal, this.accountId);
     for (const endpoint of options.webhooks?.endpoints ?? []) this.webhooks.add(endpoint);
-    this.stateFile =
-      options.statePath === undefined
+    this.stateWriter =
+      stateStore === undefined
         ? undefined
-        : new StateFile(options.statePath, () => ({
+        : new StateWriter(
+            stateStore,
+            () => ({
             version: 2,
             accounts: this.accountRegistry.list().map((account) => ({
               id: account.id,
@@ -111,7 +118,9 @@ class EmulatorServer implements StripeEmulator {
               collections: collectionsOf(account.state),
             })),
             idempotency: this.idempotency.snapshot(),
-          }));
+            }),
+            options.onStateSaveError ?? ((error) => process.emitWarning(`the Stripe emulator could not save its state: ${String(error)}`)),
+          );
     this.setLatency(options.latencyMs ?? 0);
     // Every delayed answer listens on this signal; the benchmark holds hundreds at once.
     setMaxListeners(0, this.closing.signal);
@@ -143,13 +152,24 @@ class EmulatorServer implements StripeEmulator {
   }
 
   close(): Promise<void> {
-    this.closed ??= new Promise<void>((resolve, reject) => {
+    this.closed ??= (async () => {
       this.closing.abort();
-      this.stateFile?.flush();
-      this.server.close((error) => (error ? reject(error) : resolve()));
-      this.server.closeAllConnections(); // idle keep-alive sockets and hung requests alike
-    });
+      const stopped = new Promise<void>((resolve, reject) => {
+        this.server.close((error) => (error ? reject(error) : resolve()));
+        this.server.closeAllConnections(); // idle keep-alive sockets and hung requests alike
+      });
+      // Both settle before close() does: a failed save never leaves the server listening.
+      const [saved, closed] = await Promise.allSettled([this.stateWriter?.flush(), stopped]);
+      if (saved.status === 'rejected') throw saved.reason;
+      if (closed.status === 'rejected') throw closed.reason;
+    })();
     return this.closed;
+  }
+
+  /** Saves the state now (the account id of a new state, so every later start finds the same account). */
+  saveState(): Promise<void> {
+    this.stateWriter?.changed();
+    return this.stateWriter?.flush() ?? Promise.resolve();
   }
 
   setLatency(ms: number): void {
@@ -178,7 +198,7 @@ class EmulatorServer implements StripeEmulator {
     if (owner === undefined || owner.platform !== null) throw new Error(`${platform} is not an account with keys of its own`);
     if (id !== undefined && !ACCOUNT_ID_PATTERN.test(id)) throw new Error(`${id} must look like acct_…`);
     const connected = this.accountRegistry.connect(owner, id);
-    this.stateFile?.changed();
+    this.stateWriter?.changed();
     return connected.id;
   }
 
@@ -213,7 +233,7 @@ class EmulatorServer implements StripeEmulator {
     const customer = owner.state.customers.get(id)!;
     if (owner.state.deletedCustomerIds.has(id)) return;
     owner.state.deletedCustomerIds.add(id);
-    this.stateFile?.changed();
+    this.stateWriter?.changed();
     this.publish([{ type: 'customer.deleted', object: structuredClone(customer) }], customer.livemode, null, owner);
   }
 
@@ -319,7 +339,7 @@ class EmulatorServer implements StripeEmulator {
       ...reply.headers,
     });
     res.end(reply.body);
-    if (method !== 'GET') this.stateFile?.changed();
+    if (method !== 'GET') this.stateWriter?.changed();
   }
 
   /** For fault matching, before any check: the account the request names, whether or not it may. */
@@ -453,7 +473,16 @@ class EmulatorServer implements StripeEmulator {
 }
 
 export async function startStripeEmulator(options: StripeEmulatorOptions = {}): Promise<StripeEmulator> {
-  const emulator = new EmulatorServer(options);
+  if (options.statePath !== undefined && options.stateStore !== undefined) throw new Error('statePath or stateStore, not both');
+  const stateStore = options.stateStore ?? (options.statePath === undefined ? undefined : stateFile(options.statePath));
+  const saved = await stateStore?.load();
+  const emulator = new EmulatorServer(options, stateStore, saved);
   await emulator.listen(options.port ?? 0, options.host ?? '127.0.0.1');
+  if (stateStore !== undefined && saved === undefined) {
+    await emulator.saveState().catch(async (error: unknown) => {
+      await emulator.close().catch(() => {});
+      throw error;
+    });
+  }
   return emulator;
 }

@@ -1,5 +1,6 @@
 import type Stripe from 'stripe';
 import type { FaultSpec } from './faults.js';
+import type { EmulatorStateStore } from './persistence.js';
 import type { RecordedRequest } from './request-log.js';
 import type { EmulatedEphemeralKey } from './state.js';
 import type { WebhookDelivery, WebhookEndpoint, WebhookOptions } from './webhooks.js';
@@ -35,10 +36,15 @@ export interface StripeEmulatorOptions {
   accountId?: string;
   /**
    * A JSON file the state (account, customers, setup intents, ephemeral keys, idempotent results)
-   * is kept in: loaded at start when it exists, written shortly after each change and on close.
+   * is kept in: loaded at start when it exists (written at once when it does not), written shortly
+   * after each change and on close.
    * Unset: in memory only.
    */
   statePath?: string;
+  /** Anywhere else to keep the state (a database row); excludes statePath. Saved at once when new. */
+  stateStore?: EmulatorStateStore;
+  /** A save in the background failed (it is tried again); default: a process warning. */
+  onStateSaveError?: (error: unknown) => void;
   /** Lifetime of new ephemeral keys (their `expires`), seconds. Default 3600, as on Stripe. */
   ephemeralKeyTtlSeconds?: number;
   /** Lifetime of new customer sessions (their `expires_at`), seconds. Default 1800, as on Stripe. */

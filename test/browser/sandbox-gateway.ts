@@ -11,17 +11,17 @@ import { enterSandboxMode } from '../../src/sandbox.js';
 export async function startSandboxGateway(env: Record<string, string> = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'gateway-sandbox-'));
   const logger = pino({ level: 'silent' });
-  const sandbox = await enterSandboxMode(loadConfig({ DATABASE_URL: `sqlite:${join(dir, 'gateway.sqlite')}`, ...env }), logger);
+  const sandbox = await enterSandboxMode(loadConfig({ DATABASE_URL: `sqlite:${join(dir, 'gateway.sqlite')}`, SANDBOX_EMULATOR_PORT: '0', ...env }), logger);
   const app = await buildApp(sandbox.config, logger, { emulator: sandbox.emulator });
   const server = await listen(app.handler, 0, '127.0.0.1');
-  sandbox.deliverWebhooksTo(server.url);
+  sandbox.listening(server.url);
   return {
     url: server.url,
-    emulator: sandbox.emulator,
+    emulator: sandbox.emulator!,
     close: async () => {
       await server.close();
       await app.close();
-      await sandbox.emulator.close();
+      await sandbox.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -89,3 +89,48 @@ export async function stopChild(child: ChildProcess, graceMs = 15_000): Promise<
   await exited;
   clearTimeout(timer);
 }
+
+/** Generous: tsx compiles the gateway on a loaded 2-core machine. */
+const START_TIMEOUT_MS = 45_000;
+
+/** A script that should stop on its own (a refused start-up): killed if it is still running after `timeoutMs`. */
+export function runToExit(script: string, args: string[], env: Record<string, string>, timeoutMs = 30_000): Promise<Exit> {
+  const child = runTs(script, args, env);
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  return exitOf(child).finally(() => clearTimeout(timer));
+}
+
+export interface RunningGateway {
+  url: string;
+  /** Every JSON log line up to and including `listening`. */
+  logs: Record<string, unknown>[];
+  /** The sandbox's one log line, when there is one. */
+  sandboxLine: Record<string, unknown> | undefined;
+  /** SIGTERM, then the exit (a gateway drains and exits 0). */
+  stop(): Promise<Exit>;
+}
+
+/** `src/main.ts` with exactly `env` (plus PATH), once it listens. */
+export async function startGatewayProcess(env: Record<string, string>): Promise<RunningGateway> {
+  const child = runTs('src/main.ts', [], env);
+  const exit = exitOf(child);
+  const logs: Record<string, unknown>[] = [];
+  // A gateway that never listens is ended, never left running after the test.
+  const timer = setTimeout(() => child.kill('SIGKILL'), START_TIMEOUT_MS);
+  try {
+    const listening = await waitForLog(child, (line) => String(line.msg).startsWith('listening'), logs);
+    clearTimeout(timer);
+    return {
+      url: String(listening.url),
+      logs,
+      sandboxLine: logs.find((line) => String(line.msg).startsWith('SANDBOX MODE')),
+      stop: async () => {
+        await stopChild(child);
+        return exit;
+      },
+    };
+  } catch (error) {
+    const { stderr } = await exit;
+    throw new Error(`the gateway did not start: ${stderr}`, { cause: error });
+  }
+}
