@@ -1,5 +1,6 @@
 import express, { type Express, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
+import type Stripe from 'stripe';
 import { buildAuthenticator } from './auth/build-authenticator.js';
 import { ConfigError, type GatewayConfig } from './config/config.js';
 import { DEFAULT_STORE_ID, type StoreConfig } from './config/stores.js';
@@ -35,6 +36,7 @@ import { openStore } from './store/open-store.js';
 import { sweepExpiredRecords } from './store/sweep.js';
 import { accountScopeResolver, storeScope } from './stripe/account-scope.js';
 import { createStripeClient, stripeMode } from './stripe/client.js';
+import { probeStripeKey, startStripeKeyCheck, STRIPE_KEY_CHECK_INTERVAL_MS } from './stripe/key-check.js';
 import { tracingHooks } from './tracing/hooks.js';
 import { STRIPE_WEBHOOK_PATH, webhooksRouter, type StoreWebhookEndpoints, type StoreWebhooks } from './webhooks/router.js';
 
@@ -44,6 +46,8 @@ export interface GatewayApp {
   services: GatewayServices;
   /** Every store's services, by store id. */
   stores: ReadonlyMap<string, GatewayServices>;
+  /** Settles once the first check of every store's Stripe key (6.19) has an outcome; start-up never waits for it. */
+  stripeKeyChecked: Promise<void>;
   /** Releases what the app holds (the store); the HTTP server is the caller's. */
   close(): Promise<void>;
 }
@@ -51,10 +55,16 @@ export interface GatewayApp {
 export interface BuildOptions {
   /** Sandbox mode's emulator: enables POST /_sandbox/faults. Refused outside sandbox mode. */
   emulator?: StripeEmulator | undefined;
+  /** How often a Stripe key that has not worked yet is checked again; tests shorten it. */
+  stripeKeyCheckIntervalMs?: number;
 }
 
 /** The composition root: the whole gateway from one config object. */
-export async function buildApp(config: GatewayConfig, logger: Logger, { emulator }: BuildOptions = {}): Promise<GatewayApp> {
+export async function buildApp(
+  config: GatewayConfig,
+  logger: Logger,
+  { emulator, stripeKeyCheckIntervalMs = STRIPE_KEY_CHECK_INTERVAL_MS }: BuildOptions = {},
+): Promise<GatewayApp> {
   const { apiBase } = config.stripe;
   const keyless = config.stores.find((store) => store.stripe.secretKey === undefined);
   if (keyless) {
@@ -74,6 +84,15 @@ export async function buildApp(config: GatewayConfig, logger: Logger, { emulator
     onIdleError: (error) => logger.warn({ err: error }, 'an idle database connection failed; the pool replaces it'),
     health: storeHealthLog(logger, metrics),
   });
+  // Informational: never what stops a start.
+  const setAside = await store.countSetAsideMappings().catch(() => 0);
+  if (setAside > 0) {
+    logger.warn(
+      { setAside },
+      `${setAside} customer mappings shared a Stripe customer with another user and were set aside by the upgrade ` +
+        '(table customer_mappings_set_aside): those users get a new customer; review them and delete the rows once settled',
+    );
+  }
   // One Redis connection (or memory) for every budget: one fallback, logged and counted once.
   const budgetStore = await BudgetStore.open({
     redisUrl: config.limits.redisUrl,
@@ -92,6 +111,23 @@ export async function buildApp(config: GatewayConfig, logger: Logger, { emulator
   const services = served[0]!.services;
   const stores = storeSelector(served, { trustProxy: config.trustProxyHops > 0 });
   const sweep = sweepExpiredRecords(store, logger);
+  // In the background: start-up never waits for Stripe; /ready says whether a key works.
+  const keyChecks = served.map(({ id, services: { stripe, logger: storeLogger } }) => {
+    const keyCheck = startStripeKeyCheck({
+      probe: () => probeStripeKey(stripe),
+      intervalMs: stripeKeyCheckIntervalMs,
+      deadlineMs: config.stripe.timeoutMs,
+      logger: storeLogger,
+      // Without STORES_FILE the variable; with one, the store's key (its own or the default).
+      keyName: config.stores.length === 1 && id === DEFAULT_STORE_ID ? 'STRIPE_SECRET_KEY' : `the Stripe key of store "${id}"`,
+      onChecked: (outcome, refused) => metrics.stripeKeyChecked(id, outcome, refused),
+    });
+    // A key rolled or revoked while the gateway runs: the next 401 starts the checks again.
+    stripe.on('response', (event: Stripe.ResponseEvent) => {
+      if (event.status === 401) keyCheck.suspect();
+    });
+    return keyCheck;
+  });
   const authenticate = tracing.authenticate(
     buildAuthenticator(config.auth, {
       logger,
@@ -128,7 +164,13 @@ export async function buildApp(config: GatewayConfig, logger: Logger, { emulator
   app.use(requestContext(logger));
   app.use(metrics.httpMiddleware());
   if (config.corsOrigins.length > 0) app.use(corsPolicy(config.corsOrigins));
-  app.use(healthRouter(store));
+  // Ready while any store can serve: one store's refused key never takes the others out of a load balancer.
+  app.use(
+    healthRouter(store, {
+      stripeKeyRefused: () => keyChecks.every((check) => check.refused),
+      refusedKeyName: config.stores.length === 1 && services.storeId === DEFAULT_STORE_ID ? 'STRIPE_SECRET_KEY' : 'the Stripe key of every store',
+    }),
+  );
   const index = describeGateway({
     sandbox: config.sandbox,
     secretKey: config.stores[0]!.stripe.secretKey!,
@@ -156,8 +198,10 @@ export async function buildApp(config: GatewayConfig, logger: Logger, { emulator
     handler: app,
     services,
     stores: new Map(served.map(({ id, services }) => [id, services])),
+    stripeKeyChecked: Promise.all(keyChecks.map((check) => check.firstChecked)).then(() => undefined),
     close: async () => {
       clearInterval(sweep);
+      for (const check of keyChecks) check.stop();
       budgetStore.close();
       await store.close();
     },

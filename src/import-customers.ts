@@ -98,6 +98,7 @@ async function openImportStore(databaseUrl: string, timeoutMs: number, dryRun: b
   if (dryRun && databaseUrl.startsWith('sqlite:') && !existsSync(databaseUrl.slice('sqlite:'.length))) {
     return {
       findCustomers: async () => new Map(),
+      findCustomerOwners: async () => new Map(),
       importCustomers: async () => {
         throw new Error('a dry run writes nothing');
       },

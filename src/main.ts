@@ -13,6 +13,8 @@ const CLOSE_RESERVE_MS = 1_000;
 /** The entry point: config from the environment, then listen until SIGTERM. */
 async function main(): Promise<void> {
   const config = loadConfig();
+  // Libraries (Express among them) compare NODE_ENV exactly: `Production` must mean production to them too.
+  if (config.production) process.env.NODE_ENV = 'production';
   const logger = createLogger(
     config.logLevel,
     await logDestination(config.logFormat, {

@@ -46,13 +46,13 @@ describe('clientSetup: the mode, the Stripe API, the publishable key and the san
   });
 
   it('outside sandbox mode: test or live by the key, and no token', () => {
-    expect(clientSetup(loadConfig({ STRIPE_SECRET_KEY: 'sk_test_abc', STRIPE_PUBLISHABLE_KEY: 'pk_test_abc' }))).toEqual({
+    expect(clientSetup(loadConfig({ STRIPE_SECRET_KEY: 'sk_test_abc123def456', STRIPE_PUBLISHABLE_KEY: 'pk_test_abc123def456' }))).toEqual({
       mode: 'test',
       stripeApiBase: 'https://api.stripe.com',
-      publishableKey: 'pk_test_abc',
+      publishableKey: 'pk_test_abc123def456',
       token: undefined,
     });
-    expect(clientSetup(loadConfig({ STRIPE_SECRET_KEY: 'rk_live_abc' }))).toEqual({
+    expect(clientSetup(loadConfig({ STRIPE_SECRET_KEY: 'rk_live_abc123def456' }))).toEqual({
       mode: 'live',
       stripeApiBase: 'https://api.stripe.com',
       publishableKey: undefined,

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { GRAPHQL_LIMITS } from '../src/graphql/abuse-limits.js';
 import { GRAPHQL_MAX_BODY_BYTES } from '../src/graphql/body-limit.js';
 import { callGraphQL, tokenFor } from './support/clients.js';
-import { useWorld } from './support/gateway.js';
+import { callsToStripe, useWorld } from './support/gateway.js';
 
 const FIELDS = '__typename ... on StripeSetupIntent { customerId }';
 
@@ -21,7 +21,7 @@ describe('GraphQL abuse limits', () => {
     const { body } = await callGraphQL(world().gateway.url, query, { token: await tokenFor({ sub: 'alias_user' }) });
     expect(body.data ?? null).toBeNull();
     expect(body.errors[0].extensions.code).toBe('TOO_MANY_SETUP_INTENTS');
-    expect(world().emulator.requests()).toHaveLength(0);
+    expect(callsToStripe(world().emulator)).toHaveLength(0);
   });
 
   it('runs a repeated field under one response key once, and one operation of a multi-operation document', async () => {
@@ -67,7 +67,7 @@ describe('GraphQL abuse limits', () => {
     expect([200, 400]).toContain(status);
     expect(body.data ?? null).toBeNull();
     expect(body.errors[0].message).toMatch(/Syntax Error|exceeded|Token limit|limit/i);
-    expect(world().emulator.requests()).toHaveLength(0);
+    expect(callsToStripe(world().emulator)).toHaveLength(0);
   });
 
   it('refuses batched requests', async () => {
@@ -78,7 +78,7 @@ describe('GraphQL abuse limits', () => {
     });
     expect(response.status).toBeGreaterThanOrEqual(400);
     expect(response.status).toBeLessThan(500);
-    expect(world().emulator.requests()).toHaveLength(0);
+    expect(callsToStripe(world().emulator)).toHaveLength(0);
   });
 
   it('refuses an oversized body with 413 in GraphQL’s error shape', async () => {

@@ -52,15 +52,11 @@ async function createCustomers(count: number): Promise<string[]> {
 }
 
 /** The real command, as `npm run import-customers -- …` runs it, in a child process. */
-function runImport(databaseUrl: string, args: string[], env: Record<string, string> = {}): Promise<Exit> {
-  return exitOf(
-    runTs('src/import-customers.ts', args, {
-      STRIPE_SECRET_KEY: DEFAULT_EMULATOR_SECRET_KEY,
-      STRIPE_API_BASE: emulator.url,
-      DATABASE_URL: databaseUrl,
-      ...env,
-    }),
-  );
+function runImport(databaseUrl: string, args: string[], env: Record<string, string | undefined> = {}): Promise<Exit> {
+  const variables = { STRIPE_SECRET_KEY: DEFAULT_EMULATOR_SECRET_KEY, STRIPE_API_BASE: emulator.url, DATABASE_URL: databaseUrl, ...env };
+  // undefined: the variable is unset.
+  const set = Object.entries(variables).filter((entry): entry is [string, string] => entry[1] !== undefined);
+  return exitOf(runTs('src/import-customers.ts', args, Object.fromEntries(set)));
 }
 
 /** Runs SQL on the test database beside the command, as an operator's console would. */
@@ -215,6 +211,85 @@ describe.each(BACKENDS)('npm run import-customers on $name', (backend) => {
     }
   });
 
+  it("never gives a customer another user has: in the store, from an earlier run or file, with or without --verify; exits 1", async () => {
+    // user_1 owns cus_S: the gateway made it on their first call.
+    const gateway = await startGateway(emulator, database().url);
+    let owned: string;
+    try {
+      owned = (await callRest(gateway.url, { token: await tokenFor({ sub: 'user_1' }) })).body.customer_id;
+    } finally {
+      await gateway.close();
+    }
+    // A second file, as the README advises for large exports, gives it to someone else.
+    const file = csv(`user_id,customer_id\nattacker_42,${owned}\n`);
+    for (const options of [[], ['--verify'], ['--dry-run']]) {
+      const run = await runImport(database().url, [file, ...options]);
+      expect(run, run.stderr).toMatchObject({ code: 1, stdout: summary(0, 0, 1, 0, 0) });
+      expect(rowLines(run)).toEqual([
+        options[0] === '--verify'
+          ? // Stripe says whose it is before the store is asked.
+            `line 2: conflict: customer ${owned} is user "user_1"'s in Stripe (metadata.user_id), not "attacker_42"'s`
+          : `line 2: conflict: customer ${owned} belongs to user "user_1", not "attacker_42"`,
+      ]);
+    }
+    // A customer imported by an earlier run is taken alike.
+    const [earlier] = await createCustomers(1);
+    expect((await runImport(database().url, [csv(`user_id,customer_id\nu_first,${earlier}\n`)])).stdout).toBe(summary(1, 0, 0, 0, 0));
+    const later = await runImport(database().url, [csv(`user_id,customer_id\nu_second,${earlier}\n`)]);
+    expect(later).toMatchObject({ code: 1, stdout: summary(0, 0, 1, 0, 0) });
+    expect(rowLines(later)).toEqual([`line 2: conflict: customer ${earlier} belongs to user "u_first", not "u_second"`]);
+
+    // The attacker gets a customer of their own; user_1 keeps theirs.
+    const again = await startGateway(emulator, database().url);
+    try {
+      const attacker = await callRest(again.url, { token: await tokenFor({ sub: 'attacker_42' }) });
+      expect(attacker.status).toBe(200);
+      expect(attacker.body.customer_id).not.toBe(owned);
+      expect((await callRest(again.url, { token: await tokenFor({ sub: 'user_1' }) })).body.customer_id).toBe(owned);
+      expect((await callRest(again.url, { token: await tokenFor({ sub: 'u_second' }) })).body.customer_id).not.toBe(earlier);
+    } finally {
+      await again.close();
+    }
+  });
+
+  it("a user whose own Stripe customer an import gave to another user gets a new one, never the other's", async () => {
+    const gateway = await startGateway(emulator, database().url);
+    try {
+      const token = await tokenFor({ sub: 'user_1' });
+      const owned = (await callRest(gateway.url, { token })).body.customer_id;
+      // The user's mapping is lost (a restore from an old backup), and an import without --verify gives their customer away.
+      await execSql(database().url, `DELETE FROM customer_mappings WHERE user_id = 'user_1'`);
+      const run = await runImport(database().url, [csv(`user_id,customer_id\nattacker_42,${owned}\n`)]);
+      expect(run.stdout).toBe(summary(1, 0, 0, 0, 0));
+      // Stripe replays the customer it made for user_1 under the same idempotency key: it is taken.
+      const again = await callRest(gateway.url, { token });
+      expect(again.status, JSON.stringify(again.body)).toBe(200);
+      expect(again.body.customer_id).not.toBe(owned);
+      expect((await callRest(gateway.url, { token })).body.customer_id).toBe(again.body.customer_id);
+      // The other user's customer was left alone.
+      expect(emulator.customers().find((customer) => customer.id === owned)?.deleted).toBeUndefined();
+    } finally {
+      await gateway.close();
+    }
+  });
+
+  it("--verify refuses a customer whose metadata.user_id names another user as a conflict", async () => {
+    const response = await fetch(`${emulator.url}/v1/customers`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${DEFAULT_EMULATOR_SECRET_KEY}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'metadata[user_id]=user_1',
+    });
+    const named = ((await response.json()) as { id: string }).id;
+    const [unnamed] = await createCustomers(1);
+    const file = csv(`user_id,customer_id\nattacker_42,${named}\nu_plain,${unnamed}\n`);
+    const run = await runImport(database().url, [file, '--verify']);
+    expect(run, run.stderr).toMatchObject({ code: 1, stdout: summary(1, 0, 1, 0, 0) });
+    expect(rowLines(run)).toEqual([`line 2: conflict: customer ${named} is user "user_1"'s in Stripe (metadata.user_id), not "attacker_42"'s`]);
+    // Its own user may have it.
+    const own = await runImport(database().url, [csv(`user_id,customer_id\nuser_1,${named}\n`), '--verify']);
+    expect(own, own.stderr).toMatchObject({ code: 0, stdout: summary(1, 0, 0, 0, 0) });
+  });
+
   it('reports each invalid row with its line number, imports the valid ones, and exits 1', async () => {
     const [valid, shared] = await createCustomers(2);
     const file = csv(
@@ -234,7 +309,7 @@ describe.each(BACKENDS)('npm run import-customers on $name', (backend) => {
       ].join('\n'),
     );
     const run = await runImport(database().url, [file]);
-    expect(run, run.stderr).toMatchObject({ code: 1, stdout: summary(2, 0, 0, 0, 8) });
+    expect(run, run.stderr).toMatchObject({ code: 1, stdout: summary(2, 0, 1, 0, 7) });
     expect(rowLines(run)).toEqual([
       'line 3: invalid: customer_id is missing',
       'line 4: invalid: user_id is missing',
@@ -242,12 +317,12 @@ describe.each(BACKENDS)('npm run import-customers on $name', (backend) => {
       'line 6: invalid: customer_id "card_1234" is not a Stripe customer id (cus_…)',
       'line 7: invalid: user_id "u_tab\\there" contains control characters',
       `line 8: invalid: user_id "${'x'.repeat(501)}" is longer than 500 characters`,
-      `line 10: invalid: customer ${shared} is given to user "u_shared_1" on line 9 already`,
+      `line 10: conflict: customer ${shared} is given to user "u_shared_1" on line 9 already`,
       'line 11: invalid: customer_id is encrypted (Active Record encryption): export it through the Rails model, see the README',
     ]);
     // Only the valid rows were written: the dry run would import none of them again.
     const check = await runImport(database().url, [file, '--dry-run']);
-    expect(check.stdout).toBe(summary(0, 2, 0, 0, 8));
+    expect(check.stdout).toBe(summary(0, 2, 1, 0, 7));
   });
 
   it('--verify leaves out customers that were deleted or never existed', async () => {

@@ -1,7 +1,7 @@
 import Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
 import { callRest, tokenFor } from './support/clients.js';
-import { useWorld } from './support/gateway.js';
+import { callsToStripe, useWorld } from './support/gateway.js';
 import { SETUP_INTENT_REFUSED_ONCE } from './support/faults.js';
 
 describe('REST POST /api/v2/storefront/stripe/setup_intents', () => {
@@ -66,7 +66,7 @@ describe('REST POST /api/v2/storefront/stripe/setup_intents', () => {
       expect(body.error).toMatch(/Stripe version/);
       expect(body.errors).toEqual({ stripe_version: [expect.stringMatching(/Stripe API version/)] });
     }
-    expect(world().emulator.requests()).toHaveLength(0);
+    expect(callsToStripe(world().emulator)).toHaveLength(0);
   });
 
   it('refuses an unusable Idempotency-Key with 422 errors.idempotency_key', async () => {
@@ -86,7 +86,7 @@ describe('REST POST /api/v2/storefront/stripe/setup_intents', () => {
       expect(headers.get('www-authenticate')).toMatch(/^Bearer/);
       expect(typeof body.error).toBe('string');
     }
-    expect(world().emulator.requests()).toHaveLength(0);
+    expect(callsToStripe(world().emulator)).toHaveLength(0);
   });
 
   it('turns a Stripe refusal into 422 with Stripe’s message, code and request id', async () => {
@@ -138,7 +138,7 @@ describe('REST POST /api/v2/storefront/stripe/setup_intents', () => {
     const unknown = await fetch(`${world().gateway.url}/api/v2/storefront/nope`);
     expect(unknown.status).toBe(404);
     expect(await unknown.json()).toEqual({ error: expect.any(String) });
-    expect(world().emulator.requests()).toHaveLength(0);
+    expect(callsToStripe(world().emulator)).toHaveLength(0);
   });
 
   it('masks unexpected failures as 500 with no detail', async () => {
@@ -157,7 +157,7 @@ describe('REST with ALLOW_GUESTS=false', () => {
     const guest = await callRest(world().gateway.url);
     expect(guest.status).toBe(403);
     expect(guest.body.error).toMatch(/Sign in/);
-    expect(world().emulator.requests()).toHaveLength(0);
+    expect(callsToStripe(world().emulator)).toHaveLength(0);
     const user = await callRest(world().gateway.url, { token: await tokenFor({ sub: 'user_1' }) });
     expect(user.status).toBe(200);
   });

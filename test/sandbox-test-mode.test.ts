@@ -127,13 +127,13 @@ describe('SANDBOX=true with a sk_test_ key: Stripe’s test mode with every sand
 describe('SANDBOX=true is refused at start-up with one line', { timeout: 45_000 }, () => {
   const base = { PORT: '0', HOST: '127.0.0.1', SANDBOX_EMULATOR_PORT: '0', DATABASE_URL: 'sqlite::memory:' };
   it.each([
-    ['with a live secret key', { SANDBOX: 'true', STRIPE_SECRET_KEY: 'sk_live_abc123', STRIPE_PUBLISHABLE_KEY: 'pk_live_abc123' }, 'SANDBOX', /live/],
-    ['with a live restricted key', { SANDBOX: 'true', STRIPE_SECRET_KEY: 'rk_live_abc123' }, 'SANDBOX', /live/],
-    ['in production', { SANDBOX: 'true', NODE_ENV: 'production', STRIPE_SECRET_KEY: 'sk_test_abc123', STRIPE_PUBLISHABLE_KEY: 'pk_test_abc123' }, 'SANDBOX', /production/],
-    ['in Production (any case)', { SANDBOX: 'true', NODE_ENV: 'Production', STRIPE_SECRET_KEY: 'sk_test_abc123', STRIPE_PUBLISHABLE_KEY: 'pk_test_abc123' }, 'SANDBOX', /production/],
+    ['with a live secret key', { SANDBOX: 'true', STRIPE_SECRET_KEY: 'sk_live_abc123def456', STRIPE_PUBLISHABLE_KEY: 'pk_live_abc123def456' }, 'SANDBOX', /live/],
+    ['with a live restricted key', { SANDBOX: 'true', STRIPE_SECRET_KEY: 'rk_live_abc123def456' }, 'SANDBOX', /live/],
+    ['in production', { SANDBOX: 'true', NODE_ENV: 'production', STRIPE_SECRET_KEY: 'sk_test_abc123def456', STRIPE_PUBLISHABLE_KEY: 'pk_test_abc123def456' }, 'SANDBOX', /production/],
+    ['in Production (any case)', { SANDBOX: 'true', NODE_ENV: 'Production', STRIPE_SECRET_KEY: 'sk_test_abc123def456', STRIPE_PUBLISHABLE_KEY: 'pk_test_abc123def456' }, 'SANDBOX', /production/],
     ['without a key', { SANDBOX: 'true' }, 'SANDBOX', /sk_test_/],
-    ['without a publishable key', { SANDBOX: 'true', STRIPE_SECRET_KEY: 'sk_test_abc123' }, 'STRIPE_PUBLISHABLE_KEY', /SANDBOX=true/],
-    ['not true or false', { SANDBOX: 'yes please', STRIPE_SECRET_KEY: 'sk_test_abc123' }, 'SANDBOX', /true or false/],
+    ['without a publishable key', { SANDBOX: 'true', STRIPE_SECRET_KEY: 'sk_test_abc123def456' }, 'STRIPE_PUBLISHABLE_KEY', /SANDBOX=true/],
+    ['not true or false', { SANDBOX: 'yes please', STRIPE_SECRET_KEY: 'sk_test_abc123def456' }, 'SANDBOX', /true or false/],
   ])('%s', async (_case, env, variable, reason) => {
     const { code, stdout, stderr } = await runToExit('src/main.ts', [], { ...base, ...env });
     expect(code).toBe(1);

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config/config.js';
@@ -52,6 +53,40 @@ describe('start-up warnings (one line each)', () => {
     expect(warnings).toEqual([expect.stringMatching(/^AUTH_JWKS_URL is set without AUTH_JWT_ISSUER or AUTH_JWT_AUDIENCE/)]);
     const withIssuer = { AUTH_JWKS_URL: 'http://127.0.0.1:9/jwks.json', AUTH_JWT_ISSUER: 'https://id.example.com/' };
     expect(await warningsFor(withIssuer, emulator, dir)).toEqual([]);
+  });
+
+  it('JWTs beside an opaque-token provider: both name users in one id space', async () => {
+    const jwt = { AUTH_JWT_SECRET: 'a-secret-of-the-operator-0123456789' };
+    const jwks = { AUTH_JWKS_URL: 'http://127.0.0.1:9/jwks.json', AUTH_JWT_ISSUER: 'https://id.example.com/' };
+    const spree = { AUTH_SPREE_URL: 'http://127.0.0.1:9' };
+    const introspection = {
+      AUTH_INTROSPECTION_URL: 'http://127.0.0.1:9/introspect',
+      AUTH_INTROSPECTION_CLIENT_ID: 'gateway',
+      AUTH_INTROSPECTION_CLIENT_SECRET: 'client-secret',
+    };
+    for (const [tokens, opaque, names] of [
+      [jwt, spree, 'AUTH_JWT_SECRET and AUTH_SPREE_URL'],
+      [jwks, introspection, 'AUTH_JWKS_URL and AUTH_INTROSPECTION_URL'],
+    ] as const) {
+      const warnings = await warningsFor({ ...tokens, ...opaque }, emulator, dir);
+      expect(warnings).toEqual([
+        `${names} are both set: user ids from either name users in one id space (user 7 of either is one shopper, ` +
+          'with one Stripe customer and its saved cards); use both only when they share one user table',
+      ]);
+    }
+    expect(await warningsFor(spree, emulator, dir)).toEqual([]);
+  });
+
+  it('mappings the upgrade set aside (users that shared a customer): until they are reviewed', async () => {
+    const env = { AUTH_JWT_SECRET: 'a-secret-of-the-operator-0123456789', DATABASE_URL: `sqlite:${join(dir, 'set-aside.sqlite')}` };
+    expect(await warningsFor(env, emulator, dir)).toEqual([]);
+    const db = new Database(join(dir, 'set-aside.sqlite'));
+    db.exec(`INSERT INTO customer_mappings_set_aside (account_scope, user_id, customer_id, created_at)
+             VALUES ('acct_1:test', 'attacker_42', 'cus_S', '2026-01-01T00:00:00.000Z')`);
+    db.close();
+    expect(await warningsFor(env, emulator, dir)).toEqual([
+      expect.stringMatching(/^1 customer mappings shared a Stripe customer with another user and were set aside by the upgrade \(table customer_mappings_set_aside\)/),
+    ]);
   });
 
   it('none for a configured gateway', async () => {

@@ -4,6 +4,7 @@ import { parseEphemeralKeyVersion, parsePublishableKey, parseSecretKey, parseWeb
 import { loadStores, type StoreConfig } from './stores.js';
 
 export { ConfigError };
+import { SANDBOX_JWT_SECRET } from '../auth/dev-token.js';
 
 /** Everything the gateway is configured with, parsed once at start-up. */
 export interface GatewayConfig {
@@ -128,6 +129,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     const value = env[name]?.trim();
     return value === undefined || value === '' ? undefined : value;
   };
+  // `Production` is production too: a capital letter must not turn sandbox mode on.
   const production = read('NODE_ENV')?.toLowerCase() === 'production';
   const secretKey = parseSecretKey('STRIPE_SECRET_KEY', read('STRIPE_SECRET_KEY'));
   if (secretKey === undefined && env.STRIPE_SECRET_KEY !== undefined) {
@@ -225,7 +227,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     },
     tracing: parseTracingConfig(env),
     auth: {
-      jwtSecret: read('AUTH_JWT_SECRET'),
+      jwtSecret: parseJwtSecret(read('AUTH_JWT_SECRET'), production),
       jwksUrl: parseUrl('AUTH_JWKS_URL', read('AUTH_JWKS_URL')),
       issuer: read('AUTH_JWT_ISSUER'),
       audience: read('AUTH_JWT_AUDIENCE'),
@@ -242,6 +244,22 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       ),
     },
   };
+}
+
+/** HS256 keys shorter than the hash (32 bytes) can be guessed offline from one token (RFC 7518, 3.2). */
+const MIN_PRODUCTION_JWT_SECRET_BYTES = 32;
+
+/** In production, neither the public development secret nor a short one: either signs anyone in. */
+function parseJwtSecret(value: string | undefined, production: boolean): string | undefined {
+  if (value === undefined || !production) return value;
+  if (value === SANDBOX_JWT_SECRET) {
+    throw new ConfigError('AUTH_JWT_SECRET', 'is the public development secret (anyone can mint its tokens): refused in production');
+  }
+  const bytes = Buffer.byteLength(value, 'utf8');
+  if (bytes < MIN_PRODUCTION_JWT_SECRET_BYTES) {
+    throw new ConfigError('AUTH_JWT_SECRET', `${bytes} bytes: production needs an HS256 secret of at least ${MIN_PRODUCTION_JWT_SECRET_BYTES} bytes`);
+  }
+  return value;
 }
 
 /**

@@ -21,5 +21,15 @@ export function startupWarnings(config: GatewayConfig): string[] {
         'whoever it was issued for',
     );
   }
+  // Either kind of token names a user by id alone: the same id from both is one shopper, with
+  // one customer and its saved cards. Right only when both issuers share one user table.
+  const jwtVariable = jwtSecret !== undefined ? 'AUTH_JWT_SECRET' : jwksUrl !== undefined ? 'AUTH_JWKS_URL' : undefined;
+  const opaqueVariable = spreeUrl !== undefined ? 'AUTH_SPREE_URL' : introspection !== undefined ? 'AUTH_INTROSPECTION_URL' : undefined;
+  if (!config.sandbox && jwtVariable && opaqueVariable) {
+    warnings.push(
+      `${jwtVariable} and ${opaqueVariable} are both set: user ids from either name users in one id space ` +
+        '(user 7 of either is one shopper, with one Stripe customer and its saved cards); use both only when they share one user table',
+    );
+  }
   return warnings;
 }

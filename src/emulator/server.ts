@@ -76,7 +76,7 @@ class EmulatorServer implements StripeEmulator {
   private readonly faults = new FaultSet();
   private readonly idempotency = new IdempotencyStore();
   private readonly log = new RequestLog();
-  private readonly keys: ReadonlySet<string>;
+  private readonly keys: Set<string>;
   private readonly publishableKeys: ReadonlySet<string>;
   private readonly webhooks: WebhookSender;
   /** Aborts pending latency timers so close() need not wait for them. */
@@ -170,6 +170,16 @@ class EmulatorServer implements StripeEmulator {
   saveState(): Promise<void> {
     this.stateWriter?.changed();
     return this.stateWriter?.flush() ?? Promise.resolve();
+  }
+
+  acceptSecretKey(key: string): void {
+    // A key no account holds yet becomes the first account's (the one account before several).
+    if (this.accountRegistry.ofKey(key) === undefined) this.accountRegistry.bindKey(key, this.accountRegistry.get(this.accountId)!);
+    this.keys.add(key);
+  }
+
+  refuseSecretKey(key: string): void {
+    this.keys.delete(key);
   }
 
   setLatency(ms: number): void {

@@ -93,6 +93,18 @@ export class GatewayMetrics {
     help: 'Database calls that failed as unavailable (locked, down, timed out, not migrated): answered 503.',
     registers: [this.registry],
   });
+  private readonly stripeKeyRefused = new Gauge({
+    name: 'gateway_stripe_key_refused',
+    help: "1 while Stripe refuses the store's key (its last check was answered 401), 0 otherwise; /ready answers 503 while every store's is refused.",
+    labelNames: ['store'],
+    registers: [this.registry],
+  });
+  private readonly stripeKeyChecks = new Counter({
+    name: 'gateway_stripe_key_checks_total',
+    help: "Checks of each store's Stripe key (at start-up, then every 60 s until it works) by outcome: ok, refused, unreachable.",
+    labelNames: ['outcome', 'store'],
+    registers: [this.registry],
+  });
 
   private readonly connectionsRefused = new Counter({
     name: 'gateway_http_connections_refused_total',
@@ -156,6 +168,11 @@ export class GatewayMetrics {
 
   storeRecovered(): void {
     this.storeUp.set(1);
+  }
+
+  stripeKeyChecked(store: string, outcome: 'ok' | 'refused' | 'unreachable', refused: boolean): void {
+    this.stripeKeyChecks.inc({ outcome, store });
+    this.stripeKeyRefused.set({ store }, refused ? 1 : 0);
   }
 
   rateLimitFellBack(): void {

@@ -5,7 +5,7 @@ import { ImportError } from './import-error.js';
 import type { ImportReport } from './report.js';
 import { emptySummary, type ImportSummary } from './summary.js';
 import { checkRow } from './validate-row.js';
-import { findMissingCustomers } from './verify-customers.js';
+import { retrieveCustomerStandings, type CustomerStanding } from './verify-customers.js';
 
 /** Rows per write: each batch is one transaction. */
 export const IMPORT_BATCH_SIZE = 1_000;
@@ -26,7 +26,7 @@ export interface ImportServices {
   /** The Stripe account scope the gateway stores this key's mappings under. */
   accountScope: string;
   stripe: Stripe;
-  store: Pick<CustomerStore, 'importCustomers' | 'findCustomers'>;
+  store: Pick<CustomerStore, 'importCustomers' | 'findCustomers' | 'findCustomerOwners'>;
   report: ImportReport;
 }
 
@@ -36,21 +36,35 @@ interface FileRow extends CustomerMapping {
 
 /**
  * Imports a CSV file of user → Stripe customer mappings in three steps:
- * 1. read the whole file and check every row (a row that cannot be imported is `invalid`);
- * 2. with `verify`, retrieve each customer from Stripe (one that does not exist is `missing`);
+ * 1. read the whole file and check every row (a row that cannot be imported is `invalid`; one
+ *    giving a customer an earlier row gave another user is a `conflict`);
+ * 2. with `verify`, retrieve each customer from Stripe (one that does not exist is `missing`, one
+ *    whose metadata.user_id names another user a `conflict`);
  * 3. only then write, in batches of IMPORT_BATCH_SIZE rows, each one transaction, in file order
- *    (a mapping already stored is `unchanged`, a user mapped to another customer a `conflict`).
+ *    (a mapping already stored is `unchanged`; a user mapped to another customer, or a customer
+ *    mapped to another user, a `conflict`: one customer is never shared by two users).
  * So a file that cannot be read, or a Stripe that cannot be asked, writes nothing at all.
  */
 export async function importCustomers(request: ImportRequest, services: ImportServices): Promise<ImportSummary> {
   const summary = emptySummary();
   const rows = await readRows(request.file, services.report, summary);
-  const missing = request.verify ? await verifyCustomers(rows, request.concurrency, services) : new Set<string>();
+  const standings = request.verify ? await verifyCustomers(rows, request.concurrency, services) : new Map<string, CustomerStanding>();
 
   const present = rows.filter((row) => {
-    if (!missing.has(row.customerId)) return true;
-    summary.missing++;
-    services.report.row(row.line, 'missing', `customer ${row.customerId} does not exist in Stripe for this key (or was deleted)`);
+    const standing = standings.get(row.customerId);
+    if (standing === undefined) return true;
+    if (!standing.exists) {
+      summary.missing++;
+      services.report.row(row.line, 'missing', `customer ${row.customerId} does not exist in Stripe for this key (or was deleted)`);
+      return false;
+    }
+    if (standing.metadataUserId === undefined || standing.metadataUserId === row.userId) return true;
+    summary.conflicts++;
+    services.report.row(
+      row.line,
+      'conflict',
+      `customer ${row.customerId} is user ${JSON.stringify(standing.metadataUserId)}'s in Stripe (metadata.user_id), not ${JSON.stringify(row.userId)}'s`,
+    );
     return false;
   });
   const write = request.dryRun ? previewWrites(services) : (batch: FileRow[]) => services.store.importCustomers(services.accountScope, batch);
@@ -81,38 +95,46 @@ async function readRows(file: string, report: ImportReport, summary: ImportSumma
   report.phase('reading', 'rows');
   for await (const csvRow of readCsvRows(file)) {
     report.advance(1);
-    const checked = checkRow(csvRow);
-    let problem = checked.problem;
-    if (checked.mapping) {
-      const owner = customerOwners.get(checked.mapping.customerId);
-      if (owner === undefined) customerOwners.set(checked.mapping.customerId, { userId: checked.mapping.userId, line: csvRow.line });
-      else if (owner.userId !== checked.mapping.userId) {
-        problem = `customer ${checked.mapping.customerId} is given to user ${JSON.stringify(owner.userId)} on line ${owner.line} already`;
-      }
-    }
-    if (problem === undefined && checked.mapping) rows.push({ line: csvRow.line, ...checked.mapping });
-    else {
+    const { mapping, problem } = checkRow(csvRow);
+    if (!mapping) {
       summary.invalid++;
-      report.row(csvRow.line, 'invalid', problem ?? 'unreadable row');
+      report.row(csvRow.line, 'invalid', problem);
+      continue;
     }
+    const owner = customerOwners.get(mapping.customerId);
+    if (owner === undefined) customerOwners.set(mapping.customerId, { userId: mapping.userId, line: csvRow.line });
+    else if (owner.userId !== mapping.userId) {
+      summary.conflicts++;
+      report.row(csvRow.line, 'conflict', `customer ${mapping.customerId} is given to user ${JSON.stringify(owner.userId)} on line ${owner.line} already`);
+      continue;
+    }
+    rows.push({ line: csvRow.line, ...mapping });
   }
   return rows;
 }
 
-async function verifyCustomers(rows: FileRow[], concurrency: number, services: ImportServices): Promise<Set<string>> {
+async function verifyCustomers(rows: FileRow[], concurrency: number, services: ImportServices): Promise<Map<string, CustomerStanding>> {
   const customerIds = [...new Set(rows.map((row) => row.customerId))];
   services.report.phase('verifying', 'customers', customerIds.length);
-  return findMissingCustomers(services.stripe, customerIds, { concurrency, onChecked: () => services.report.advance(1) });
+  return retrieveCustomerStandings(services.stripe, customerIds, { concurrency, onChecked: () => services.report.advance(1) });
 }
 
 /** What importCustomers would answer, from reads only; rows it would write count for later rows. */
 function previewWrites({ store, accountScope }: ImportServices): (batch: FileRow[]) => Promise<ImportResult[]> {
   const wouldWrite = new Map<string, string>();
+  const wouldOwn = new Map<string, string>();
   return async (batch) => {
     const stored = await store.findCustomers(accountScope, batch.map((row) => row.userId).filter((userId) => !wouldWrite.has(userId)));
-    return batch.map((row) => {
-      const result = importOutcome(row, wouldWrite.get(row.userId) ?? stored.get(row.userId));
-      if (result.outcome === 'imported') wouldWrite.set(row.userId, row.customerId);
+    const owners = await store.findCustomerOwners(accountScope, batch.map((row) => row.customerId).filter((id) => !wouldOwn.has(id)));
+    return batch.map((row): ImportResult => {
+      const userCustomer = wouldWrite.get(row.userId) ?? stored.get(row.userId);
+      const owner = wouldOwn.get(row.customerId) ?? owners.get(row.customerId);
+      if (userCustomer === undefined && owner !== undefined && owner !== row.userId) return { outcome: 'taken', ownerUserId: owner };
+      const result = importOutcome(row, userCustomer);
+      if (result.outcome === 'imported') {
+        wouldWrite.set(row.userId, row.customerId);
+        wouldOwn.set(row.customerId, row.userId);
+      }
       return result;
     });
   };
@@ -123,7 +145,13 @@ function count(row: FileRow, result: ImportResult, summary: ImportSummary, repor
   else if (result.outcome === 'unchanged') summary.unchanged++;
   else {
     summary.conflicts++;
-    report.row(row.line, 'conflict', `user ${JSON.stringify(row.userId)} keeps customer ${result.customerId}, not ${row.customerId}`);
+    report.row(
+      row.line,
+      'conflict',
+      result.outcome === 'taken'
+        ? `customer ${row.customerId} belongs to user ${JSON.stringify(result.ownerUserId)}, not ${JSON.stringify(row.userId)}`
+        : `user ${JSON.stringify(row.userId)} keeps customer ${result.customerId}, not ${row.customerId}`,
+    );
   }
 }
 

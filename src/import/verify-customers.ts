@@ -15,32 +15,36 @@ export const RATE_LIMIT_ATTEMPTS = 10;
 const RATE_LIMIT_BASE_DELAY_MS = 250;
 const RATE_LIMIT_MAX_DELAY_MS = 8_000;
 
+/** What Stripe says of one customer: missing (never existed, deleted, or the other mode's), or whose it says it is. */
+export type CustomerStanding = { exists: false } | { exists: true; metadataUserId: string | undefined };
+
 /**
- * The customers that do not exist in Stripe for this key (never did, deleted, or the other mode's).
- * Retrieves each with at most `concurrency` requests in flight. The SDK retries what it may
+ * What Stripe says of each customer (CustomerStanding), keyed by customer id. Retrieves each with at most `concurrency` requests in flight. The SDK retries what it may
  * (connection failures, 5xx, 409; its maxNetworkRetries); a 429 pauses every worker, not only
  * the one that met it, for an exponentially growing, jittered wait, so the import backs off as a
  * whole. Any other failure is an ImportError: nothing is written when verification cannot finish.
  */
-export async function findMissingCustomers(
+export async function retrieveCustomerStandings(
   stripe: Stripe,
   customerIds: readonly string[],
   { concurrency, onChecked }: VerifyOptions,
-): Promise<Set<string>> {
-  const missing = new Set<string>();
+): Promise<Map<string, CustomerStanding>> {
+  const standings = new Map<string, CustomerStanding>();
   let next = 0;
   let pausedUntil = 0;
   let failed = false;
 
-  const exists = async (customerId: string): Promise<boolean> => {
+  const standing = async (customerId: string): Promise<CustomerStanding> => {
     for (let attempt = 1; ; attempt++) {
       const wait = pausedUntil - Date.now();
       if (wait > 0) await sleep(wait);
       try {
         const customer = await stripe.customers.retrieve(customerId);
-        return customer.deleted !== true;
+        if (customer.deleted === true) return { exists: false };
+        // The gateway names its customers' users there (contract 6.1); Spree's own carry none.
+        return { exists: true, metadataUserId: customer.metadata?.user_id };
       } catch (error) {
-        if (error instanceof Stripe.errors.StripeInvalidRequestError && error.statusCode === 404) return false;
+        if (error instanceof Stripe.errors.StripeInvalidRequestError && error.statusCode === 404) return { exists: false };
         if (error instanceof Stripe.errors.StripeRateLimitError && attempt < RATE_LIMIT_ATTEMPTS) {
           const delay = Math.min(RATE_LIMIT_MAX_DELAY_MS, RATE_LIMIT_BASE_DELAY_MS * 2 ** (attempt - 1));
           pausedUntil = Math.max(pausedUntil, Date.now() + delay * (0.5 + Math.random() / 2));
@@ -55,7 +59,7 @@ export async function findMissingCustomers(
     try {
       while (!failed && next < customerIds.length) {
         const customerId = customerIds[next++] as string;
-        if (!(await exists(customerId))) missing.add(customerId);
+        standings.set(customerId, await standing(customerId));
         onChecked?.();
       }
     } catch (error) {
@@ -65,7 +69,7 @@ export async function findMissingCustomers(
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, customerIds.length) }, worker));
-  return missing;
+  return standings;
 }
 
 function describe(error: unknown): string {

@@ -1,5 +1,6 @@
 import Stripe from 'stripe';
 import type { SignedIn, Viewer } from '../auth/viewer.js';
+import { CustomerTakenError } from '../store/customer-store.js';
 import { customerClaims } from '../stripe/customer-claims.js';
 import { derivedIdempotencyKey } from '../stripe/idempotency-keys.js';
 import { CLIENT_IDEMPOTENCY_WINDOW_MS } from '../core/idempotency-window.js';
@@ -28,7 +29,22 @@ export async function customerFor(services: GatewayServices, viewer: Viewer): Pr
   const notBefore = new Date(Date.now() - CLIENT_IDEMPOTENCY_WINDOW_MS);
   const forgotten = await services.store.findForgottenCustomer(scope, viewer.userId, notBefore);
   const created = await createUserCustomer(services, scope, viewer, forgotten);
-  return keepWinner(services, created, await services.store.claimCustomer(scope, viewer.userId, created));
+  let claimed: string;
+  try {
+    claimed = await services.store.claimCustomer(scope, viewer.userId, created);
+  } catch (error) {
+    if (!(error instanceof CustomerTakenError)) throw error;
+    // Stripe replayed a customer made for this user that an import has since given to another
+    // user: it stays theirs (never shared), and this user gets one of their own, keyed on the
+    // taken id so racing calls again share one.
+    services.logger.error(
+      { customerId: created },
+      'the Stripe customer made for this user is mapped to another user (an import); a new customer is made for this one',
+    );
+    const own = await createUserCustomer(services, scope, viewer, created);
+    return keepWinner(services, own, await services.store.claimCustomer(scope, viewer.userId, own));
+  }
+  return keepWinner(services, created, claimed);
 }
 
 /**

@@ -21,13 +21,14 @@ export interface CustomerStore {
   findCustomers(accountScope: string, userIds: readonly string[]): Promise<Map<string, string>>;
   /**
    * Stores the mapping unless one already exists, and returns the customer that is stored:
-   * the caller's on a first write, the earlier one when another request won.
+   * the caller's on a first write, the earlier one when another request won. A customer that
+   * another user of the scope has is never given to a second one: CustomerTakenError.
    */
   claimCustomer(accountScope: string, userId: string, customerId: string): Promise<string>;
   /**
    * Swaps a stale customer (deleted in Stripe) for a new one, unless another request already
    * replaced it; returns the customer that is stored afterwards. With no mapping at all it
-   * behaves as `claimCustomer`.
+   * behaves as `claimCustomer`. CustomerTakenError when another user has `customerId`.
    */
   replaceCustomer(accountScope: string, userId: string, staleCustomerId: string, customerId: string): Promise<string>;
   /**
@@ -35,9 +36,17 @@ export interface CustomerStore {
    * it), and never changes a stored one. Rows are taken in order, so a later row for a user an
    * earlier row mapped meets that mapping. Answers one result per row, in order: `imported` (this
    * row's mapping was written), `unchanged` (the user already had this customer) or `conflict`
-   * (the user has another customer, which stays), with the customer stored afterwards.
+   * (the user has another customer, which stays), with the customer stored afterwards; or `taken`
+   * (another user of the scope has this customer, stored or from an earlier row), with that user.
    */
   importCustomers(accountScope: string, mappings: readonly CustomerMapping[]): Promise<ImportResult[]>;
+  /**
+   * Mappings the upgrade to one user per customer set aside (customer_mappings_set_aside): users
+   * that shared a customer with an earlier one. Start-up warns while there are any.
+   */
+  countSetAsideMappings(): Promise<number>;
+  /** The user each of these customers is mapped to in the scope, for those that are, keyed by customer id. */
+  findCustomerOwners(accountScope: string, customerIds: readonly string[]): Promise<Map<string, string>>;
   /**
    * Records `fingerprint` (what the request asked for) under the user's idempotency key, made at
    * `now` with attempt 0, unless a record made at or after `notBefore` exists (an older one has
@@ -88,16 +97,25 @@ export interface CustomerMapping {
   customerId: string;
 }
 
-export type ImportOutcome = 'imported' | 'unchanged' | 'conflict';
-
-export interface ImportResult {
-  outcome: ImportOutcome;
-  /** The user's customer after the write: the row's own unless the outcome is `conflict`. */
-  customerId: string;
-}
+export type ImportResult =
+  /** `customerId`: the user's customer after the write, the row's own unless the outcome is `conflict`. */
+  | { outcome: 'imported' | 'unchanged' | 'conflict'; customerId: string }
+  /** The row's customer is another user's (one customer is never shared: its cards would show to both). */
+  | { outcome: 'taken'; ownerUserId: string };
 
 /** The outcome of a row whose user's stored customer is `stored` (undefined: none yet). */
 export function importOutcome(row: CustomerMapping, stored: string | undefined): ImportResult {
   if (stored === undefined) return { outcome: 'imported', customerId: row.customerId };
   return { outcome: stored === row.customerId ? 'unchanged' : 'conflict', customerId: stored };
+}
+
+/**
+ * A claim or replacement named a customer that another user of the scope has: the database's
+ * uniqueness rule refused it, so two users never share one customer (and its saved cards).
+ */
+export class CustomerTakenError extends Error {
+  override name = 'CustomerTakenError';
+  constructor(readonly customerId: string) {
+    super(`customer ${customerId} belongs to another user`);
+  }
 }

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import {
+  CustomerTakenError,
   importOutcome,
   type ClaimedIdempotencyKey,
   type CustomerMapping,
@@ -25,10 +26,14 @@ export interface PostgresStoreOptions {
 }
 
 const FIND_MAPPING = prepared('find-mapping', 'SELECT customer_id FROM customer_mappings WHERE account_scope = $1 AND user_id = $2');
+// Either uniqueness rule (the user's one customer, the customer's one user) leaves the row out.
 const INSERT_MAPPING = prepared('insert-mapping', `
   INSERT INTO customer_mappings (account_scope, user_id, customer_id) VALUES ($1, $2, $3)
-  ON CONFLICT (account_scope, user_id) DO NOTHING
+  ON CONFLICT DO NOTHING
   RETURNING customer_id`);
+const COUNT_SET_ASIDE = prepared('count-set-aside', 'SELECT count(*)::int AS count FROM customer_mappings_set_aside');
+const FIND_OWNERS = prepared('find-owners', `
+  SELECT customer_id, user_id FROM customer_mappings WHERE account_scope = $1 AND customer_id = ANY($2::text[])`);
 const FIND_MAPPINGS = prepared('find-mappings', `
   SELECT user_id, customer_id FROM customer_mappings WHERE account_scope = $1 AND user_id = ANY($2::text[])`);
 // In the rows' order, so of two rows for one user the first is the one written.
@@ -37,7 +42,7 @@ const IMPORT_MAPPINGS = prepared('import-mappings', `
   SELECT $1, row.user_id, row.customer_id
   FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS row (user_id, customer_id, position)
   ORDER BY row.position
-  ON CONFLICT (account_scope, user_id) DO NOTHING
+  ON CONFLICT DO NOTHING
   RETURNING user_id, customer_id`);
 const SWAP_MAPPING = prepared('swap-mapping', `
   UPDATE customer_mappings SET customer_id = $4
@@ -160,10 +165,12 @@ export class PostgresCustomerStore implements CustomerStore {
       IMPORT_MAPPINGS([accountScope, mappings.map((row) => row.userId), mappings.map((row) => row.customerId)]),
     );
     const inserted = new Map(written.rows.map((row) => [row.user_id, row.customer_id]));
-    const unwritten = mappings.filter((row) => !inserted.has(row.userId)).map((row) => row.userId);
-    const stored = unwritten.length === 0 ? new Map<string, string>() : await this.findCustomers(accountScope, unwritten);
+    const unwritten = mappings.filter((row) => !inserted.has(row.userId));
+    const stored = unwritten.length === 0 ? new Map<string, string>() : await this.findCustomers(accountScope, unwritten.map((row) => row.userId));
+    const refused = unwritten.filter((row) => !stored.has(row.userId)).map((row) => row.customerId);
+    const owners = refused.length === 0 ? new Map<string, string>() : await this.findCustomerOwners(accountScope, refused);
     const claimed = new Set<string>();
-    return mappings.map((row) => {
+    return mappings.map((row): ImportResult => {
       const insertedCustomer = inserted.get(row.userId);
       // The first row of a user the INSERT wrote is the imported one; later rows meet it.
       if (insertedCustomer === row.customerId && !claimed.has(row.userId)) {
@@ -171,19 +178,33 @@ export class PostgresCustomerStore implements CustomerStore {
         return importOutcome(row, undefined);
       }
       const customer = insertedCustomer ?? stored.get(row.userId);
-      if (customer === undefined) throw new Error('customer mapping vanished right after it was written');
-      return importOutcome(row, customer);
+      if (customer !== undefined) return importOutcome(row, customer);
+      // Not written, and the user has no customer: the row's customer is another user's.
+      const owner = owners.get(row.customerId);
+      if (owner === undefined) throw new Error('customer mapping vanished right after it was written');
+      return { outcome: 'taken', ownerUserId: owner };
     });
+  }
+
+  async countSetAsideMappings(): Promise<number> {
+    const { rows } = await this.pool.query<{ count: number }>(COUNT_SET_ASIDE([]));
+    return rows[0]?.count ?? 0;
+  }
+
+  async findCustomerOwners(accountScope: string, customerIds: readonly string[]): Promise<Map<string, string>> {
+    const { rows } = await this.pool.query<{ customer_id: string; user_id: string }>(FIND_OWNERS([accountScope, customerIds]));
+    return new Map(rows.map((row) => [row.customer_id, row.user_id]));
   }
 
   async claimCustomer(accountScope: string, userId: string, customerId: string): Promise<string> {
     for (let attempt = 1; attempt <= KEY_CLAIM_ATTEMPTS; attempt++) {
       const inserted = await this.pool.query<{ customer_id: string }>(INSERT_MAPPING([accountScope, userId, customerId]));
       // Read back in a statement of its own: its snapshot sees the row of a racing winner,
-      // which the insert's snapshot may not. Nothing there: a customer.deleted event removed
-      // it in between; claim again.
+      // which the insert's snapshot may not. Nothing there: another user has the customer, or a
+      // customer.deleted event removed the winner in between; claim again.
       const stored = inserted.rows[0]?.customer_id ?? (await this.findCustomer(accountScope, userId));
       if (stored !== undefined) return stored;
+      if ((await this.findCustomerOwners(accountScope, [customerId])).size > 0) throw new CustomerTakenError(customerId);
     }
     throw new Error(`customer mapping was deleted ${KEY_CLAIM_ATTEMPTS} times while being claimed`);
   }
@@ -194,9 +215,14 @@ export class PostgresCustomerStore implements CustomerStore {
     staleCustomerId: string,
     customerId: string,
   ): Promise<string> {
-    const swapped = await this.pool.query<{ customer_id: string }>(
-      SWAP_MAPPING([accountScope, userId, staleCustomerId, customerId]),
-    );
+    let swapped;
+    try {
+      swapped = await this.pool.query<{ customer_id: string }>(SWAP_MAPPING([accountScope, userId, staleCustomerId, customerId]));
+    } catch (error) {
+      // The update changes no key of the user's own: the unique rule it broke is the customer's.
+      if (codeOf(error) === '23505') throw new CustomerTakenError(customerId);
+      throw error;
+    }
     return swapped.rows[0]?.customer_id ?? this.claimCustomer(accountScope, userId, customerId);
   }
 

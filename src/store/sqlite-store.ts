@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import {
+  CustomerTakenError,
   importOutcome,
   type ClaimedIdempotencyKey,
   type CustomerMapping,
@@ -58,6 +59,8 @@ export class SqliteCustomerStore implements CustomerStore {
   private readonly db: Database.Database;
   private readonly findMapping: Database.Statement<[string, string], { customer_id: string }>;
   private readonly insertMapping: Database.Statement<[string, string, string], { customer_id: string }>;
+  private readonly findOwner: Database.Statement<[string, string], { user_id: string }>;
+  private readonly countSetAside: Database.Statement<[], { count: number }>;
   private readonly swapMapping: Database.Statement<[string, string, string, string], { customer_id: string }>;
   private readonly upsertKey: Database.Statement<KeyClaim, ClaimedIdempotencyKey>;
   private readonly findKey: Database.Statement<[string, string, string], ClaimedIdempotencyKey>;
@@ -77,6 +80,7 @@ export class SqliteCustomerStore implements CustomerStore {
   private readonly claimKey: (claim: KeyClaim) => ClaimedIdempotencyKey;
   private readonly claimMapping: (accountScope: string, userId: string, customerId: string) => string;
   private readonly importBatch: (accountScope: string, mappings: readonly CustomerMapping[]) => ImportResult[];
+  private readonly swap: (accountScope: string, userId: string, staleCustomerId: string, customerId: string) => string | undefined;
 
   constructor(path: string) {
     this.db = openDatabaseFile(path);
@@ -94,11 +98,14 @@ export class SqliteCustomerStore implements CustomerStore {
     this.findMapping = this.db.prepare(
       'SELECT customer_id FROM customer_mappings WHERE account_scope = ? AND user_id = ?',
     );
+    // Either uniqueness rule (the user's one customer, the customer's one user) leaves the row out.
     this.insertMapping = this.db.prepare(
       `INSERT INTO customer_mappings (account_scope, user_id, customer_id) VALUES (?, ?, ?)
-       ON CONFLICT (account_scope, user_id) DO NOTHING
+       ON CONFLICT DO NOTHING
        RETURNING customer_id`,
     );
+    this.findOwner = this.db.prepare('SELECT user_id FROM customer_mappings WHERE account_scope = ? AND customer_id = ?');
+    this.countSetAside = this.db.prepare('SELECT count(*) AS count FROM customer_mappings_set_aside');
     this.swapMapping = this.db.prepare(
       `UPDATE customer_mappings SET customer_id = ?
        WHERE account_scope = ? AND user_id = ? AND customer_id = ?
@@ -151,9 +158,19 @@ export class SqliteCustomerStore implements CustomerStore {
     this.claimMapping = this.db.transaction((accountScope: string, userId: string, customerId: string) => {
       const stored =
         this.insertMapping.get(accountScope, userId, customerId) ?? this.findMapping.get(accountScope, userId);
-      if (!stored) throw new Error('customer mapping vanished inside its own transaction');
-      return stored.customer_id;
+      if (stored) return stored.customer_id;
+      if (this.findOwner.get(accountScope, customerId)) throw new CustomerTakenError(customerId);
+      throw new Error('customer mapping vanished inside its own transaction');
     });
+    this.swap = (accountScope, userId, staleCustomerId, customerId) => {
+      try {
+        return this.swapMapping.get(customerId, accountScope, userId, staleCustomerId)?.customer_id;
+      } catch (error) {
+        // The update changes no key of the user's own: the unique rule it broke is the customer's.
+        if (sqliteCode(error) === 'SQLITE_CONSTRAINT_UNIQUE') throw new CustomerTakenError(customerId);
+        throw error;
+      }
+    };
     // One transaction, so another process cannot purge the record between the write and the read.
     this.claimKey = this.db.transaction((claim: KeyClaim) => {
       const stored =
@@ -162,11 +179,14 @@ export class SqliteCustomerStore implements CustomerStore {
       return { fingerprint: stored.fingerprint, attempt: stored.attempt };
     });
     const importBatch = this.db.transaction((accountScope: string, mappings: readonly CustomerMapping[]) =>
-      mappings.map((row) =>
-        this.insertMapping.get(accountScope, row.userId, row.customerId)
-          ? importOutcome(row, undefined)
-          : importOutcome(row, this.findMapping.get(accountScope, row.userId)?.customer_id),
-      ),
+      mappings.map((row): ImportResult => {
+        if (this.insertMapping.get(accountScope, row.userId, row.customerId)) return importOutcome(row, undefined);
+        const stored = this.findMapping.get(accountScope, row.userId)?.customer_id;
+        if (stored !== undefined) return importOutcome(row, stored);
+        const owner = this.findOwner.get(accountScope, row.customerId);
+        if (!owner) throw new Error('an import row was neither written nor refused');
+        return { outcome: 'taken', ownerUserId: owner.user_id };
+      }),
     );
     // IMMEDIATE: the write lock is taken before the first read, so no other process writes in between.
     this.importBatch = (accountScope, mappings) => importBatch.immediate(accountScope, mappings);
@@ -195,6 +215,19 @@ export class SqliteCustomerStore implements CustomerStore {
     return this.importBatch(accountScope, mappings);
   }
 
+  async countSetAsideMappings(): Promise<number> {
+    return this.countSetAside.get()?.count ?? 0;
+  }
+
+  async findCustomerOwners(accountScope: string, customerIds: readonly string[]): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    for (const customerId of customerIds) {
+      const owner = this.findOwner.get(accountScope, customerId);
+      if (owner) found.set(customerId, owner.user_id);
+    }
+    return found;
+  }
+
   async claimCustomer(accountScope: string, userId: string, customerId: string): Promise<string> {
     return this.claimMapping(accountScope, userId, customerId);
   }
@@ -205,8 +238,7 @@ export class SqliteCustomerStore implements CustomerStore {
     staleCustomerId: string,
     customerId: string,
   ): Promise<string> {
-    const swapped = this.swapMapping.get(customerId, accountScope, userId, staleCustomerId);
-    return swapped ? swapped.customer_id : this.claimCustomer(accountScope, userId, customerId);
+    return this.swap(accountScope, userId, staleCustomerId, customerId) ?? this.claimCustomer(accountScope, userId, customerId);
   }
 
   async claimIdempotencyKey(

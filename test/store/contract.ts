@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { CustomerStore } from '../../src/store/customer-store.js';
+import { CustomerTakenError, type CustomerStore } from '../../src/store/customer-store.js';
 
 /** One empty database for one test. */
 export interface StoreHarness {
@@ -150,7 +150,7 @@ export function describeStoreContract(backend: string, createHarness: () => Prom
           row('u1', 'cus_second'),
         ]);
         expect(results.map((result) => result.outcome)).toEqual(['imported', 'unchanged', 'conflict']);
-        expect(results.map((result) => result.customerId)).toEqual(['cus_first', 'cus_first', 'cus_first']);
+        expect(results.map((result) => result.outcome !== 'taken' && result.customerId)).toEqual(['cus_first', 'cus_first', 'cus_first']);
         expect(await store.findCustomer(SCOPE, 'u1')).toBe('cus_first');
       });
 
@@ -201,6 +201,69 @@ export function describeStoreContract(backend: string, createHarness: () => Prom
             outcome: stored === `cus_import_${userId}` ? 'imported' : 'conflict',
             customerId: stored,
           });
+        }
+      });
+    });
+
+    describe('one customer, one user', () => {
+      const row = (userId: string, customerId: string) => ({ userId, customerId });
+
+      it('imports no customer that another user has, stored or on an earlier row, and says whose it is', async () => {
+        await store.claimCustomer(SCOPE, 'user_1', 'cus_S');
+        const results = await store.importCustomers(SCOPE, [
+          row('attacker_42', 'cus_S'),
+          row('u_a', 'cus_T'),
+          row('u_b', 'cus_T'),
+        ]);
+        expect(results).toEqual([
+          { outcome: 'taken', ownerUserId: 'user_1' },
+          { outcome: 'imported', customerId: 'cus_T' },
+          { outcome: 'taken', ownerUserId: 'u_a' },
+        ]);
+        expect(await store.findCustomer(SCOPE, 'attacker_42')).toBeUndefined();
+        expect(await store.findCustomer(SCOPE, 'u_b')).toBeUndefined();
+        expect(await store.findCustomerOwners(SCOPE, ['cus_S', 'cus_T', 'cus_none'])).toEqual(
+          new Map([
+            ['cus_S', 'user_1'],
+            ['cus_T', 'u_a'],
+          ]),
+        );
+        // Another account's customer of that id is another customer.
+        expect(await store.importCustomers('acct_2:test', [row('attacker_42', 'cus_S')])).toEqual([
+          { outcome: 'imported', customerId: 'cus_S' },
+        ]);
+        expect(await store.findCustomerOwners(SCOPE, [])).toEqual(new Map());
+        // A new database set nothing aside.
+        expect(await store.countSetAsideMappings()).toBe(0);
+      });
+
+      it('refuses to claim a customer that another user has', async () => {
+        await store.importCustomers(SCOPE, [row('user_1', 'cus_S')]);
+        await expect(store.claimCustomer(SCOPE, 'attacker_42', 'cus_S')).rejects.toBeInstanceOf(CustomerTakenError);
+        await store.claimCustomer(SCOPE, 'u2', 'cus_2');
+        await expect(store.replaceCustomer(SCOPE, 'u2', 'cus_2', 'cus_S')).rejects.toBeInstanceOf(CustomerTakenError);
+        expect(await store.findCustomer(SCOPE, 'attacker_42')).toBeUndefined();
+        expect(await store.findCustomer(SCOPE, 'u2')).toBe('cus_2');
+        expect(await store.findCustomer(SCOPE, 'user_1')).toBe('cus_S');
+      });
+
+      it('lets imports and claims of the same customers for other users race: each customer ends with one user', async () => {
+        const [other, third] = [await open(), await open()];
+        const customers = Array.from({ length: 100 }, (_, index) => `cus_${index}`);
+        await Promise.allSettled([
+          other.importCustomers(SCOPE, customers.map((customerId) => row(`importer_${customerId}`, customerId))),
+          third.importCustomers(SCOPE, customers.map((customerId) => row(`second_file_${customerId}`, customerId))),
+          ...customers.map((customerId) => store.claimCustomer(SCOPE, `claimer_${customerId}`, customerId)),
+        ]);
+        for (const customerId of customers) {
+          const owners = (
+            await Promise.all(
+              ['importer_', 'second_file_', 'claimer_'].map(async (prefix) =>
+                (await store.findCustomer(SCOPE, `${prefix}${customerId}`)) === customerId ? prefix : undefined,
+              ),
+            )
+          ).filter(Boolean);
+          expect(owners, customerId).toHaveLength(1);
         }
       });
     });

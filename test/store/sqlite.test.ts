@@ -41,10 +41,11 @@ describe('SQLite migrations', () => {
   }
 
   const SCHEMA = {
-    version: 5,
+    version: 6,
     objects: [
       { type: 'table', name: 'customer_mappings' },
-      { type: 'index', name: 'customer_mappings_customer_id' },
+      { type: 'index', name: 'customer_mappings_customer' },
+      { type: 'table', name: 'customer_mappings_set_aside' },
       { type: 'table', name: 'forgotten_customers' },
       { type: 'index', name: 'forgotten_customers_forgotten_at' },
       { type: 'table', name: 'idempotency_keys' },
@@ -101,6 +102,60 @@ describe('SQLite migrations', () => {
     expect((await store.claimIdempotencyKey('acct_1:test', 'u1', 'key_1', 'fp', new Date(1), new Date(0))).fingerprint).toBe('fp');
     await store.close();
     expect(inspect()).toEqual(SCHEMA);
+  });
+});
+
+describe('SQLite migration to one user per customer', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'gateway-migrations-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('upgrades a file where users share a customer: the earliest keeps it, the others are set aside, none is lost', async () => {
+    const path = join(dir, 'gateway.sqlite');
+    // A file of the previous release (schema version 5), as an import could leave it.
+    const store = await openStore(`sqlite:${path}`);
+    await store.close();
+    const old = new Database(path);
+    old.exec(`DROP INDEX customer_mappings_customer; DROP TABLE customer_mappings_set_aside;
+              CREATE INDEX customer_mappings_customer_id ON customer_mappings (customer_id);
+              INSERT INTO customer_mappings (account_scope, user_id, customer_id, created_at) VALUES
+                ('acct_1:test', 'user_1', 'cus_S', '2026-01-01T00:00:00.000Z'),
+                ('acct_1:test', 'attacker_42', 'cus_S', '2026-02-01T00:00:00.000Z'),
+                ('acct_1:test', 'b_same_time', 'cus_T', '2026-01-01T00:00:00.000Z'),
+                ('acct_1:test', 'a_same_time', 'cus_T', '2026-01-01T00:00:00.000Z'),
+                ('acct_2:test', 'other_account', 'cus_S', '2026-03-01T00:00:00.000Z'),
+                ('acct_1:test', 'u_alone', 'cus_U', '2026-03-01T00:00:00.000Z');
+              PRAGMA user_version = 5;`);
+    old.close();
+
+    const upgraded = await openStore(`sqlite:${path}`);
+    try {
+      expect(await upgraded.findCustomerOwners('acct_1:test', ['cus_S', 'cus_T', 'cus_U'])).toEqual(
+        new Map([
+          ['cus_S', 'user_1'],
+          ['cus_T', 'a_same_time'],
+          ['cus_U', 'u_alone'],
+        ]),
+      );
+      expect(await upgraded.findCustomer('acct_2:test', 'other_account')).toBe('cus_S');
+      expect(await upgraded.findCustomer('acct_1:test', 'attacker_42')).toBeUndefined();
+      await expect(upgraded.claimCustomer('acct_1:test', 'attacker_42', 'cus_S')).rejects.toThrow('belongs to another user');
+      expect(await upgraded.countSetAsideMappings()).toBe(2);
+    } finally {
+      await upgraded.close();
+    }
+    const db = new Database(path, { readonly: true });
+    try {
+      expect(db.pragma('user_version', { simple: true })).toBe(6);
+      expect(db.prepare('SELECT account_scope, user_id, customer_id FROM customer_mappings_set_aside ORDER BY user_id').all()).toEqual([
+        { account_scope: 'acct_1:test', user_id: 'attacker_42', customer_id: 'cus_S' },
+        { account_scope: 'acct_1:test', user_id: 'b_same_time', customer_id: 'cus_T' },
+      ]);
+    } finally {
+      db.close();
+    }
   });
 });
 

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { pino, type Logger } from 'pino';
 import { afterEach, beforeEach } from 'vitest';
 import { buildApp, type GatewayApp } from '../../src/app.js';
@@ -10,6 +11,7 @@ import { DEFAULT_EMULATOR_SECRET_KEY, startStripeEmulator, type StripeEmulator }
 import { listen } from '../../src/http/listen.js';
 
 export const TEST_JWT_SECRET = 'test-secret-for-the-gateway-suite-0123456789';
+const KEY_CHECK_WAIT_MS = 3_000;
 
 export interface TestGateway {
   url: string;
@@ -34,6 +36,9 @@ export async function startGateway(
     ...env,
   });
   const app = await buildApp(config, logger);
+  // The start-up check of the key (GET /v1/account) is over before a test injects faults or
+  // counts Stripe requests; a Stripe that does not answer is not waited for long.
+  await Promise.race([app.stripeKeyChecked, sleep(KEY_CHECK_WAIT_MS)]);
   const server = await listen(app.handler, 0, host, config.http, { connectionRefused: () => app.services.metrics.connectionRefused() });
   const { port } = server.server.address() as AddressInfo;
   return {
@@ -77,4 +82,12 @@ export function useWorld(env: Record<string, string> = {}): () => World {
     if (!world) throw new Error('useWorld() is read inside a test');
     return world;
   };
+}
+
+/**
+ * The Stripe requests that calls made: everything the emulator saw but the gateway's check of
+ * its key (GET /v1/account, at start-up and until the key works; contract 6.19).
+ */
+export function callsToStripe(emulator: StripeEmulator): ReturnType<StripeEmulator['requests']> {
+  return emulator.requests().filter((request) => !(request.method === 'GET' && request.path === '/v1/account'));
 }

@@ -66,6 +66,35 @@ const MIGRATIONS: readonly { name: string; sql: string }[] = [
           );
           CREATE INDEX forgotten_customers_forgotten_at ON forgotten_customers (forgotten_at)`,
   },
+  {
+    // One customer, one user per account scope, enforced by the database so that no race (an
+    // import beside a gateway, two imports) can share one. A customer that two users already
+    // share keeps its earliest mapping (then the smallest user id); the later ones are set aside
+    // in customer_mappings_set_aside for the operator, rather than stopping the upgrade, and
+    // their users get a customer of their own on their next call.
+    name: 'one_user_per_customer',
+    sql: `CREATE TABLE customer_mappings_set_aside (
+            account_scope TEXT        NOT NULL,
+            user_id       TEXT        NOT NULL,
+            customer_id   TEXT        NOT NULL,
+            created_at    timestamptz NOT NULL,
+            set_aside_at  timestamptz NOT NULL DEFAULT now(),
+            PRIMARY KEY (account_scope, user_id)
+          );
+          WITH set_aside AS (
+            DELETE FROM customer_mappings AS later
+            WHERE EXISTS (
+              SELECT 1 FROM customer_mappings AS earlier
+              WHERE earlier.account_scope = later.account_scope AND earlier.customer_id = later.customer_id
+                AND (earlier.created_at, earlier.user_id) < (later.created_at, later.user_id)
+            )
+            RETURNING account_scope, user_id, customer_id, created_at
+          )
+          INSERT INTO customer_mappings_set_aside (account_scope, user_id, customer_id, created_at)
+          SELECT account_scope, user_id, customer_id, created_at FROM set_aside;
+          DROP INDEX IF EXISTS customer_mappings_customer_id;
+          CREATE UNIQUE INDEX customer_mappings_customer ON customer_mappings (customer_id, account_scope)`,
+  },
 ];
 
 /** The version a database must be at to be served: every migration recorded in schema_migrations. */
