@@ -6,7 +6,9 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStripeEmulator, type StripeEmulator } from '../src/emulator/index.js';
 import { callRest, tokenFor } from './support/clients.js';
+import { BACKENDS } from './support/databases.js';
 import { startGateway } from './support/gateway.js';
+import type { TestDatabase } from './support/postgres.js';
 
 /**
  * main just before several stores: its database keys mappings by the account scope alone. The
@@ -26,9 +28,15 @@ const hasHistory = (() => {
   }
 })();
 
-describe.skipIf(!hasHistory)('upgrade from a database made before stores', () => {
+describe.each(BACKENDS)('upgrade from a database made before stores, on $name', (backend) => {
+  // PostgreSQL needs TEST_DATABASE_URL; the old gateway needs the git history.
+  if (!backend.available || !hasHistory) {
+    it.skip(`needs ${backend.available ? 'the git history' : 'TEST_DATABASE_URL'}`, () => {});
+    return;
+  }
   let emulator: StripeEmulator;
   let dir: string;
+  let database: TestDatabase;
   let databaseUrl: string;
   /** What the old gateway answered, per user, and one idempotent answer. */
   const before = new Map<string, string>();
@@ -42,7 +50,8 @@ describe.skipIf(!hasHistory)('upgrade from a database made before stores', () =>
       cwd: REPO,
     });
     symlinkSync(join(REPO, 'node_modules'), join(old, 'node_modules'), 'dir');
-    databaseUrl = `sqlite:${join(dir, 'gateway.sqlite')}`;
+    database = await backend.create();
+    databaseUrl = database.url;
     const oldSupport = (await import(pathToFileURL(join(old, 'test/support/gateway.ts')).href)) as typeof import('./support/gateway.js');
     const oldGateway = await oldSupport.startGateway(emulator, databaseUrl);
     try {
@@ -59,6 +68,7 @@ describe.skipIf(!hasHistory)('upgrade from a database made before stores', () =>
     }
   });
   afterAll(async () => {
+    await database?.drop();
     await emulator.close();
     rmSync(dir, { recursive: true, force: true });
   });
