@@ -20,7 +20,8 @@ import { freshUserTokens, knownUserTokens, storedUserTokens } from './tokens.js'
  * the sides alternates between rounds, so a machine getting busier favours neither. Prints the
  * median per cell and side, and B's change: the figures a change's row in the README quotes.
  *
- * `--b-env K=V,K=V` and `--b-flags "--flag …"` run side B with more environment and Node flags
+ * `--a-env K=V,K=V` runs side A with more environment (a shared Redis for both sides: `--a-env
+ * REDIS_URL=… --b-env REDIS_URL=…`). `--b-env K=V,K=V` and `--b-flags "--flag …"` run side B with more environment and Node flags
  * (`{servers}` in them is the side's compiled directory, `{sink}` the URL of an OTLP sink this
  * process answers 200 on): tracing on against off is `--base HEAD --b-flags
  * "--import={servers}../../src/tracing/register.js" --b-env OTEL_EXPORTER_OTLP_ENDPOINT={sink}`.
@@ -36,6 +37,7 @@ const option = (name: string, fallback: string) => {
 const baseRef = option('--base', 'main');
 const headRef = option('--head', '');
 const bEnvText = option('--b-env', '');
+const aEnvText = option('--a-env', '');
 const bFlagsText = option('--b-flags', '');
 const rounds = Number(option('--rounds', '3'));
 const cells = option('--cells', 'known-user:gateway-rest,known-user:gateway-graphql').split(',').map((cell) => {
@@ -79,7 +81,9 @@ const sides = [
   side(`B ${headRef || 'this checkout'}${bEnvText || bFlagsText ? ` with ${[bFlagsText, bEnvText].filter(Boolean).join(' ')}` : ''}`, headRef ? checkout(headRef) : undefined, `ab-b-${process.pid}`),
 ].map((entry, i) => {
   const fill = (text: string) => text.replaceAll('{servers}', entry.serversDir).replaceAll('{sink}', sinkUrl);
-  if (i === 0) return { ...entry, env: {} as Record<string, string> };
+  const envOf = (text: string) =>
+    Object.fromEntries(text.split(',').filter(Boolean).map((pair) => fill(pair).split(/=(.*)/s).slice(0, 2) as [string, string]));
+  if (i === 0) return { ...entry, env: envOf(aEnvText) };
   const env = Object.fromEntries(bEnvText.split(',').filter(Boolean).map((pair) => fill(pair).split(/=(.*)/s).slice(0, 2) as [string, string]));
   return { ...entry, flags: [...entry.flags, ...bFlagsText.split(' ').filter(Boolean).map(fill)], env };
 });

@@ -52,6 +52,8 @@ function serverEnv(emulatorUrl: string): Record<string, string> {
     AUTH_JWT_SECRET: BENCH_JWT_SECRET,
     GUEST_RATE_LIMIT_PER_MINUTE,
     USER_RATE_LIMIT_PER_MINUTE,
+    // The emulator has no rate limit; the bench measures the gateway, not a Stripe account's.
+    STRIPE_MAX_REQUESTS_PER_SECOND: '1000000000',
   };
 }
 

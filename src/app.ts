@@ -20,12 +20,13 @@ import { describeGateway, indexRouter } from './http/index-page.js';
 import { sandboxFaultsRouter } from './http/sandbox-faults.js';
 import { GatewayMetrics, metricsRouter } from './http/metrics.js';
 import { BudgetStore } from './limits/budget-store.js';
-import { createCallBudgets } from './limits/call-budgets.js';
+import { createCallBudgets, type CallBudgets } from './limits/call-budgets.js';
 import { createRefusedTokenBudget } from './limits/refused-token-budget.js';
 import { requestContext } from './http/request-context.js';
 import { securityHeaders } from './http/security-headers.js';
 import { unexpectedError } from './http/unexpected-error.js';
 import type { ServedStore } from './resolvers/served-store.js';
+import { PaymentMethodListings } from './resolvers/payment-method-listings.js';
 import type { GatewayServices } from './resolvers/services.js';
 import { sendJsonApi } from './rest/json-api.js';
 import { openapiRouter } from './rest/openapi.js';
@@ -225,26 +226,35 @@ interface SharedServices {
 async function buildStoreServices(config: GatewayConfig, storeConfig: StoreConfig, shared: SharedServices): Promise<GatewayServices> {
   const { id, stripe: settings } = storeConfig;
   const secretKey = settings.secretKey!;
+  // The budgets key on the Stripe account, which the client looks up; the client's requests
+  // outside calls pass the budgets: each is built with a reference to the other.
+  let callBudgets: CallBudgets | undefined;
   const stripe = createStripeClient({
     secretKey,
     timeoutMs: config.stripe.timeoutMs,
     apiBase: config.stripe.apiBase,
     traced: config.tracing.enabled,
     stripeAccount: settings.account,
+    outsideCalls: { beforeRequest: () => callBudgets!.outsideCalls.beforeRequest() },
   });
   shared.metrics.watchStripe(stripe, id);
-  const accountOf = accountScopeResolver(stripe, secretKey, settings.account);
-  const accountScope = async () => storeScope(await accountOf(), id, DEFAULT_STORE_ID);
+  // The account the requests go to (a Connect store's connected one): the Stripe budget's key,
+  // shared by every store on it. The store's scope adds its id (but for `default`).
+  const stripeAccount = accountScopeResolver(stripe, secretKey, settings.account);
+  const accountScope = async () => storeScope(await stripeAccount(), id, DEFAULT_STORE_ID);
   const logger = shared.logger.child({ store: id });
-  const callBudgets = await createCallBudgets({
+  callBudgets = await createCallBudgets({
     store: shared.budgetStore,
     guestScope: id === DEFAULT_STORE_ID ? undefined : id,
     guestPerMinute: config.limits.guestRateLimitPerMinute,
     userPerMinute: config.limits.userRateLimitPerMinute,
+    userReadsPerMinute: config.limits.userReadRateLimitPerMinute,
+    stripeRequestsPerSecond: config.limits.stripeMaxRequestsPerSecond,
     redisUrl: config.limits.redisUrl,
     keyPrefix: config.limits.redisKeyPrefix,
     requestDeadlineMs: config.limits.requestDeadlineMs,
     accountScope,
+    stripeAccount,
     logger,
     metrics: shared.metrics,
   });
@@ -259,6 +269,7 @@ async function buildStoreServices(config: GatewayConfig, storeConfig: StoreConfi
     ephemeralKeyVersion: settings.ephemeralKeyVersion,
     allowGuests: config.auth.allowGuests,
     callBudgets,
+    paymentMethodListings: new PaymentMethodListings(),
     requestDeadlineMs: config.limits.requestDeadlineMs,
     metrics: shared.metrics,
     logger,

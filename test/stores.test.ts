@@ -7,7 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startStripeEmulator, type StripeEmulator } from '../src/emulator/index.js';
 import { callGraphQL, callRest, tokenFor, type HttpAnswer } from './support/clients.js';
 import { startGateway, type TestGateway } from './support/gateway.js';
-import { capturedLogger } from './support/log-lines.js';
+import { capturedLogger, metricValue } from './support/log-lines.js';
 import { eventPayload, signatureFor } from './support/webhooks.js';
 
 const KEY_A = 'sk_test_storeaccounta000000000000';
@@ -277,6 +277,20 @@ describe('several stores, several Stripe accounts (STORES_FILE)', () => {
     const finished = logged.lines.filter((line) => line.msg === 'request finished' && line.path === '/api/v2/storefront/stripe/setup_intents');
     expect(finished.some((line) => line.store === 'b')).toBe(true);
     expect(finished.filter((line) => line.status === 404).every((line) => line.store === undefined)).toBe(true);
+  });
+
+  it('the Stripe request budget is per Stripe account: stores sharing one share it, a Connect store spends its connected account’s', async () => {
+    const sent = async (account: string) =>
+      (await metricValue(gateway.url, `gateway_stripe_budget_requests_total{account="${account}"}`)) ?? 0;
+    const before = { a: await sent('acct_shop_a:test'), market: await sent(`${CONNECTED}:test`), platform: await sent('acct_platform:test') };
+    const token = await tokenFor({ sub: 'budget_shopper' });
+    // A new user in each store: a customer, an ephemeral key and a SetupIntent, 3 requests each.
+    for (const host of ['a.shop.test', 'twin.shop.test', 'market.test']) expect((await rest(gateway, token, { host })).status).toBe(200);
+    expect((await sent('acct_shop_a:test')) - before.a).toBe(6);
+    expect((await sent(`${CONNECTED}:test`)) - before.market).toBe(3);
+    expect((await sent('acct_platform:test')) - before.platform).toBe(0);
+    const metrics = (await send(gateway.url, '/metrics', { method: 'GET' })).body as string;
+    expect(metrics).not.toMatch(/account="[^"]*:store:/);
   });
 
   it('webhooks per store: each verified with its own secrets at /webhooks/stripe/{storeId}', async () => {

@@ -49,7 +49,7 @@ describe('a Stripe failure', () => {
     expect(mine.map((customer) => customer.id)).toEqual([first.body.customer_id]);
   });
 
-  it('that a retry cannot fix is not retryable; Stripe’s rate limit is', async () => {
+  it('that a retry cannot fix is not retryable; Stripe’s rate limit is the account’s budget: 503 with Retry-After', async () => {
     const token = await tokenFor({ sub: 'declined_user' });
     world().emulator.injectFault({ ...CARD_DECLINED_ONCE, stage: 'execution' } as FaultSpec);
     const declined = await callRest(world().gateway.url, { token });
@@ -57,7 +57,9 @@ describe('a Stripe failure', () => {
 
     world().emulator.injectFault({ kind: 'rate-limit', match: { method: 'POST', path: '/v1/setup_intents' }, times: 1 });
     const limited = await callRest(world().gateway.url, { token, headers: { 'idempotency-key': 'limited-1' } });
-    expect(limited.body).toMatchObject({ code: 'rate_limit', retryable: true });
+    expect(limited.status).toBe(503);
+    expect(limited.headers.get('retry-after')).toBe('1');
+    expect(limited.body).toEqual({ error: 'The payment provider is busy; try again in 1 s.' });
     expect((await callRest(world().gateway.url, { token, headers: { 'idempotency-key': 'limited-1' } })).status).toBe(200);
   });
 });

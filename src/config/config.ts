@@ -37,6 +37,10 @@ export interface GatewayConfig {
     guestRateLimitPerMinute: number;
     /** Calls that create Stripe objects, per signed-in user (and Stripe account) per minute. */
     userRateLimitPerMinute: number;
+    /** `Viewer.paymentMethods` reads per signed-in user (and Stripe account) per minute. */
+    userReadRateLimitPerMinute: number;
+    /** The gateway's ceiling on requests to each Stripe account per second, every instance together. */
+    stripeMaxRequestsPerSecond: number;
     /** Shared rate-limit budget across instances; unset: in memory, per instance. */
     redisUrl: string | undefined;
     redisKeyPrefix: string;
@@ -113,6 +117,9 @@ export interface TracingConfig {
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/gateway.sqlite';
 export const DEFAULT_GUEST_RATE_LIMIT_PER_MINUTE = 10;
 export const DEFAULT_AUTH_FAILURE_RATE_LIMIT_PER_MINUTE = 30;
+/** Below Stripe's own limits (100 live, 25 test), leaving room for the shop's own requests. */
+export const DEFAULT_STRIPE_MAX_REQUESTS_PER_SECOND = { live: 80, test: 20 } as const;
+const MIN_STRIPE_REQUESTS_PER_SECOND = 3;
 /** Sandbox mode: a developer pressing ▶ in GraphiQL, or a web app reloading, is not an abuser. */
 export const SANDBOX_GUEST_RATE_LIMIT_PER_MINUTE = 1000;
 export const DEFAULT_DATABASE_POOL_SIZE = 10;
@@ -197,6 +204,21 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
         30,
         1,
         Number.MAX_SAFE_INTEGER,
+      ),
+      userReadRateLimitPerMinute: parseInteger(
+        'USER_READ_RATE_LIMIT_PER_MINUTE',
+        read('USER_READ_RATE_LIMIT_PER_MINUTE'),
+        60,
+        1,
+        Number.MAX_SAFE_INTEGER,
+      ),
+      stripeMaxRequestsPerSecond: parseInteger(
+        'STRIPE_MAX_REQUESTS_PER_SECOND',
+        read('STRIPE_MAX_REQUESTS_PER_SECOND'),
+        DEFAULT_STRIPE_MAX_REQUESTS_PER_SECOND[secretKey !== undefined && /^(sk|rk)_live_/.test(secretKey) ? 'live' : 'test'],
+        // A new user's call makes 3 requests at once (customer, then key and SetupIntent): fewer could never pass.
+        MIN_STRIPE_REQUESTS_PER_SECOND,
+        1_000_000_000,
       ),
       redisUrl: parseRedisUrl(read('REDIS_URL')),
       redisKeyPrefix: read('REDIS_KEY_PREFIX') ?? 'stripe-setup-gateway',

@@ -44,11 +44,24 @@ export class NotFoundError extends Error {
   override name = 'NotFoundError';
 }
 
-/** A guest address or a signed-in user spent its budget of calls; REST answers 429 with Retry-After. */
+/**
+ * Which budget turned a call away: the caller's own (a guest address, a signed-in user: REST 429),
+ * or the Stripe account's requests per second, the gateway's or Stripe's own (REST 503).
+ */
+export type SpentBudget = 'caller' | 'stripe-account';
+
+/** A budget was spent; nothing was sent to Stripe for the call. Both surfaces carry Retry-After. */
 export class RateLimitedError extends Error {
   override name = 'RateLimitedError';
-  constructor(readonly retryAfterSeconds: number) {
-    super(`Too many calls; try again in ${retryAfterSeconds} s.`);
+  constructor(
+    readonly retryAfterSeconds: number,
+    readonly budget: SpentBudget = 'caller',
+  ) {
+    super(
+      budget === 'caller'
+        ? `Too many calls; try again in ${retryAfterSeconds} s.`
+        : `The payment provider is busy; try again in ${retryAfterSeconds} s.`,
+    );
   }
 }
 

@@ -16,6 +16,8 @@ export interface RecordedRequest {
   account?: string;
   /** True when the answer was an idempotent replay. */
   replayed: boolean;
+  /** When the request's headers arrived (ms since the epoch, fractional): rates are measured on it. */
+  receivedAt: number;
   /** Decoded body (POST) or query (other methods). */
   params: Params;
 }

@@ -284,6 +284,7 @@ class EmulatorServer implements StripeEmulator {
   }
 
   private receive(req: IncomingMessage, res: ServerResponse): void {
+    const receivedAt = performance.timeOrigin + performance.now();
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
@@ -292,7 +293,7 @@ class EmulatorServer implements StripeEmulator {
     });
     req.on('error', () => {}); // client went away mid-body: nothing to answer
     req.on('end', () => {
-      void this.handle(req, res, size <= MAX_BODY_BYTES ? Buffer.concat(chunks).toString('utf8') : undefined);
+      void this.handle(req, res, size <= MAX_BODY_BYTES ? Buffer.concat(chunks).toString('utf8') : undefined, receivedAt);
     });
   }
 
@@ -301,7 +302,7 @@ class EmulatorServer implements StripeEmulator {
    * idempotency) → latency → work → answer. The idempotency key is reserved before the
    * latency, so a duplicate arriving meanwhile sees it in flight (409), as on Stripe.
    */
-  private async handle(req: IncomingMessage, res: ServerResponse, body: string | undefined): Promise<void> {
+  private async handle(req: IncomingMessage, res: ServerResponse, body: string | undefined, receivedAt: number): Promise<void> {
     const method = req.method ?? 'GET';
     const url = req.url ?? '/';
     const queryAt = url.indexOf('?');
@@ -314,6 +315,7 @@ class EmulatorServer implements StripeEmulator {
       path,
       status: 0,
       requestId: newId('req', 14),
+      receivedAt,
       replayed: false,
       params: decodeForm((method === 'POST' ? body : queryAt === -1 ? '' : url.slice(queryAt + 1)) ?? ''),
       ...(idempotencyKey === undefined ? {} : { idempotencyKey }),

@@ -3,7 +3,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type Stripe from 'stripe';
 import type { Surface } from '../core/surface.js';
 
-const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 2.5, 5, 10, 30];
 
 /** Prometheus metrics of one app instance, in a registry of its own. */
 export class GatewayMetrics {
@@ -80,6 +80,19 @@ export class GatewayMetrics {
   private readonly rateLimitFallbacks = new Counter({
     name: 'gateway_rate_limit_fallbacks_total',
     help: 'Times the rate limits fell back from Redis to per-instance memory.',
+    registers: [this.registry],
+  });
+
+  private readonly stripeBudgetSent = new Counter({
+    name: 'gateway_stripe_budget_requests_total',
+    help: 'Stripe requests let through by the account’s request budget (each attempt, retries included), by account scope.',
+    labelNames: ['account'],
+    registers: [this.registry],
+  });
+  private readonly stripeBudgetRefused = new Counter({
+    name: 'gateway_stripe_budget_refused_total',
+    help: 'Calls (or their later requests) turned away because the Stripe account’s requests per second were spent, by account scope.',
+    labelNames: ['account'],
     registers: [this.registry],
   });
 
@@ -182,6 +195,15 @@ export class GatewayMetrics {
 
   rateLimitRecovered(): void {
     this.rateLimitFallbackActive.set(0);
+  }
+
+  /** `account` is the account scope (`acct_…:test`, or a key's fingerprint): never a key. */
+  stripeRequestSent(account: string): void {
+    this.stripeBudgetSent.inc({ account });
+  }
+
+  stripeRequestsRefused(account: string): void {
+    this.stripeBudgetRefused.inc({ account });
   }
 
   /** Stripe's SDK reports each attempt it makes, retries included; a client per store. */

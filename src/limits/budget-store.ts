@@ -7,6 +7,11 @@ const REDIS_CONNECT_WAIT_MS = 2_000;
 const PROBE_INTERVAL_MS = 1_000;
 /** Redis answers in well under a millisecond; past this it is down or frozen, not busy. */
 const MAX_COMMAND_TIMEOUT_MS = 500;
+/**
+ * ioredis' own timeout, a backstop: the budgets' script is timed by `answersWithin`, which tells
+ * a silent Redis from an event loop too busy to read its answer.
+ */
+const CLIENT_TIMEOUT_FACTOR = 3;
 
 /** What the budget store reports about its state; `GatewayMetrics` implements it. */
 export interface FallbackMetrics {
@@ -39,23 +44,25 @@ export class BudgetStore {
   private constructor(
     /** The client budgets are kept with; undefined without REDIS_URL. */
     readonly redis: Redis | undefined,
+    /** How long Redis may take to answer before it counts as unreachable. */
+    readonly commandTimeoutMs: number,
     private readonly logger: Logger,
     private readonly metrics: FallbackMetrics,
   ) {}
 
   static async open({ redisUrl, requestDeadlineMs, logger, metrics }: BudgetStoreOptions): Promise<BudgetStore> {
-    if (!redisUrl) return new BudgetStore(undefined, logger, metrics);
+    if (!redisUrl) return new BudgetStore(undefined, 0, logger, metrics);
     const commandTimeout = Math.max(10, Math.min(MAX_COMMAND_TIMEOUT_MS, Math.floor(requestDeadlineMs / 4)));
     // Loaded only with REDIS_URL: ioredis is some 2 MB of RSS a single instance has no use for.
     const { Redis } = await import('ioredis');
     const redis = new Redis(redisUrl, {
-      commandTimeout,
+      commandTimeout: commandTimeout * CLIENT_TIMEOUT_FACTOR,
       connectTimeout: REDIS_CONNECT_WAIT_MS,
       // While Redis is down, commands fail at once instead of queueing behind the reconnection.
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
     });
-    const store = new BudgetStore(redis, logger, metrics);
+    const store = new BudgetStore(redis, commandTimeout, logger, metrics);
     // ioredis reconnects by itself; what its errors mean for the budgets is logged on a change of state.
     redis.on('error', () => {});
     redis.on('ready', () => store.probeNow());
@@ -108,6 +115,41 @@ export class BudgetStore {
       },
     );
   }
+}
+
+/**
+ * `command`'s answer, or a rejection once Redis stayed silent for `timeoutMs`. A timer that
+ * fires late says the event loop was busy (a burst of calls on a loaded machine), and Redis'
+ * answer may be sitting unread: it gets `timeoutMs` again from then, as often as the loop lags,
+ * rather than this instance leaving the shared budget for its own memory on a false alarm.
+ */
+export function answersWithin<T>(command: Promise<T>, timeoutMs: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let armedAt = performance.now();
+    let timer: NodeJS.Timeout;
+    const arm = () => {
+      timer = setTimeout(() => {
+        const late = performance.now() - armedAt - timeoutMs;
+        if (late > timeoutMs / 2) {
+          armedAt = performance.now();
+          arm();
+        } else {
+          reject(new Error(`Redis did not answer within ${timeoutMs} ms`));
+        }
+      }, timeoutMs);
+    };
+    arm();
+    command.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
 }
 
 /** Resolves undefined once Redis is ready, or with why not after the first error or the wait. */

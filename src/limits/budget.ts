@@ -1,59 +1,84 @@
-import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import type { BudgetStore } from './budget-store.js';
+import { answersWithin, type BudgetStore } from './budget-store.js';
 import { MemoryWindows } from './memory-windows.js';
-import type { Spent } from './spent.js';
+import { redisSpender, type SpendOutcome } from './spend-script.js';
+import { MAX_WAIT_MS, MemoryStripeWindows } from './stripe-window.js';
 
-/** So many calls per key per minute. */
-export interface Budget {
-  spend(key: string): Promise<Spent>;
-  /** Gives back one point spent in the current window (a reservation that was not used). */
-  refund(key: string): Promise<void>;
+/** A caller's budget: so many calls per key per minute. */
+export interface CallerBudget {
+  /** Names the budget: `guest`, `user`, `read`. */
+  name: string;
+  perMinute: number;
+}
+
+/** What one call spends, all at once: its caller's budget, and requests of a Stripe account. */
+export interface Spending {
+  caller?: { budget: CallerBudget; key: string } | undefined;
+  /** `maxWaitMs`: how long the requests may wait for places (MAX_WAIT_MS unless the call already began). */
+  account?: { id: string; requests: number; maxWaitMs?: number } | undefined;
+}
+
+export type { SpendOutcome };
+
+/** Every budget of this instance, spent in one step. */
+export interface Budgets {
+  spend(spending: Spending): Promise<SpendOutcome>;
 }
 
 /**
- * One budget kept in Redis while the store shares it, and in this instance's memory while it
- * does not. This is rate-limiter-flexible's `insuranceLimiter` arrangement made explicit: the
- * insurance limiter swallows the Redis error, leaving nothing to log or count, and would make
- * every call wait out the command timeout again while Redis stays frozen.
+ * The budgets kept in Redis while the store shares them (one script, one round trip: see
+ * spend-script.ts), and in this instance's memory while it does not. A failed Redis command
+ * switches the store to memory (logged and counted there) and this call is answered from memory.
  */
-export function createBudget(store: BudgetStore, options: { name: string; perMinute: number; keyPrefix: string }): Budget {
-  const points = { points: options.perMinute, duration: 60 };
-  const memory = new MemoryWindows(options.perMinute, points.duration * 1000);
-  const shared =
-    store.redis &&
-    new RateLimiterRedis({
-      ...points,
-      storeClient: store.redis,
-      keyPrefix: `${options.keyPrefix}:${options.name}`,
-      // Reconnecting: straight to memory rather than an error from the client.
-      rejectIfRedisNotReady: true,
-    });
+export function createBudgets(store: BudgetStore, options: { keyPrefix: string; stripeRequestsPerSecond: number }): Budgets {
+  const memoryCallers = new Map<string, MemoryWindows>();
+  const memoryAccounts = new MemoryStripeWindows(options.stripeRequestsPerSecond);
+  const shared = store.redis && redisSpender(store.redis);
+  const limit = options.stripeRequestsPerSecond;
+
+  const inMemory = ({ caller, account }: Spending): SpendOutcome => {
+    let windows: MemoryWindows | undefined;
+    if (caller) {
+      windows = memoryCallers.get(caller.budget.name);
+      if (windows === undefined) memoryCallers.set(caller.budget.name, (windows = new MemoryWindows(caller.budget.perMinute, 60_000)));
+      const peeked = windows.peek(caller.key);
+      if (!peeked.allowed) return { allowed: false, budget: 'caller', retryAfterMs: peeked.retryAfterSeconds * 1000 };
+    }
+    const reserved = account
+      ? memoryAccounts.reserve(account.id, account.requests, account.maxWaitMs ?? MAX_WAIT_MS)
+      : { allowed: true as const, startInMs: 0 };
+    if (!reserved.allowed) return { allowed: false, budget: 'stripe-account', retryAfterMs: reserved.retryAfterMs };
+    if (caller) windows!.spend(caller.key);
+    return reserved;
+  };
 
   return {
-    spend: async (key) => {
+    spend: async (spending) => {
       if (shared && store.sharing) {
         try {
-          await shared.consume(key);
-          return { allowed: true };
-        } catch (error) {
-          if (error instanceof RateLimiterRes) {
-            return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(error.msBeforeNext / 1000)) };
+          const outcome = await answersWithin(
+            shared({
+              caller: spending.caller && {
+                key: `${options.keyPrefix}:${spending.caller.budget.name}:${spending.caller.key}`,
+                perMinute: spending.caller.budget.perMinute,
+              },
+              account: spending.account && {
+                key: `${options.keyPrefix}:stripe-account:${spending.account.id}`,
+                requests: spending.account.requests,
+                limit,
+                maxWaitMs: spending.account.maxWaitMs ?? MAX_WAIT_MS,
+              },
+            }),
+            store.commandTimeoutMs,
+          );
+          if (outcome.allowed && spending.account) {
+            memoryAccounts.record(spending.account.id, spending.account.requests, Date.now() + outcome.startInMs);
           }
-          store.fellBack(error);
-        }
-      }
-      return memory.spend(key);
-    },
-    refund: async (key) => {
-      if (shared && store.sharing) {
-        try {
-          await shared.reward(key, 1);
-          return;
+          return outcome;
         } catch (error) {
           store.fellBack(error);
         }
       }
-      memory.refund(key);
+      return inMemory(spending);
     },
   };
 }

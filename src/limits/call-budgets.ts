@@ -1,57 +1,130 @@
 import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import type { Viewer } from '../auth/viewer.js';
+import type { SignedIn, Viewer } from '../auth/viewer.js';
+import { callDeadline } from '../core/deadline.js';
 import { RateLimitedError } from '../core/errors.js';
+import { useStripeGate, type StripeRequestGate } from '../core/stripe-gate.js';
 import { guestBudgetKey } from './address-key.js';
-import { createBudget } from './budget.js';
+import { createBudgets, type CallerBudget, type SpendOutcome } from './budget.js';
 import { BudgetStore, type FallbackMetrics } from './budget-store.js';
+import { sendDeadline, StripeReservation } from './stripe-reservation.js';
+import { LATER_REQUEST_MARGIN_MS, MAX_WAIT_MS } from './stripe-window.js';
+
+/** What the budgets report per Stripe account; `GatewayMetrics` implements it. */
+export interface StripeBudgetMetrics {
+  stripeRequestSent(account: string): void;
+  stripeRequestsRefused(account: string): void;
+}
 
 export interface CallBudgetOptions {
   guestPerMinute: number;
   userPerMinute: number;
+  /** `Viewer.paymentMethods` reads per signed-in user per minute. */
+  userReadsPerMinute: number;
+  /** STRIPE_MAX_REQUESTS_PER_SECOND: the ceiling per Stripe account, every instance together. */
+  stripeRequestsPerSecond: number;
   /** Shared budgets across instances when set. */
   redisUrl: string | undefined;
   keyPrefix: string;
   requestDeadlineMs: number;
-  /** The Stripe account scope: a user's budget is per account, as their customer is. */
+  /** The scope of a user's budget: the store's (its Stripe account and mode, and its id; see storeScope). */
   accountScope: () => Promise<string>;
-  logger: Logger;
-  metrics: FallbackMetrics;
-  /** Where the budgets live, when the caller keeps other budgets there too; else opened here. */
-  store?: BudgetStore;
+  /**
+   * The Stripe account a call's requests go to (`acct_…:test`; a Connect store's connected
+   * account): its request budget, shared by every store on that account. Default: accountScope.
+   */
+  stripeAccount?: () => Promise<string>;
   /**
    * Set for every store but `default` (its id): guests' budgets are per store too. Unset, the keys
    * are those from before stores, so budgets spent across an upgrade still count.
    */
   guestScope?: string | undefined;
+  logger: Logger;
+  metrics: FallbackMetrics & StripeBudgetMetrics;
+  /** Where the budgets live, when the caller keeps other budgets there too; else opened here. */
+  store?: BudgetStore;
 }
 
 /**
- * The rate limits on calls that create Stripe objects (SetupIntents, ephemeral keys, customer
- * sessions), which is what card testers are after: guests per client address, signed-in users
- * per user and Stripe account.
+ * The rate limits of the gateway: calls that create Stripe objects (guests per client address,
+ * signed-in users per user and account), reads of saved payment methods (per user), and the
+ * Stripe account's requests per second, which every call reserves before its first request.
  */
 export interface CallBudgets {
   /**
-   * Spends one call for the caller, or throws `RateLimitedError`. Every mutation that creates
-   * Stripe objects calls it first, inside its request deadline.
+   * Spends one call of the caller's budget and reserves `stripeRequests` of the account's, in one
+   * step, or throws `RateLimitedError` (nothing spent, nothing sent). The reservation becomes the
+   * running call's gate for its Stripe requests. Called first, inside the call's deadline.
    */
-  spend(viewer: Viewer, clientAddress: string): Promise<void>;
+  spend(viewer: Viewer, clientAddress: string, stripeRequests: number): Promise<void>;
+  /** The same for a signed-in user's read of their saved payment methods. */
+  spendRead(user: SignedIn, stripeRequests: number): Promise<void>;
+  /** What Stripe requests made outside a call pass: one of the account's requests each. */
+  readonly outsideCalls: StripeRequestGate;
   /** Never waits on Redis. */
   close(): void;
 }
 
 export async function createCallBudgets(options: CallBudgetOptions): Promise<CallBudgets> {
+  const { accountScope, metrics, guestScope } = options;
+  const stripeAccount = options.stripeAccount ?? accountScope;
   const store = options.store ?? (await BudgetStore.open(options));
-  const guests = createBudget(store, { name: 'guest', perMinute: options.guestPerMinute, keyPrefix: options.keyPrefix });
-  const users = createBudget(store, { name: 'user', perMinute: options.userPerMinute, keyPrefix: options.keyPrefix });
+  const budgets = createBudgets(store, { keyPrefix: options.keyPrefix, stripeRequestsPerSecond: options.stripeRequestsPerSecond });
+  const guests: CallerBudget = { name: 'guest', perMinute: options.guestPerMinute };
+  const users: CallerBudget = { name: 'user', perMinute: options.userPerMinute };
+  const reads: CallerBudget = { name: 'read', perMinute: options.userReadsPerMinute };
+
+  /** Waits for the start the budgets gave, or throws what refused. */
+  const settle = async (outcome: SpendOutcome, account: string): Promise<number> => {
+    if (!outcome.allowed) {
+      if (outcome.budget === 'stripe-account') metrics.stripeRequestsRefused(account);
+      throw new RateLimitedError(Math.max(1, Math.ceil(outcome.retryAfterMs / 1000)), outcome.budget);
+    }
+    if (outcome.startInMs > 0) await sleep(outcome.startInMs);
+    return outcome.startInMs;
+  };
+
+  const oneMore = async (account: string, maxWaitMs = MAX_WAIT_MS) => {
+    await settle(await budgets.spend({ account: { id: account, requests: 1, maxWaitMs } }), account);
+  };
+  /** A later request of a call that began: as long as its deadline allows (LATER_REQUEST_MARGIN_MS). */
+  const laterRequest = (account: string) =>
+    oneMore(account, Math.max(MAX_WAIT_MS, (callDeadline()?.remainingMs() ?? 0) - LATER_REQUEST_MARGIN_MS));
+
+  const spendFor = async (caller: { budget: CallerBudget; key: string }, account: string, stripeRequests: number) => {
+    const askedAt = performance.now();
+    const outcome = await budgets.spend({ caller, account: stripeRequests > 0 ? { id: account, requests: stripeRequests } : undefined });
+    const startInMs = await settle(outcome, account);
+    useStripeGate(
+      new StripeReservation(
+        stripeRequests,
+        sendDeadline(askedAt, startInMs),
+        () => laterRequest(account),
+        () => metrics.stripeRequestSent(account),
+      ),
+    );
+  };
+
   return {
-    spend: async (viewer, clientAddress) => {
-      const spent =
+    spend: async (viewer, clientAddress, stripeRequests) => {
+      const account = await stripeAccount();
+      const caller =
         viewer.kind === 'guest'
-          ? await guests.spend(options.guestScope === undefined ? guestBudgetKey(clientAddress) : `${options.guestScope}/${guestBudgetKey(clientAddress)}`)
-          : await users.spend(userBudgetKey(await options.accountScope(), viewer.userId));
-      if (!spent.allowed) throw new RateLimitedError(spent.retryAfterSeconds);
+          ? { budget: guests, key: guestScope === undefined ? guestBudgetKey(clientAddress) : `${guestScope}/${guestBudgetKey(clientAddress)}` }
+          : { budget: users, key: userBudgetKey(await accountScope(), viewer.userId) };
+      await spendFor(caller, account, stripeRequests);
+    },
+    spendRead: async (user, stripeRequests) => {
+      const account = await stripeAccount();
+      await spendFor({ budget: reads, key: userBudgetKey(await accountScope(), user.userId) }, account, stripeRequests);
+    },
+    outsideCalls: {
+      beforeRequest: async () => {
+        const account = await stripeAccount();
+        await oneMore(account);
+        metrics.stripeRequestSent(account);
+      },
     },
     // A store passed in is the caller's to close (one for every store's budgets).
     close: () => {

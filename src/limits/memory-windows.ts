@@ -26,6 +26,13 @@ export class MemoryWindows {
     this.turnAt = now + durationMs;
   }
 
+  /** Whether `spend` would allow the key now, spending nothing. */
+  peek(key: string, now = Date.now()): Spent {
+    const window = this.current.get(key) ?? this.previous.get(key);
+    if (window === undefined || window.endsAt <= now || window.spent < this.points) return { allowed: true };
+    return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((window.endsAt - now) / 1000)) };
+  }
+
   spend(key: string, now = Date.now()): Spent {
     if (now >= this.turnAt) this.turnOver(now);
     let window = this.current.get(key);

@@ -2,7 +2,7 @@ import { LRUCache } from 'lru-cache';
 import type { RefusalBudget } from '../auth/refusal-budget.js';
 import { RefusedTokensLimitedError } from '../core/errors.js';
 import { guestBudgetKey } from './address-key.js';
-import { createBudget } from './budget.js';
+import { createBudget } from './refundable-budget.js';
 import type { BudgetStore } from './budget-store.js';
 
 export interface RefusedTokenBudgetOptions {

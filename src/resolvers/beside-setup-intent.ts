@@ -52,6 +52,8 @@ export async function createBesideSetupIntent<C>(
 }
 
 export function createSetupIntent(services: GatewayServices, call: CustomerCall): Promise<Stripe.Response<Stripe.SetupIntent>> {
+  // A card may be saved to the customer next: a listing from before would not show it.
+  services.paymentMethodListings.forget(call.customerId);
   return services.stripe.setupIntents.create(
     {
       customer: call.customerId,

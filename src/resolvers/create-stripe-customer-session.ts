@@ -39,7 +39,8 @@ export async function createStripeCustomerSession(
 ): Promise<StripeCustomerSessionResult> {
   const started = process.hrtime.bigint();
   const withIntent = withSetupIntent ?? true;
-  const kind = { mutation: 'createStripeCustomerSession', details: { component, withSetupIntent: withIntent } };
+  // The session, and the SetupIntent beside it unless left out.
+  const kind = { mutation: 'createStripeCustomerSession', details: { component, withSetupIntent: withIntent }, stripeRequests: withIntent ? 2 : 1 };
   try {
     const result = await runCustomerCall(services, caller, kind, { usage, idempotencyKey }, async (call) => {
       const companion = customerSession(services, component);

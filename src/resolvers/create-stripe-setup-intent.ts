@@ -19,7 +19,8 @@ export interface StripeSetupIntentResult {
   stripeAccount: string | null;
 }
 
-const SETUP_INTENT_CALL: CallKind = { mutation: 'createStripeSetupIntent' };
+/** An ephemeral key and a SetupIntent. */
+const SETUP_INTENT_CALL: CallKind = { mutation: 'createStripeSetupIntent', stripeRequests: 2 };
 
 /**
  * The one resolver behind both the GraphQL mutation and the REST path. Throws the typed

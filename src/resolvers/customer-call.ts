@@ -3,7 +3,7 @@ import type { Viewer } from '../auth/viewer.js';
 import { derivedIdempotencyKey } from '../stripe/idempotency-keys.js';
 import { translateStripeError } from '../stripe/translate-error.js';
 import type { Caller } from './caller.js';
-import { customerFor, replaceStaleCustomer } from './customers.js';
+import { customerFor, replaceStaleCustomer, storedCustomerFor } from './customers.js';
 import { callDeadline, withinDeadline } from '../core/deadline.js';
 import { AuthenticationRequiredError } from '../core/errors.js';
 import { claimClientIdempotencyKey, requestFingerprint } from './idempotency.js';
@@ -38,6 +38,11 @@ export interface CustomerCall {
 export interface CallKind {
   mutation: string;
   details?: Record<string, string | boolean>;
+  /**
+   * The Stripe requests `work` makes for a customer that exists (an ephemeral key and a
+   * SetupIntent: 2); creating the customer is one more. Reserved before the first is sent.
+   */
+  stripeRequests: number;
 }
 
 /**
@@ -53,11 +58,13 @@ export async function runCustomerCall<T>(
   work: (call: CustomerCall) => Promise<T>,
 ): Promise<T> {
   const { stripeVersion = services.ephemeralKeyVersion, idempotencyKey, usage } = validateInput(input);
-  const fingerprint = requestFingerprint({ ...kind, stripeVersion, usage });
+  const fingerprint = requestFingerprint({ mutation: kind.mutation, details: kind.details, stripeVersion, usage });
   if (viewer.kind === 'guest' && !services.allowGuests) throw new AuthenticationRequiredError();
   const run = async () => {
+    // Whether the customer must be created decides how many Stripe requests to reserve.
+    const known = viewer.kind === 'user' ? { stored: await storedCustomerFor(services, viewer) } : undefined;
     // Before the idempotency key is claimed: a refused call leaves no record behind.
-    await services.callBudgets.spend(viewer, clientAddress);
+    await services.callBudgets.spend(viewer, clientAddress, kind.stripeRequests + (known?.stored === undefined ? 1 : 0));
     // Guests' keys are ignored: a guest cannot be told apart from another guest.
     const claim = async () =>
       viewer.kind === 'user' && idempotencyKey !== undefined
@@ -104,7 +111,7 @@ export async function runCustomerCall<T>(
         }
       }
     };
-    const customerId = await customerFor(services, viewer);
+    const customerId = await customerFor(services, viewer, known);
     try {
       return await attempt(customerId);
     } catch (error) {

@@ -21,10 +21,15 @@ import type { GatewayServices } from './services.js';
  *    of ours that lost (its key had expired, or the token's email changed) is deleted in Stripe.
  * Guest: a new customer every call.
  */
-export async function customerFor(services: GatewayServices, viewer: Viewer): Promise<string> {
+export async function customerFor(
+  services: GatewayServices,
+  viewer: Viewer,
+  /** The user's stored customer, when the caller already looked it up. */
+  known?: { stored: string | undefined },
+): Promise<string> {
   if (viewer.kind === 'guest') return (await services.stripe.customers.create()).id;
   const scope = await services.accountScope();
-  const stored = await services.store.findCustomer(scope, viewer.userId);
+  const stored = known ? known.stored : await services.store.findCustomer(scope, viewer.userId);
   if (stored) return stored;
   const notBefore = new Date(Date.now() - CLIENT_IDEMPOTENCY_WINDOW_MS);
   const forgotten = await services.store.findForgottenCustomer(scope, viewer.userId, notBefore);

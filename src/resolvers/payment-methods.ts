@@ -46,20 +46,33 @@ function idOf(value: string | { id: string } | null): string | null {
  */
 export async function listSavedPaymentMethods(services: GatewayServices, viewer: Viewer): Promise<SavedPaymentMethod[]> {
   if (viewer.kind === 'guest') return [];
+  const listings = services.paymentMethodListings;
   const work = async () => {
     const customerId = await storedCustomerFor(services, viewer);
+    // Every read counts against the user's read budget; only one that asks Stripe, the account's.
+    const asksStripe = customerId !== undefined && listings.recent(customerId) === undefined;
+    await services.callBudgets.spendRead(viewer, asksStripe ? 1 : 0);
     if (customerId === undefined) return [];
-    try {
-      return (await listCustomerPaymentMethods(services.stripe, customerId)).map(toSaved);
-    } catch (error) {
-      if (isResourceMissing(error)) return [];
-      throw error;
+    let listing = listings.recent(customerId);
+    if (listing === undefined) {
+      listing = listFromStripe(services, customerId);
+      listings.remember(customerId, listing);
     }
+    return listing;
   };
   try {
     return await withinDeadline(work, services.requestDeadlineMs);
   } catch (error) {
     throw translateStripeError(error);
+  }
+}
+
+async function listFromStripe(services: GatewayServices, customerId: string): Promise<SavedPaymentMethod[]> {
+  try {
+    return (await listCustomerPaymentMethods(services.stripe, customerId)).map(toSaved);
+  } catch (error) {
+    if (isResourceMissing(error)) return [];
+    throw error;
   }
 }
 
@@ -75,10 +88,10 @@ export async function detachStripePaymentMethod(
   if (viewer.kind === 'guest') throw new AuthenticationRequiredError('Sign in to remove a saved payment method.');
   const notFound = () => new NotFoundError('No such payment method among yours.');
   const work = async () => {
-    // Every call counts, found or not: probing ids costs the prober's own budget.
-    await services.callBudgets.spend(viewer, clientAddress);
-    if (!PAYMENT_METHOD_ID.test(paymentMethodId)) throw notFound();
-    const customerId = await storedCustomerFor(services, viewer);
+    const customerId = PAYMENT_METHOD_ID.test(paymentMethodId) ? await storedCustomerFor(services, viewer) : undefined;
+    // Every call counts, found or not: probing ids costs the prober's own budget. Stripe is
+    // asked twice (the method, then the detach) only when there is a customer to ask about.
+    await services.callBudgets.spend(viewer, clientAddress, customerId === undefined ? 0 : 2);
     if (customerId === undefined) throw notFound();
     let method: Stripe.PaymentMethod;
     try {
@@ -94,6 +107,8 @@ export async function detachStripePaymentMethod(
       // Detached in between (another tab, the webhook's deduplication): no longer the caller's.
       if (isResourceMissing(error) || (error as { code?: string }).code === 'payment_method_unexpected_state') throw notFound();
       throw error;
+    } finally {
+      services.paymentMethodListings.forget(customerId);
     }
     services.logger.info({ customerId, paymentMethodId }, 'detached a payment method at the customer’s request');
     return { id: paymentMethodId };

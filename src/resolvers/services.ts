@@ -3,6 +3,7 @@ import type Stripe from 'stripe';
 import type { GatewayMetrics } from '../http/metrics.js';
 import type { CallBudgets } from '../limits/call-budgets.js';
 import type { CustomerStore } from '../store/customer-store.js';
+import type { PaymentMethodListings } from './payment-method-listings.js';
 
 /**
  * What the resolvers work with for one store (contract 11); built once per store by the
@@ -27,6 +28,8 @@ export interface GatewayServices {
   allowGuests: boolean;
   /** Rate limits of calls that create Stripe objects, guests' and users'. */
   callBudgets: CallBudgets;
+  /** Recent listings of saved payment methods, per customer. */
+  paymentMethodListings: PaymentMethodListings;
   requestDeadlineMs: number;
   metrics: GatewayMetrics;
   logger: Logger;

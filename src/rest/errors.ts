@@ -66,7 +66,8 @@ export function restErrorResponse(error: unknown): { status: number; body: Error
   }
   if (error instanceof AuthenticationRequiredError) return { status: 403, body: { error: error.message } };
   if (error instanceof RateLimitedError) {
-    return { status: 429, body: { error: error.message }, headers: { 'Retry-After': String(error.retryAfterSeconds) } };
+    // The Stripe account's budget (the gateway's or Stripe's own) is no fault of the caller's.
+    return { status: error.budget === 'caller' ? 429 : 503, body: { error: error.message }, headers: { 'Retry-After': String(error.retryAfterSeconds) } };
   }
   if (error instanceof StoreUnavailableError) {
     return { status: 503, body: { error: error.message }, headers: { 'Retry-After': String(error.retryAfterSeconds) } };
@@ -80,8 +81,9 @@ export function restErrorResponse(error: unknown): { status: number; body: Error
 /** Every REST failure as JSON in the spec's shape; only unexpected ones are logged in full. */
 export const restErrorHandler: ErrorRequestHandler = (error, _req, res, _next) => {
   const { status, body, headers } = restErrorResponse(error);
-  // An identity provider or database outage is logged where it is seen, once per change of state.
-  const outage = error instanceof AuthUnavailableError || error instanceof StoreUnavailableError;
+  // An identity provider or database outage is logged where it is seen, once per change of state;
+  // a spent Stripe budget is counted in /metrics, not an error.
+  const outage = error instanceof AuthUnavailableError || error instanceof StoreUnavailableError || error instanceof RateLimitedError;
   if (status >= 500 && !outage) res.locals.logger.error({ err: error }, 'unexpected error on the REST path');
   sendJsonApi(res, status, body, headers);
 };

@@ -55,7 +55,8 @@ builder.objectType(AuthenticationRequiredError, {
 
 builder.objectType(RateLimitedError, {
   name: 'RateLimitedError',
-  description: 'Too many calls from this client address (guests) or this user (signed in); nothing was created.',
+  description:
+    'Too many calls from this client address (guests) or this user (signed in), or the Stripe account’s requests per second are spent; nothing was created.',
   interfaces: [ErrorInterface],
   fields: (t) => ({
     retryAfterSeconds: t.int({ description: 'When to try again.', resolve: (error) => error.retryAfterSeconds }),

@@ -48,6 +48,12 @@ builder.objectField(ViewerRef, 'paymentMethods', (t) =>
       try {
         return await listing;
       } catch (error) {
+        if (error instanceof RateLimitedError) {
+          // The user's read budget, or the Stripe account's: nothing was asked of Stripe.
+          throw new GraphQLError(error.message, {
+            extensions: { code: 'RATE_LIMITED', retryAfterSeconds: error.retryAfterSeconds },
+          });
+        }
         if (!(error instanceof PaymentProviderError)) throw error;
         // A list field has no union to hold a typed error: Stripe's failure as a coded error.
         throw new GraphQLError(error.message, {

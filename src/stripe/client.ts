@@ -1,6 +1,8 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import Stripe from 'stripe';
+import type { StripeRequestGate } from '../core/stripe-gate.js';
+import { BudgetedHttpClient } from './budgeted-http-client.js';
 import { DeadlineHttpClient } from './deadline-http-client.js';
 import { TracedStripeHttpClient } from './traced-http-client.js';
 
@@ -13,6 +15,8 @@ export interface StripeClientOptions {
   traced?: boolean;
   /** A connected account (Stripe Connect): every request of this client carries `Stripe-Account`. */
   stripeAccount?: string | undefined;
+  /** What requests outside a call (webhook handlers) pass; a call's own pass its reservation. */
+  outsideCalls?: StripeRequestGate;
 }
 
 /** Each POST carries an idempotency key, so a retried create never doubles an object. */
@@ -25,17 +29,20 @@ export const STRIPE_MAX_NETWORK_RETRIES = 2;
  */
 const MAX_SOCKETS = 256;
 
-export function createStripeClient({ secretKey, timeoutMs, apiBase, traced = false, stripeAccount }: StripeClientOptions): Stripe {
+export function createStripeClient({ secretKey, timeoutMs, apiBase, traced = false, stripeAccount, outsideCalls }: StripeClientOptions): Stripe {
   const protocol = apiBase?.protocol === 'http:' ? 'http' : 'https';
   const agentOptions = { keepAlive: true, maxSockets: MAX_SOCKETS };
   const nodeClient = Stripe.createNodeHttpClient(protocol === 'http' ? new HttpAgent(agentOptions) : new HttpsAgent(agentOptions));
+  // The budget first: a request it holds back waits before the deadline measures what is left.
+  const httpClient = new BudgetedHttpClient(new DeadlineHttpClient(traced ? new TracedStripeHttpClient(nodeClient) : nodeClient));
+  httpClient.outsideCalls = outsideCalls;
   const stripe = new Stripe(secretKey, {
     apiVersion: Stripe.API_VERSION,
     maxNetworkRetries: STRIPE_MAX_NETWORK_RETRIES,
     timeout: timeoutMs,
     telemetry: false,
-    // Tracing on: a span per attempt that really starts (beneath the deadline's check).
-    httpClient: new DeadlineHttpClient(traced ? new TracedStripeHttpClient(nodeClient) : nodeClient),
+    // Tracing on: a span per attempt that really starts (beneath the budget's and the deadline's checks).
+    httpClient,
     appInfo: { name: 'stripe-setup-gateway' },
     // The SDK's default for every request (a request's own option would override it; none sets one).
     ...(stripeAccount && { stripeAccount }),

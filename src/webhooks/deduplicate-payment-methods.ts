@@ -53,6 +53,7 @@ export async function deduplicateSavedCard(
     if (isResourceMissing(error) || (error as { code?: string }).code === 'payment_method_unexpected_state') return undefined;
     throw error;
   }
+  services.paymentMethodListings.forget(customerId);
   services.logger.info({ customerId, detached: saved.id, kept: olderCopy.id }, 'detached a duplicate card');
   return saved.id;
 }

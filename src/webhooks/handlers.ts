@@ -31,8 +31,19 @@ const HANDLERS: HandlerTable = {
     return 'handled';
   },
   'setup_intent.succeeded': async (services, options, event) => {
+    forgetListing(services, event.data.object.customer);
     if (!options.deduplicatePaymentMethods) return 'ignored';
     await deduplicateSavedCard(services, event.data.object);
+    return 'handled';
+  },
+  /** A method attached or detached elsewhere (the Dashboard, a Customer Sheet): the listing is stale. */
+  'payment_method.attached': async (services, _options, event) => {
+    forgetListing(services, event.data.object.customer);
+    return 'handled';
+  },
+  'payment_method.detached': async (services, _options, event) => {
+    const previous = event.data.previous_attributes as { customer?: string | Stripe.Customer | null } | undefined;
+    forgetListing(services, previous?.customer ?? event.data.object.customer);
     return 'handled';
   },
 };
@@ -46,6 +57,10 @@ async function deletedInStripe(services: GatewayServices, customerId: string): P
     if (isResourceMissing(error)) return true;
     throw error;
   }
+}
+
+function forgetListing(services: GatewayServices, customer: string | { id: string } | null | undefined): void {
+  if (customer) services.paymentMethodListings.forget(typeof customer === 'string' ? customer : customer.id);
 }
 
 export function handlerFor(event: Stripe.Event): ((services: GatewayServices, options: WebhookOptions) => Promise<Outcome>) | undefined {

@@ -191,7 +191,7 @@ describe('emulator request log', () => {
   it('keeps only the newest entries, oldest first', () => {
     const log = new RequestLog(3);
     for (let i = 0; i < 5; i++) {
-      log.add({ method: 'GET', path: `/v1/${i}`, status: 200, requestId: `req_${i}`, replayed: false, params: {} });
+      log.add({ method: 'GET', path: `/v1/${i}`, status: 200, requestId: `req_${i}`, receivedAt: i, replayed: false, params: {} });
     }
     expect(log.list().map((r) => r.path)).toEqual(['/v1/2', '/v1/3', '/v1/4']);
   });

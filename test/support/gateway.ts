@@ -33,6 +33,8 @@ export async function startGateway(
     STRIPE_API_BASE: emulator.url,
     DATABASE_URL: databaseUrl,
     AUTH_JWT_SECRET: TEST_JWT_SECRET,
+    // The emulator has no rate limit of its own; the tests of the account's budget set theirs.
+    STRIPE_MAX_REQUESTS_PER_SECOND: '100000',
     ...env,
   });
   const app = await buildApp(config, logger);
