@@ -112,21 +112,33 @@ export async function buildApp(
   const services = served[0]!.services;
   const stores = storeSelector(served, { trustProxy: config.trustProxyHops > 0 });
   const sweep = sweepExpiredRecords(store, logger);
-  // In the background: start-up never waits for Stripe; /ready says whether a key works.
-  const keyChecks = served.map(({ id, services: { stripe, logger: storeLogger } }) => {
+  // In the background: start-up never waits for Stripe; /ready says whether a key works. One check
+  // per key, however many stores share it (100 stores on one account probe Stripe once).
+  const byKey = new Map<string, ServedStore[]>();
+  for (const [index, entry] of served.entries()) {
+    const key = config.stores[index]!.stripe.secretKey!;
+    byKey.set(key, [...(byKey.get(key) ?? []), entry]);
+  }
+  const keyChecks = [...byKey.values()].map((group) => {
+    const ids = group.map(({ id }) => id);
+    const first = group[0]!.services;
     const keyCheck = startStripeKeyCheck({
-      probe: () => probeStripeKey(stripe),
+      probe: () => probeStripeKey(first.stripe),
       intervalMs: stripeKeyCheckIntervalMs,
       deadlineMs: config.stripe.timeoutMs,
-      logger: storeLogger,
-      // Without STORES_FILE the variable; with one, the store's key (its own or the default).
-      keyName: config.stores.length === 1 && id === DEFAULT_STORE_ID ? 'STRIPE_SECRET_KEY' : `the Stripe key of store "${id}"`,
-      onChecked: (outcome, refused) => metrics.stripeKeyChecked(id, outcome, refused),
+      logger: ids.length === 1 ? first.logger : logger.child({ stores: ids }),
+      // Without STORES_FILE the variable; with one, the stores' key (their own or the default).
+      keyName: keyNameOf(config, ids),
+      onChecked: (outcome, refused) => {
+        for (const id of ids) metrics.stripeKeyChecked(id, outcome, refused);
+      },
     });
     // A key rolled or revoked while the gateway runs: the next 401 starts the checks again.
-    stripe.on('response', (event: Stripe.ResponseEvent) => {
-      if (event.status === 401) keyCheck.suspect();
-    });
+    for (const { services: { stripe } } of group) {
+      stripe.on('response', (event: Stripe.ResponseEvent) => {
+        if (event.status === 401) keyCheck.suspect();
+      });
+    }
     return keyCheck;
   });
   const authenticate = tracing.authenticate(
@@ -207,6 +219,13 @@ export async function buildApp(
       await store.close();
     },
   };
+}
+
+/** How a key check's log lines name the key: the variable without STORES_FILE, else by its stores. */
+function keyNameOf(config: GatewayConfig, ids: readonly string[]): string {
+  if (config.stores.length === 1 && ids[0] === DEFAULT_STORE_ID) return 'STRIPE_SECRET_KEY';
+  if (ids.length === 1) return `the Stripe key of store "${ids[0]}"`;
+  return `the Stripe key of stores ${ids.slice(0, 3).map((id) => `"${id}"`).join(', ')}${ids.length > 3 ? ` and ${ids.length - 3} more` : ''}`;
 }
 
 /** What every store shares: one database, one budget store, one metrics registry, one logger. */

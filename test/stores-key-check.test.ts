@@ -56,8 +56,8 @@ describe('one store’s refused Stripe key (6.19 per store)', () => {
     expect((await callRest(url, { token, headers: { 'x-store-id': 'revoked' } })).status).not.toBe(200);
   });
 
-  it('/ready answers 503 once every store’s key is refused', async () => {
-    const { url } = await start({
+  it('/ready answers 503 once every store’s key is refused; stores sharing a key share one check', async () => {
+    const { url, lines } = await start({
       stores: [
         { id: 'one', stripe: { secretKey: 'env:REVOKED_KEY' } },
         { id: 'two', stripe: { secretKey: 'env:REVOKED_KEY' } },
@@ -65,5 +65,13 @@ describe('one store’s refused Stripe key (6.19 per store)', () => {
     });
     const ready = await fetch(`${url}/ready`);
     expect([ready.status, await ready.json()]).toEqual([503, { status: 'unavailable', error: 'Stripe refuses the Stripe key of every store.' }]);
+    // One probe for the one key, one error line, counted for both stores.
+    expect(emulator!.requests().filter((request) => request.path === '/v1/account')).toHaveLength(1);
+    expect(lines.filter((line) => line.level === 50).map((line) => String(line.msg).split(' (')[0])).toEqual([
+      'Stripe refuses the Stripe key of stores "one", "two"',
+    ]);
+    for (const store of ['one', 'two']) {
+      expect(await metricValue(url, `gateway_stripe_key_refused{store="${store}"}`)).toBe(1);
+    }
   });
 });

@@ -215,7 +215,8 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       stripeMaxRequestsPerSecond: parseInteger(
         'STRIPE_MAX_REQUESTS_PER_SECOND',
         read('STRIPE_MAX_REQUESTS_PER_SECOND'),
-        DEFAULT_STRIPE_MAX_REQUESTS_PER_SECOND[secretKey !== undefined && /^(sk|rk)_live_/.test(secretKey) ? 'live' : 'test'],
+        // With a stores file: live when a store has a live key (stores may have keys of their own).
+        DEFAULT_STRIPE_MAX_REQUESTS_PER_SECOND[stores.some(({ stripe }) => stripe.secretKey !== undefined && /^(sk|rk)_live_/.test(stripe.secretKey)) ? 'live' : 'test'],
         // A new user's call makes 3 requests at once (customer, then key and SetupIntent): fewer could never pass.
         MIN_STRIPE_REQUESTS_PER_SECOND,
         1_000_000_000,
