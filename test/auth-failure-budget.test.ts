@@ -115,11 +115,11 @@ describe('the refused-token budget of a client address', () => {
 
   it('stops start-up on an AUTH_FAILURE_RATE_LIMIT_PER_MINUTE that is not a whole number of at least 1', () => {
     for (const value of ['0', '-1', 'lots', '2.5']) {
-      expect(() => loadConfig({ STRIPE_SECRET_KEY: 'sk_test_x', AUTH_FAILURE_RATE_LIMIT_PER_MINUTE: value }), value).toThrow(
+      expect(() => loadConfig({ STRIPE_SECRET_KEY: 'sk_test_x0123456789', AUTH_FAILURE_RATE_LIMIT_PER_MINUTE: value }), value).toThrow(
         expect.objectContaining({ variable: 'AUTH_FAILURE_RATE_LIMIT_PER_MINUTE' }),
       );
     }
-    expect(loadConfig({ STRIPE_SECRET_KEY: 'sk_test_x' }).auth.failureRateLimitPerMinute).toBe(30);
+    expect(loadConfig({ STRIPE_SECRET_KEY: 'sk_test_x0123456789' }).auth.failureRateLimitPerMinute).toBe(30);
   });
 
   it.skipIf(!TEST_REDIS_URL)('is one budget for two instances on one Redis', async () => {

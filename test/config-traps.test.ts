@@ -70,30 +70,30 @@ describe('configuration traps', { timeout: 60_000 }, () => {
 
   it('production refuses the public development JWT secret (tokens from `npm run token` would sign anyone in)', async () => {
     expectRefusal(await start(keyed({ NODE_ENV: 'production', AUTH_JWT_SECRET: SANDBOX_JWT_SECRET })), 'AUTH_JWT_SECRET');
-    expect(refusalOf({ NODE_ENV: 'Production', STRIPE_SECRET_KEY: 'sk_live_abc', AUTH_JWT_SECRET: SANDBOX_JWT_SECRET })).toEqual({
+    expect(refusalOf({ NODE_ENV: 'Production', STRIPE_SECRET_KEY: 'sk_live_abc0123456789', AUTH_JWT_SECRET: SANDBOX_JWT_SECRET })).toEqual({
       variable: 'AUTH_JWT_SECRET',
       message: expect.stringMatching(/development secret/),
     });
     // Outside production it is the sandbox's own secret, and allowed.
-    expect(refusalOf({ STRIPE_SECRET_KEY: 'sk_test_abc', AUTH_JWT_SECRET: SANDBOX_JWT_SECRET })).toBeUndefined();
+    expect(refusalOf({ STRIPE_SECRET_KEY: 'sk_test_abc0123456789', AUTH_JWT_SECRET: SANDBOX_JWT_SECRET })).toBeUndefined();
   });
 
   it('production refuses an HS256 secret shorter than 32 bytes (bytes, not characters)', async () => {
     expectRefusal(await start(keyed({ NODE_ENV: 'production', AUTH_JWT_SECRET: 'secret' })), 'AUTH_JWT_SECRET');
-    const production = { NODE_ENV: 'production', STRIPE_SECRET_KEY: 'sk_live_abc' };
+    const production = { NODE_ENV: 'production', STRIPE_SECRET_KEY: 'sk_live_abc0123456789' };
     expect(refusalOf({ ...production, AUTH_JWT_SECRET: 'x'.repeat(31) })?.variable).toBe('AUTH_JWT_SECRET');
     expect(refusalOf({ ...production, AUTH_JWT_SECRET: `${'é'.repeat(15)}x` })?.message).toMatch(/31 bytes/);
     expect(refusalOf({ ...production, AUTH_JWT_SECRET: 'x'.repeat(32) })).toBeUndefined();
     expect(refusalOf({ ...production, AUTH_JWT_SECRET: 'é'.repeat(16) })).toBeUndefined();
     // Development keeps short secrets working.
-    expect(refusalOf({ STRIPE_SECRET_KEY: 'sk_test_abc', AUTH_JWT_SECRET: 'secret' })).toBeUndefined();
+    expect(refusalOf({ STRIPE_SECRET_KEY: 'sk_test_abc0123456789', AUTH_JWT_SECRET: 'secret' })).toBeUndefined();
   });
 
   it('NODE_ENV is compared without regard to case: Production refuses sandbox mode', async () => {
     const values = ['Production', 'PRODUCTION', ' production '];
     const outcomes = await Promise.all(values.map((value) => start({ NODE_ENV: value, DATABASE_URL: `sqlite:${join(dir, 'sandbox.sqlite')}` })));
     for (const outcome of outcomes) expectRefusal(outcome, 'STRIPE_SECRET_KEY');
-    const config = loadConfig({ NODE_ENV: 'Production', STRIPE_SECRET_KEY: 'sk_live_abc', AUTH_JWT_SECRET: 'x'.repeat(32) });
+    const config = loadConfig({ NODE_ENV: 'Production', STRIPE_SECRET_KEY: 'sk_live_abc0123456789', AUTH_JWT_SECRET: 'x'.repeat(32) });
     expect(config).toMatchObject({ production: true, graphiql: false, graphqlIntrospection: false });
   });
 

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { startWorld, type World } from './support/gateway.js';
+import { callsToStripe, startWorld, type World } from './support/gateway.js';
 import { capturedLogger } from './support/log-lines.js';
 
 const SESSION = /* GraphQL */ `
@@ -166,7 +166,7 @@ function requestErrorSuite(mode: 'production' | 'development') {
       if (mode === 'production') expect(text).not.toMatch(/did you mean/i);
       expect(text).not.toMatch(/Unexpected error|originalError|stack/);
     }
-    expect(world.emulator.requests()).toHaveLength(0);
+    expect(callsToStripe(world.emulator)).toHaveLength(0);
     expect(lines.filter((line) => Number(line.level) >= 50)).toEqual([]);
   });
 }

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../src/http/logger.js';
 import { callGraphQL, callRest, SETUP_INTENT_MUTATION } from './support/clients.js';
 import { startWorld, type World } from './support/gateway.js';
-import { INTROSPECTION_CLIENT, INTROSPECTION_PATH, startSpreeStandIn, type SpreeStandIn } from './support/spree-stand-in.js';
+import { providerEnv, startSpreeStandIn, type SpreeStandIn } from './support/spree-stand-in.js';
 
 /**
  * An identity provider's answer about one token is a verdict on that token: it never starts the
@@ -19,14 +19,7 @@ function useProviderWorld() {
   });
   return async (kind: 'account' | 'introspection', env: Record<string, string> = {}) => {
     const spree = await startSpreeStandIn();
-    const provider: Record<string, string> =
-      kind === 'account'
-        ? { AUTH_SPREE_URL: spree.url }
-        : {
-            AUTH_INTROSPECTION_URL: `${spree.url}${INTROSPECTION_PATH}`,
-            AUTH_INTROSPECTION_CLIENT_ID: INTROSPECTION_CLIENT.id,
-            AUTH_INTROSPECTION_CLIENT_SECRET: INTROSPECTION_CLIENT.secret,
-          };
+    const provider = providerEnv(kind, spree);
     const world = await startWorld({ ...provider, REQUEST_DEADLINE_MS: '5000', ...env });
     running.push({ spree, world });
     return { spree, world };

@@ -8,7 +8,7 @@ import { createLogger } from '../src/http/logger.js';
 import { callGraphQL, callRest, SETUP_INTENT_MUTATION, tokenFor, type HttpAnswer } from './support/clients.js';
 import { startWorld, type World } from './support/gateway.js';
 import { exitOf, runTs } from './support/process.js';
-import { INTROSPECTION_CLIENT, INTROSPECTION_PATH, startSpreeStandIn, TOKEN_PATH, type SpreeStandIn } from './support/spree-stand-in.js';
+import { providerEnv, startSpreeStandIn, TOKEN_PATH, type SpreeStandIn } from './support/spree-stand-in.js';
 
 const DEADLINE_MS = 3000;
 /** Generous: the machine is shared; what matters is "not after the deadline". */
@@ -35,14 +35,7 @@ function useSpreeWorld(kind: 'account' | 'introspection', env: Record<string, st
       },
     });
     const spree = await startSpreeStandIn();
-    const provider: Record<string, string> =
-      kind === 'account'
-        ? { AUTH_SPREE_URL: spree.url }
-        : {
-            AUTH_INTROSPECTION_URL: `${spree.url}${INTROSPECTION_PATH}`,
-            AUTH_INTROSPECTION_CLIENT_ID: INTROSPECTION_CLIENT.id,
-            AUTH_INTROSPECTION_CLIENT_SECRET: INTROSPECTION_CLIENT.secret,
-          };
+    const provider = providerEnv(kind, spree);
     const world = await startWorld({ ...provider, REQUEST_DEADLINE_MS: String(DEADLINE_MS), ...env, ...extra }, createLogger('info', sink));
     const started = { spree, world, log: () => log };
     running.push(started);

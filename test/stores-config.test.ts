@@ -239,13 +239,13 @@ describe('stores: invalid files stop start-up with one line naming the store and
     // The variables' own validation, per field
     [
       'a secret key that is no Stripe key',
-      { stores: [{ id: 'eu', stripe: { secretKey: 'pk_test_abc' } }] },
+      { stores: [{ id: 'eu', stripe: { secretKey: 'pk_test_abc0123456789' } }] },
       {},
       'STORES_FILE: store "eu": stripe.secretKey: expected a key starting sk_test_, sk_live_, rk_test_ or rk_live_',
     ],
     [
       'a publishable key that is a secret key',
-      { stores: [{ id: 'eu', stripe: { publishableKey: 'sk_test_abc' } }] },
+      { stores: [{ id: 'eu', stripe: { publishableKey: 'sk_test_abc0123456789' } }] },
       {},
       'STORES_FILE: store "eu": stripe.publishableKey: expected a key starting pk_test_ or pk_live_',
     ],
@@ -269,7 +269,7 @@ describe('stores: invalid files stop start-up with one line naming the store and
     ],
     [
       'a webhook secret that is no whsec_',
-      { stores: [{ id: 'eu', stripe: { webhookSecrets: ['whsec_ok', 'sk_test_oops'] } }] },
+      { stores: [{ id: 'eu', stripe: { webhookSecrets: ['whsec_ok', 'sk_test_oops0123456789'] } }] },
       {},
       'STORES_FILE: store "eu": stripe.webhookSecrets[1]: expected whsec_… signing secrets',
     ],

@@ -57,9 +57,9 @@ function expectTurnedAway(answer: HttpAnswer): void {
 
 describe('STRIPE_MAX_REQUESTS_PER_SECOND and USER_READ_RATE_LIMIT_PER_MINUTE', () => {
   it('default to 80 with a live key, 20 otherwise, and 60 reads', () => {
-    expect(loadConfig({ STRIPE_SECRET_KEY: 'sk_live_abc' }).limits.stripeMaxRequestsPerSecond).toBe(80);
-    expect(loadConfig({ STRIPE_SECRET_KEY: 'rk_live_abc' }).limits.stripeMaxRequestsPerSecond).toBe(80);
-    expect(loadConfig({ STRIPE_SECRET_KEY: 'sk_test_abc' }).limits.stripeMaxRequestsPerSecond).toBe(20);
+    expect(loadConfig({ STRIPE_SECRET_KEY: 'sk_live_abc0123456789' }).limits.stripeMaxRequestsPerSecond).toBe(80);
+    expect(loadConfig({ STRIPE_SECRET_KEY: 'rk_live_abc0123456789' }).limits.stripeMaxRequestsPerSecond).toBe(80);
+    expect(loadConfig({ STRIPE_SECRET_KEY: 'sk_test_abc0123456789' }).limits.stripeMaxRequestsPerSecond).toBe(20);
     expect(loadConfig({}).limits.stripeMaxRequestsPerSecond).toBe(20);
     expect(loadConfig({ STRIPE_MAX_REQUESTS_PER_SECOND: '50' }).limits.stripeMaxRequestsPerSecond).toBe(50);
     expect(loadConfig({}).limits.userReadRateLimitPerMinute).toBe(60);

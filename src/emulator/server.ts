@@ -172,8 +172,8 @@ class EmulatorServer implements StripeEmulator {
     return this.stateWriter?.flush() ?? Promise.resolve();
   }
 
+  /** Stripe starts accepting `key` (a key rolled in the Dashboard): of the first account unless it has one. */
   acceptSecretKey(key: string): void {
-    // A key no account holds yet becomes the first account's (the one account before several).
     if (this.accountRegistry.ofKey(key) === undefined) this.accountRegistry.bindKey(key, this.accountRegistry.get(this.accountId)!);
     this.keys.add(key);
   }

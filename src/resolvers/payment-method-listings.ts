@@ -1,4 +1,4 @@
-import type { SavedPaymentMethod } from './payment-methods.js';
+import type { SavedPaymentMethod } from './saved-payment-method.js';
 
 /** How long a customer's listing is reused: a wallet screen's reloads, not a shopper's next visit. */
 export const LISTING_REUSE_MS = 3_000;

@@ -6,15 +6,10 @@ import type { Caller } from './caller.js';
 import { storedCustomerFor } from './customers.js';
 import { withinDeadline } from '../core/deadline.js';
 import { AuthenticationRequiredError, NotFoundError } from '../core/errors.js';
+import type { SavedPaymentMethod } from './saved-payment-method.js';
 import type { GatewayServices } from './services.js';
 
-/** A saved payment method as clients see it: what a wallet list shows, no more. */
-export interface SavedPaymentMethod {
-  id: string;
-  type: string;
-  card: { brand: string; last4: string; expMonth: number; expYear: number; wallet: string | null } | null;
-  createdAt: Date;
-}
+export type { SavedPaymentMethod };
 
 export interface DetachStripePaymentMethodInput {
   paymentMethodId: string;

@@ -1,11 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { Router } from 'express';
 import type { OpenAPIV3_1 } from 'openapi-types';
 import { JSON_API } from './json-api.js';
 import { MAX_BODY_BYTES, SETUP_INTENTS_PATH } from './setup-intents.js';
-
-/** The same file beside `src/` and `dist/`. */
-const PACKAGE = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { name: string };
 
 /** Where the document is served. */
 export const OPENAPI_PATH = '/openapi.json';
@@ -53,7 +49,8 @@ export const OPENAPI_DOCUMENT: OpenAPIV3_1.Document = {
       'The same operation is the GraphQL mutation `createStripeSetupIntent` at `POST /graphql`.',
     // The gateway has no public home: its own front page (a relative URL, resolved against the
     // server as OpenAPI 3.1 says) lists its endpoints and where its documentation lives.
-    contact: { name: PACKAGE.name, url: '/' },
+    // The gateway's own front page: it links the docs (the project has no public home to name).
+    contact: { name: 'stripe-setup-gateway', url: '/' },
     // The operation, its texts and its example are Spree's, under Spree's license (as in its spec).
     license: { name: 'BSD-3-Clause', url: 'https://github.com/spree/spree/blob/main/LICENSE.md' },
   },

@@ -1,14 +1,10 @@
 import { existsSync, renameSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { stateFile, type EmulatorStateStore } from '../emulator/index.js';
+import { stateFile } from '../emulator/index.js';
+import type { EmulatorStateLocation } from './emulator-state-location.js';
 
-/** Where sandbox mode's emulator keeps its Stripe objects for one DATABASE_URL, opened. */
-export interface EmulatorStateLocation {
-  store: EmulatorStateStore;
-  /** For the log: the file, or the database table. */
-  description: string;
-  close(): Promise<void>;
-}
+export type { EmulatorStateLocation };
+
 
 /** Before each DATABASE_URL had its own state, every sandbox gateway shared this file beside the default database. */
 const SHARED_STATE_FILE = 'stripe-emulator.json';

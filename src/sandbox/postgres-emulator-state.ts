@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { parsePersistedEmulator } from '../emulator/index.js';
-import type { EmulatorStateLocation } from './emulator-state.js';
+import type { EmulatorStateLocation } from './emulator-state-location.js';
 
 const TABLE = 'stripe_emulator_state';
 /** One row per emulated account; sandbox mode has one. */

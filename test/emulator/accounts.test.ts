@@ -56,7 +56,7 @@ describe('emulator: several accounts, one per key', () => {
     expect(t.emu.accountId).toBe('acct_A1');
     expect(t.emu.accountOf(KEY_B)).toBe('acct_B1');
     expect(t.emu.accountOf(PK_A)).toBe('acct_A1');
-    expect(t.emu.accountOf('sk_test_unknown')).toBeUndefined();
+    expect(t.emu.accountOf('sk_test_unknown0123456789')).toBeUndefined();
     expect(t.emu.accounts().map(({ id, platform }) => ({ id, platform }))).toEqual([
       { id: 'acct_A1', platform: null },
       { id: 'acct_B1', platform: null },
@@ -84,7 +84,7 @@ describe('emulator: several accounts, one per key', () => {
 
   it('records the account each request acted on', async () => {
     await sdk(t.emu, KEY_B).customers.create();
-    await call(t.emu, 'GET', '/v1/customers', { key: 'sk_test_unknown' });
+    await call(t.emu, 'GET', '/v1/customers', { key: 'sk_test_unknown0123456789' });
     const [created, refused] = t.emu.requests();
     expect(created).toMatchObject({ path: '/v1/customers', status: 200, account: 'acct_B1' });
     expect(created!.stripeAccount).toBeUndefined();

@@ -217,6 +217,17 @@ export interface OddAnswer {
 
 export type SpreeStandIn = Awaited<ReturnType<typeof startSpreeStandIn>>;
 
+/** The gateway's variables for this stand-in as Spree (its account endpoint) or as an RFC 7662 endpoint. */
+export function providerEnv(kind: 'account' | 'introspection', spree: { url: string }): Record<string, string> {
+  return kind === 'account'
+    ? { AUTH_SPREE_URL: spree.url }
+    : {
+        AUTH_INTROSPECTION_URL: `${spree.url}${INTROSPECTION_PATH}`,
+        AUTH_INTROSPECTION_CLIENT_ID: INTROSPECTION_CLIENT.id,
+        AUTH_INTROSPECTION_CLIENT_SECRET: INTROSPECTION_CLIENT.secret,
+      };
+}
+
 function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
   res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
 }
