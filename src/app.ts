@@ -36,7 +36,7 @@ import type { StoreHealthWatcher } from './store/guarded-store.js';
 import { openStore } from './store/open-store.js';
 import { sweepExpiredRecords } from './store/sweep.js';
 import { accountScopeResolver, storeScope } from './stripe/account-scope.js';
-import { createStripeClient, stripeMode } from './stripe/client.js';
+import { createStripeClient, stripeConnections, stripeMode } from './stripe/client.js';
 import { probeStripeKey, startStripeKeyCheck, STRIPE_KEY_CHECK_INTERVAL_MS } from './stripe/key-check.js';
 import { tracingHooks } from './tracing/hooks.js';
 import { STRIPE_WEBHOOK_PATH, webhooksRouter, type StoreWebhookEndpoints, type StoreWebhooks } from './webhooks/router.js';
@@ -104,7 +104,15 @@ export async function buildApp(
   const installationId = await store.installationId();
   // Traced for the calls a request makes; probes (/ready) and the sweep stay out of traces.
   const tracedStore = tracing.store(store, config.databaseUrl);
-  const shared = { store: tracedStore, installationId, budgetStore, metrics, logger };
+  // One pool of Stripe connections per key: stores on one account share it (100 stores on one key
+  // keep as few sockets as one store), stores on other accounts never wait for its sockets.
+  const connectionsByKey = new Map<string, ReturnType<typeof stripeConnections>>();
+  const connectionsFor = (secretKey: string) => {
+    let pool = connectionsByKey.get(secretKey);
+    if (pool === undefined) connectionsByKey.set(secretKey, (pool = stripeConnections(config.stripe.apiBase)));
+    return pool;
+  };
+  const shared = { store: tracedStore, installationId, budgetStore, metrics, logger, connectionsFor };
   const served: ServedStore[] = [];
   for (const storeConfig of config.stores) {
     served.push({ id: storeConfig.id, hosts: storeConfig.hosts, services: await buildStoreServices(config, storeConfig, shared) });
@@ -235,6 +243,8 @@ interface SharedServices {
   budgetStore: BudgetStore;
   metrics: GatewayMetrics;
   logger: Logger;
+  /** The keep-alive connections of a key's clients. */
+  connectionsFor(secretKey: string): ReturnType<typeof stripeConnections>;
 }
 
 /**
@@ -255,12 +265,22 @@ async function buildStoreServices(config: GatewayConfig, storeConfig: StoreConfi
     traced: config.tracing.enabled,
     stripeAccount: settings.account,
     outsideCalls: { beforeRequest: () => callBudgets!.outsideCalls.beforeRequest() },
+    connections: shared.connectionsFor(secretKey),
   });
   shared.metrics.watchStripe(stripe, id);
   // The account the requests go to (a Connect store's connected one): the Stripe budget's key,
   // shared by every store on it. The store's scope adds its id (but for `default`).
   const stripeAccount = accountScopeResolver(stripe, secretKey, settings.account);
-  const accountScope = async () => storeScope(await stripeAccount(), id, DEFAULT_STORE_ID);
+  // Made once (the account is looked up once): a call reads the same string, allocating nothing.
+  let scope: Promise<string> | undefined;
+  const accountScope = () =>
+    (scope ??= stripeAccount().then(
+      (account) => storeScope(account, id, DEFAULT_STORE_ID),
+      (error: unknown) => {
+        scope = undefined;
+        throw error;
+      },
+    ));
   const logger = shared.logger.child({ store: id });
   callBudgets = await createCallBudgets({
     store: shared.budgetStore,
