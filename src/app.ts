@@ -19,6 +19,7 @@ import { docsRouter, readDocsIndex } from './http/docs-route.js';
 import { describeGateway, indexRouter } from './http/index-page.js';
 import { sandboxFaultsRouter } from './http/sandbox-faults.js';
 import { GatewayMetrics, metricsRouter } from './http/metrics.js';
+import { createBudgets, type Budgets } from './limits/budget.js';
 import { BudgetStore } from './limits/budget-store.js';
 import { createCallBudgets, type CallBudgets } from './limits/call-budgets.js';
 import { createRefusedTokenBudget } from './limits/refused-token-budget.js';
@@ -112,7 +113,12 @@ export async function buildApp(
     if (pool === undefined) connectionsByKey.set(secretKey, (pool = stripeConnections(config.stripe.apiBase)));
     return pool;
   };
-  const shared = { store: tracedStore, installationId, budgetStore, metrics, logger, connectionsFor };
+  // One set of budget windows for every store: stores on one Stripe account spend one budget.
+  const budgets = createBudgets(budgetStore, {
+    keyPrefix: config.limits.redisKeyPrefix,
+    stripeRequestsPerSecond: config.limits.stripeMaxRequestsPerSecond,
+  });
+  const shared = { store: tracedStore, installationId, budgetStore, budgets, metrics, logger, connectionsFor };
   const served: ServedStore[] = [];
   for (const storeConfig of config.stores) {
     served.push({ id: storeConfig.id, hosts: storeConfig.hosts, services: await buildStoreServices(config, storeConfig, shared) });
@@ -241,6 +247,7 @@ interface SharedServices {
   store: CustomerStore;
   installationId: string;
   budgetStore: BudgetStore;
+  budgets: Budgets;
   metrics: GatewayMetrics;
   logger: Logger;
   /** The keep-alive connections of a key's clients. */
@@ -284,6 +291,7 @@ async function buildStoreServices(config: GatewayConfig, storeConfig: StoreConfi
   const logger = shared.logger.child({ store: id });
   callBudgets = await createCallBudgets({
     store: shared.budgetStore,
+    budgets: shared.budgets,
     guestScope: id === DEFAULT_STORE_ID ? undefined : id,
     guestPerMinute: config.limits.guestRateLimitPerMinute,
     userPerMinute: config.limits.userRateLimitPerMinute,

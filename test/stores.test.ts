@@ -410,3 +410,38 @@ describe('one store’s Stripe frozen', () => {
     }
   });
 });
+
+describe('the Stripe request budget of stores on one account, without Redis', () => {
+  let emulator: StripeEmulator;
+  let gateway: TestGateway;
+  let dir: string;
+  beforeAll(async () => {
+    emulator = await startStripeEmulator({ accounts: ACCOUNTS });
+    dir = mkdtempSync(join(tmpdir(), 'stores-budget-'));
+    writeFileSync(join(dir, 'stores.json'), JSON.stringify(STORES));
+    gateway = await startGateway(emulator, `sqlite:${join(dir, 'gateway.sqlite')}`, {
+      ...ENV,
+      STRIPE_SECRET_KEY: KEY_A,
+      STORES_FILE: join(dir, 'stores.json'),
+      // A new user's call needs all 3 at once: two such calls cannot both start within one second.
+      STRIPE_MAX_REQUESTS_PER_SECOND: '3',
+    });
+  });
+  afterAll(async () => {
+    await gateway.close();
+    await emulator.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('is one budget for both stores: the second store’s call waits for the first’s second, or is turned away', async () => {
+    await new Promise((done) => setTimeout(done, 1_100)); // the key checks' requests out of the window
+    const timed = async (host: string, sub: string) => {
+      const started = performance.now();
+      const answer = await rest(gateway, await tokenFor({ sub }), { host });
+      return { status: answer.status, ms: performance.now() - started };
+    };
+    const [inA, inTwin] = await Promise.all([timed('a.shop.test', 'budget_a'), timed('twin.shop.test', 'budget_twin')]);
+    // Separate budgets per store would let both start at once (both 200, well under a second).
+    expect([inA, inTwin].some((call) => call.status === 503 || call.ms > 700), JSON.stringify({ inA, inTwin })).toBe(true);
+  });
+});

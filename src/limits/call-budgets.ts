@@ -6,7 +6,7 @@ import { callDeadline } from '../core/deadline.js';
 import { RateLimitedError } from '../core/errors.js';
 import { useStripeGate, type StripeRequestGate } from '../core/stripe-gate.js';
 import { guestBudgetKey } from './address-key.js';
-import { createBudgets, type CallerBudget, type SpendOutcome } from './budget.js';
+import { createBudgets, type Budgets, type CallerBudget, type SpendOutcome } from './budget.js';
 import { BudgetStore, type FallbackMetrics } from './budget-store.js';
 import { sendDeadline, StripeReservation } from './stripe-reservation.js';
 import { LATER_REQUEST_MARGIN_MS, MAX_WAIT_MS } from './stripe-window.js';
@@ -44,6 +44,11 @@ export interface CallBudgetOptions {
   metrics: FallbackMetrics & StripeBudgetMetrics;
   /** Where the budgets live, when the caller keeps other budgets there too; else opened here. */
   store?: BudgetStore;
+  /**
+   * The budgets' windows, shared by every store (so the stores on one Stripe account spend one
+   * budget in memory too, as they do in Redis); else made here.
+   */
+  budgets?: Budgets;
 }
 
 /**
@@ -70,7 +75,8 @@ export async function createCallBudgets(options: CallBudgetOptions): Promise<Cal
   const { accountScope, metrics, guestScope } = options;
   const stripeAccount = options.stripeAccount ?? accountScope;
   const store = options.store ?? (await BudgetStore.open(options));
-  const budgets = createBudgets(store, { keyPrefix: options.keyPrefix, stripeRequestsPerSecond: options.stripeRequestsPerSecond });
+  const budgets =
+    options.budgets ?? createBudgets(store, { keyPrefix: options.keyPrefix, stripeRequestsPerSecond: options.stripeRequestsPerSecond });
   const guests: CallerBudget = { name: 'guest', perMinute: options.guestPerMinute };
   const users: CallerBudget = { name: 'user', perMinute: options.userPerMinute };
   const reads: CallerBudget = { name: 'read', perMinute: options.userReadsPerMinute };
