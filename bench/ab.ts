@@ -9,7 +9,7 @@ import { compileServers, startScriptFlags } from './build.js';
 import { measureCell, prime, startPair, stopPair } from './measure.js';
 import { SCENARIOS, SUBJECTS, type ScenarioName, type SubjectId } from './scenarios.js';
 import { parseSettings } from './settings.js';
-import { storedUserId } from './large-store.js';
+import { calledStoredUserId, LARGE_STORE_CUSTOMERS } from './large-store.js';
 import { startSpree } from './spree.js';
 import { freshUserTokens, knownUserTokens, storedUserTokens } from './tokens.js';
 
@@ -93,7 +93,7 @@ const tokens = {
   known: await knownUserTokens(settings.knownUsers),
   fresh: freshUserTokens(),
   spree: spree.tokens,
-  stored: storedUserTokens(settings.largeStoreUsers, storedUserId),
+  stored: storedUserTokens(LARGE_STORE_CUSTOMERS, calledStoredUserId(settings.largeStoreUsers)),
 };
 
 type Figures = { cpu: number[]; rps: number[]; p50: number[]; rss: number[] };

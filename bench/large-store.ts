@@ -9,6 +9,20 @@ import { openStore } from '../src/store/open-store.js';
 /** The stored users of a large store are `stored_0` … `stored_{n-1}`; their tokens are ./tokens.ts's. */
 export const storedUserId = (i: number) => `stored_${i}`;
 
+/** Customers made in the emulator for a large store: one each for the users the load calls. */
+export const LARGE_STORE_CUSTOMERS = 64;
+
+/**
+ * The users the load calls: `LARGE_STORE_CUSTOMERS` of them, spread evenly over the whole store
+ * (its index is walked from top to bottom as for any user). A customer belongs to one user, so
+ * only these can have customers that exist in the emulator; every other user has one of its own
+ * that no call touches.
+ */
+export function calledStoredUserId(users: number): (i: number) => string {
+  const stride = Math.max(1, Math.floor(users / LARGE_STORE_CUSTOMERS));
+  return (i) => storedUserId(i * stride);
+}
+
 /** Rows per importCustomers batch: one transaction (SQLite) or one INSERT … unnest statement (PostgreSQL) each. */
 const IMPORT_BATCH = 20_000;
 
@@ -45,8 +59,8 @@ export async function scratchDatabase(kind: LargeStoreKind, postgresUrl: string 
 /**
  * Fills a fresh database the way an installation that has served a million shoppers looks:
  * `users` customer mappings, written through the store's own batch import (importCustomers, as
- * `npm run import-customers` writes them), each user mapped to one of `customerIds` (customers
- * that exist in the emulator), and as many live idempotency records, one per user, written with
+ * `npm run import-customers` writes them): the called users (calledStoredUserId) to `customerIds`
+ * (customers that exist in the emulator), every other user to a customer id of its own, and as many live idempotency records, one per user, written with
  * one INSERT … SELECT (the store has no bulk write for those). Answers the seconds each took.
  */
 export async function seedLargeStore(
@@ -58,10 +72,12 @@ export async function seedLargeStore(
   const started = performance.now();
   const store = await openStore(databaseUrl);
   try {
+    const stride = Math.max(1, Math.floor(users / customerIds.length));
+    const customerOf = (i: number) => (i % stride === 0 && i / stride < customerIds.length ? customerIds[i / stride]! : `cus_seeded${i}`);
     for (let from = 0; from < users; from += IMPORT_BATCH) {
       const batch = Array.from({ length: Math.min(IMPORT_BATCH, users - from) }, (_, j) => ({
         userId: storedUserId(from + j),
-        customerId: customerIds[(from + j) % customerIds.length]!,
+        customerId: customerOf(from + j),
       }));
       await store.importCustomers(accountScope, batch);
     }

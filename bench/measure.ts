@@ -3,7 +3,7 @@ import Stripe from 'stripe';
 import { DEFAULT_EMULATOR_SECRET_KEY } from '../src/emulator/index.js';
 import { startChild, type BenchChild } from './children.js';
 import { runLoad } from './load.js';
-import { scratchDatabase, seedLargeStore, type ScratchDatabase } from './large-store.js';
+import { LARGE_STORE_CUSTOMERS, scratchDatabase, seedLargeStore, type ScratchDatabase } from './large-store.js';
 import type { ProcessStats, StripeCallCounts } from './protocol.js';
 import type { CellResult, LargeStoreSeeding, LeakResult } from './results.js';
 import {
@@ -39,8 +39,6 @@ export interface Pair {
 }
 
 /** Customers in a large store's emulator; its million users are mapped onto them in turn. */
-const LARGE_STORE_CUSTOMERS = 64;
-
 /** What every server under test is configured with: the gateway's variable names. */
 function serverEnv(emulatorUrl: string): Record<string, string> {
   return {

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem, type } from 'node:os';
 import { dirname } from 'node:path';
 import { compileServers, startScriptFlags } from './build.js';
-import { storedUserId } from './large-store.js';
+import { calledStoredUserId, LARGE_STORE_CUSTOMERS } from './large-store.js';
 import { GUEST_RATE_LIMIT_PER_MINUTE, measureBlock, measureLeak } from './measure.js';
 import { formatReport } from './report.js';
 import type { BenchResults, CellResult, MachineInfo } from './results.js';
@@ -28,7 +28,7 @@ const tokens = {
   known: await knownUserTokens(settings.knownUsers),
   fresh: freshUserTokens(),
   spree: spree.tokens,
-  stored: storedUserTokens(settings.largeStoreUsers, storedUserId),
+  stored: storedUserTokens(LARGE_STORE_CUSTOMERS, calledStoredUserId(settings.largeStoreUsers)),
 };
 const resultSettings = {
   connections: settings.connections,
