@@ -8,6 +8,7 @@ import type { ProcessStats, StripeCallCounts } from './protocol.js';
 import type { CellResult, LargeStoreSeeding, LeakResult } from './results.js';
 import {
   baseRequest,
+  benchStoreId,
   INSTANCES,
   loadRequests,
   readAnswer,
@@ -64,7 +65,8 @@ export async function startPair(
   const { server: name, database: kind, seeded } = INSTANCES[instance];
   const profile = settings.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${settings.profileDir}`] : [];
   const flags = name === 'gateway' ? [...settings.gatewayNodeFlags, ...profile, ...extraFlags] : [];
-  const env = { ...serverEnv(emulator.url), ...(name === 'gateway' && settings.gatewayEnv) };
+  const stores = INSTANCES[instance].stores;
+  const env = { ...serverEnv(emulator.url), ...(name === 'gateway' && settings.gatewayEnv), ...(stores && { BENCH_STORES: String(stores) }) };
   if (!kind) return { server: await startChild(settings.serversDir, name, env, flags), emulator };
   let database: ScratchDatabase | undefined;
   try {
@@ -114,6 +116,26 @@ export async function prime(instance: InstanceName, url: string, tokens: Tokens,
     const problem = readAnswer(surface, response.status, await response.text(), scenario);
     if (problem) throw new Error(`${name} ${surface}: ${problem}`);
   };
+  const stores = INSTANCES[instance].stores;
+  if (stores !== undefined) {
+    // Every known user's customer in every store (one customer per user and store), 16 at a time.
+    const pairs = Array.from({ length: stores }, (_, index) => tokens.known.map((token) => ({ token, store: benchStoreId(index) }))).flat();
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        for (let pair = pairs.shift(); pair !== undefined; pair = pairs.shift()) {
+          const { path, headers, body } = baseRequest('rest');
+          const response = await fetch(`${url}${path}`, {
+            method: 'POST',
+            headers: { ...headers, authorization: `Bearer ${pair.token}`, 'x-store-id': pair.store },
+            body,
+          });
+          const problem = readAnswer('rest', response.status, await response.text());
+          if (problem) throw new Error(`${name} ${pair.store}: ${problem}`);
+        }
+      }),
+    );
+    return;
+  }
   if (INSTANCES[instance].seeded) {
     // A large store: its users are stored already.
     for (let i = 0; i < 8; i++) await call('rest', tokens.stored());

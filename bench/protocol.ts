@@ -30,3 +30,7 @@ export interface StripeCallCounts {
 /** The servers under test: one child process each. */
 export const SERVERS = ['gateway', 'sequential-peer', 'parallel-limit'] as const;
 export type ServerName = (typeof SERVERS)[number];
+
+/** The host that selects store `index` of a gateway started with BENCH_STORES (and its id, `store-N`). */
+export const benchStoreHost = (index: number) => `store-${index}.bench.test`;
+export const benchStoreId = (index: number) => `store-${index}`;

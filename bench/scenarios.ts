@@ -1,21 +1,32 @@
 import type { Request as LoadRequest } from 'autocannon';
 import type { LargeStoreKind } from './large-store.js';
-import type { ServerName } from './protocol.js';
+import { benchStoreHost, type ServerName } from './protocol.js';
 
 /**
  * A server process under test with its own emulator: the three servers (the gateway on a fresh
  * SQLite file), and the gateway again on a scratch database of its own: PostgreSQL holding the
  * known users only, and a large store (1,000,000 users) of each backend.
  */
-export type InstanceName = 'gateway' | 'sequential-peer' | 'parallel-limit' | 'gateway-postgres' | 'gateway-sqlite-large' | 'gateway-postgres-large';
-export const INSTANCES: Record<InstanceName, { server: ServerName; database?: LargeStoreKind; seeded?: true }> = {
+export type InstanceName =
+  | 'gateway'
+  | 'sequential-peer'
+  | 'parallel-limit'
+  | 'gateway-postgres'
+  | 'gateway-sqlite-large'
+  | 'gateway-postgres-large'
+  | 'gateway-100-stores';
+/** `stores`: the gateway with a STORES_FILE of that many stores (bench/servers/gateway.ts), each selected by its host. */
+export const INSTANCES: Record<InstanceName, { server: ServerName; database?: LargeStoreKind; seeded?: true; stores?: number }> = {
   gateway: { server: 'gateway' },
   'sequential-peer': { server: 'sequential-peer' },
   'parallel-limit': { server: 'parallel-limit' },
   'gateway-postgres': { server: 'gateway', database: 'postgres' },
   'gateway-sqlite-large': { server: 'gateway', database: 'sqlite', seeded: true },
   'gateway-postgres-large': { server: 'gateway', database: 'postgres', seeded: true },
+  'gateway-100-stores': { server: 'gateway', stores: 100 },
 };
+
+export { benchStoreHost, benchStoreId } from './protocol.js';
 
 /** A row of the table: one server reached through one of its surfaces. */
 export const SUBJECTS = {
@@ -26,12 +37,13 @@ export const SUBJECTS = {
   'gateway-rest-sqlite-large': { label: 'REST SQLite large', instance: 'gateway-sqlite-large', surface: 'rest' },
   'gateway-rest-postgres': { label: 'REST Pg 64 users', instance: 'gateway-postgres', surface: 'rest' },
   'gateway-rest-postgres-large': { label: 'REST Pg large', instance: 'gateway-postgres-large', surface: 'rest' },
+  'gateway-rest-100-stores': { label: 'REST 100 stores', instance: 'gateway-100-stores', surface: 'rest' },
 } as const satisfies Record<string, { label: string; instance: InstanceName; surface: 'rest' | 'graphql' }>;
 export type SubjectId = keyof typeof SUBJECTS;
 
 export const serverOf = (subject: SubjectId): ServerName => INSTANCES[SUBJECTS[subject].instance]!.server;
 
-export type ScenarioName = 'known-user' | 'spree-token' | 'customer-session' | 'large-store' | 'new-user' | 'guest';
+export type ScenarioName = 'known-user' | 'spree-token' | 'customer-session' | 'large-store' | 'stores' | 'new-user' | 'guest';
 
 export interface Scenario {
   name: ScenarioName;
@@ -58,6 +70,9 @@ export const SCENARIOS: Scenario[] = [
     label: 'store size',
     subjects: ['gateway-rest-sqlite-large', 'gateway-rest-postgres', 'gateway-rest-postgres-large'],
   },
+  // Known users again, each call to the next of 100 stores (selected by its Host), against the
+  // one-store gateway: what finding the store costs per answer.
+  { name: 'stores', label: '100 stores', subjects: ['gateway-rest', 'gateway-rest-100-stores'] },
   { name: 'new-user', label: 'new user every call', subjects: ['parallel-limit', 'gateway-rest', 'sequential-peer'] },
   { name: 'guest', label: 'guest', subjects: ['parallel-limit', 'gateway-rest', 'sequential-peer'] },
 ];
@@ -114,7 +129,16 @@ export function loadRequests(subject: SubjectId, scenario: ScenarioName, tokens:
   const { path, headers, body } = baseRequest(SUBJECTS[subject].surface, scenario);
   const token = tokenSource(scenario, tokens, subject);
   const request: LoadRequest = { method: 'POST', path, headers, body };
-  if (token) {
+  const stores = INSTANCES[SUBJECTS[subject].instance].stores;
+  if (stores !== undefined) {
+    // Host headers made once: the load generator's own cost stays out of the comparison.
+    const hosts = Array.from({ length: stores }, (_, index) => benchStoreHost(index));
+    let next = 0;
+    request.setupRequest = (req) => ({
+      ...req,
+      headers: { ...headers, host: hosts[next++ % stores]!, ...(token && { authorization: `Bearer ${token()}` }) },
+    });
+  } else if (token) {
     request.setupRequest = (req) => ({ ...req, headers: { ...headers, authorization: `Bearer ${token()}` } });
   }
   return [request];

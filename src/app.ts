@@ -3,9 +3,12 @@ import type { Logger } from 'pino';
 import type Stripe from 'stripe';
 import { buildAuthenticator } from './auth/build-authenticator.js';
 import { ConfigError, type GatewayConfig } from './config/config.js';
+import { DEFAULT_STORE_ID, type StoreConfig } from './config/stores.js';
 import { startupWarnings } from './config/warnings.js';
 import type { StripeEmulator } from './emulator/index.js';
 import { createGraphQLServer } from './graphql/yoga.js';
+import { selectGraphQLStore } from './graphql/select-store.js';
+import { storeSelector } from './http/store-selection.js';
 import { corsPolicy } from './http/cors.js';
 import { graphqlBodyLimit } from './graphql/body-limit.js';
 import { graphiqlOptions } from './graphql/graphiql.js';
@@ -16,30 +19,36 @@ import { docsRouter, readDocsIndex } from './http/docs-route.js';
 import { describeGateway, indexRouter } from './http/index-page.js';
 import { sandboxFaultsRouter } from './http/sandbox-faults.js';
 import { GatewayMetrics, metricsRouter } from './http/metrics.js';
+import { createBudgets, type Budgets } from './limits/budget.js';
 import { BudgetStore } from './limits/budget-store.js';
 import { createCallBudgets, type CallBudgets } from './limits/call-budgets.js';
 import { createRefusedTokenBudget } from './limits/refused-token-budget.js';
 import { requestContext } from './http/request-context.js';
 import { securityHeaders } from './http/security-headers.js';
 import { unexpectedError } from './http/unexpected-error.js';
+import type { ServedStore } from './resolvers/served-store.js';
 import { PaymentMethodListings } from './resolvers/payment-method-listings.js';
 import type { GatewayServices } from './resolvers/services.js';
 import { sendJsonApi } from './rest/json-api.js';
 import { openapiRouter } from './rest/openapi.js';
 import { SETUP_INTENTS_PATH, setupIntentsRouter } from './rest/setup-intents.js';
+import type { CustomerStore } from './store/customer-store.js';
 import type { StoreHealthWatcher } from './store/guarded-store.js';
 import { openStore } from './store/open-store.js';
 import { sweepExpiredRecords } from './store/sweep.js';
-import { accountScopeResolver } from './stripe/account-scope.js';
-import { createStripeClient, stripeMode } from './stripe/client.js';
+import { accountScopeResolver, storeScope } from './stripe/account-scope.js';
+import { createStripeClient, stripeConnections, stripeMode } from './stripe/client.js';
 import { probeStripeKey, startStripeKeyCheck, STRIPE_KEY_CHECK_INTERVAL_MS } from './stripe/key-check.js';
 import { tracingHooks } from './tracing/hooks.js';
-import { STRIPE_WEBHOOK_PATH, webhooksRouter } from './webhooks/router.js';
+import { STRIPE_WEBHOOK_PATH, webhooksRouter, type StoreWebhookEndpoints, type StoreWebhooks } from './webhooks/router.js';
 
 export interface GatewayApp {
   handler: Express;
+  /** The first store's services (the only one without STORES_FILE). */
   services: GatewayServices;
-  /** Settles once the first check of the Stripe key (6.19) has an outcome; start-up never waits for it. */
+  /** Every store's services, by store id. */
+  stores: ReadonlyMap<string, GatewayServices>;
+  /** Settles once the first check of every store's Stripe key (6.19) has an outcome; start-up never waits for it. */
   stripeKeyChecked: Promise<void>;
   /** Releases what the app holds (the store); the HTTP server is the caller's. */
   close(): Promise<void>;
@@ -58,23 +67,19 @@ export async function buildApp(
   logger: Logger,
   { emulator, stripeKeyCheckIntervalMs = STRIPE_KEY_CHECK_INTERVAL_MS }: BuildOptions = {},
 ): Promise<GatewayApp> {
-  const { secretKey, apiBase, ephemeralKeyVersion, timeoutMs } = config.stripe;
-  if (!secretKey) throw new ConfigError('STRIPE_SECRET_KEY', 'required outside sandbox mode');
+  const { apiBase } = config.stripe;
+  const keyless = config.stores.find((store) => store.stripe.secretKey === undefined);
+  if (keyless) {
+    throw new ConfigError(
+      keyless.id === DEFAULT_STORE_ID && config.stores.length === 1 ? 'STRIPE_SECRET_KEY' : 'STORES_FILE',
+      keyless.id === DEFAULT_STORE_ID && config.stores.length === 1 ? 'required outside sandbox mode' : `store "${keyless.id}": stripe.secretKey: required outside sandbox mode`,
+    );
+  }
   // Fault injection must never sit in front of a real Stripe account.
   if (emulator && !config.sandbox) throw new Error('the sandbox emulator is only for sandbox mode');
   for (const warning of startupWarnings(config)) logger.warn(warning);
   const tracing = await tracingHooks(config.tracing.enabled);
   const metrics = new GatewayMetrics();
-  // The budgets key on the Stripe account, which the client looks up; the client's requests
-  // outside calls pass the budgets: each is built with a reference to the other.
-  let callBudgets: CallBudgets | undefined;
-  const stripe = createStripeClient({
-    secretKey,
-    timeoutMs,
-    apiBase,
-    traced: config.tracing.enabled,
-    outsideCalls: { beforeRequest: () => callBudgets!.outsideCalls.beforeRequest() },
-  });
   const store = await openStore(config.databaseUrl, {
     poolSize: config.databasePoolSize,
     timeoutMs: config.databaseTimeoutMs,
@@ -90,8 +95,6 @@ export async function buildApp(
         '(table customer_mappings_set_aside): those users get a new customer; review them and delete the rows once settled',
     );
   }
-  metrics.watchStripe(stripe);
-  const accountScope = accountScopeResolver(stripe, secretKey);
   // One Redis connection (or memory) for every budget: one fallback, logged and counted once.
   const budgetStore = await BudgetStore.open({
     redisUrl: config.limits.redisUrl,
@@ -99,46 +102,58 @@ export async function buildApp(
     logger,
     metrics,
   });
-  callBudgets = await createCallBudgets({
-    store: budgetStore,
-    guestPerMinute: config.limits.guestRateLimitPerMinute,
-    userPerMinute: config.limits.userRateLimitPerMinute,
-    userReadsPerMinute: config.limits.userReadRateLimitPerMinute,
-    stripeRequestsPerSecond: config.limits.stripeMaxRequestsPerSecond,
-    redisUrl: config.limits.redisUrl,
-    keyPrefix: config.limits.redisKeyPrefix,
-    requestDeadlineMs: config.limits.requestDeadlineMs,
-    accountScope,
-    logger,
-    metrics,
-  });
-  const services: GatewayServices = {
-    stripe,
-    // Traced for the calls a request makes; probes (/ready) and the sweep stay out of traces.
-    store: tracing.store(store, config.databaseUrl),
-    accountScope,
-    installationId: await store.installationId(),
-    publishableKey: config.stripe.publishableKey,
-    ephemeralKeyVersion,
-    allowGuests: config.auth.allowGuests,
-    callBudgets,
-    paymentMethodListings: new PaymentMethodListings(),
-    requestDeadlineMs: config.limits.requestDeadlineMs,
-    metrics,
-    logger,
+  const installationId = await store.installationId();
+  // Traced for the calls a request makes; probes (/ready) and the sweep stay out of traces.
+  const tracedStore = tracing.store(store, config.databaseUrl);
+  // One pool of Stripe connections per key: stores on one account share it (100 stores on one key
+  // keep as few sockets as one store), stores on other accounts never wait for its sockets.
+  const connectionsByKey = new Map<string, ReturnType<typeof stripeConnections>>();
+  const connectionsFor = (secretKey: string) => {
+    let pool = connectionsByKey.get(secretKey);
+    if (pool === undefined) connectionsByKey.set(secretKey, (pool = stripeConnections(config.stripe.apiBase)));
+    return pool;
   };
-  const sweep = sweepExpiredRecords(store, logger);
-  // In the background: start-up never waits for Stripe; /ready says whether the key works.
-  const keyCheck = startStripeKeyCheck({
-    probe: () => probeStripeKey(stripe),
-    intervalMs: stripeKeyCheckIntervalMs,
-    deadlineMs: timeoutMs,
-    logger,
-    onChecked: (outcome, refused) => metrics.stripeKeyChecked(outcome, refused),
+  // One set of budget windows for every store: stores on one Stripe account spend one budget.
+  const budgets = createBudgets(budgetStore, {
+    keyPrefix: config.limits.redisKeyPrefix,
+    stripeRequestsPerSecond: config.limits.stripeMaxRequestsPerSecond,
   });
-  // A key rolled or revoked while the gateway runs: the next 401 starts the checks again.
-  stripe.on('response', (event: Stripe.ResponseEvent) => {
-    if (event.status === 401) keyCheck.suspect();
+  const shared = { store: tracedStore, installationId, budgetStore, budgets, metrics, logger, connectionsFor };
+  const served: ServedStore[] = [];
+  for (const storeConfig of config.stores) {
+    served.push({ id: storeConfig.id, hosts: storeConfig.hosts, services: await buildStoreServices(config, storeConfig, shared) });
+  }
+  const services = served[0]!.services;
+  const stores = storeSelector(served, { trustProxy: config.trustProxyHops > 0 });
+  const sweep = sweepExpiredRecords(store, logger);
+  // In the background: start-up never waits for Stripe; /ready says whether a key works. One check
+  // per key, however many stores share it (100 stores on one account probe Stripe once).
+  const byKey = new Map<string, ServedStore[]>();
+  for (const [index, entry] of served.entries()) {
+    const key = config.stores[index]!.stripe.secretKey!;
+    byKey.set(key, [...(byKey.get(key) ?? []), entry]);
+  }
+  const keyChecks = [...byKey.values()].map((group) => {
+    const ids = group.map(({ id }) => id);
+    const first = group[0]!.services;
+    const keyCheck = startStripeKeyCheck({
+      probe: () => probeStripeKey(first.stripe),
+      intervalMs: stripeKeyCheckIntervalMs,
+      deadlineMs: config.stripe.timeoutMs,
+      logger: ids.length === 1 ? first.logger : logger.child({ stores: ids }),
+      // Without STORES_FILE the variable; with one, the stores' key (their own or the default).
+      keyName: keyNameOf(config, ids),
+      onChecked: (outcome, refused) => {
+        for (const id of ids) metrics.stripeKeyChecked(id, outcome, refused);
+      },
+    });
+    // A key rolled or revoked while the gateway runs: the next 401 starts the checks again.
+    for (const { services: { stripe } } of group) {
+      stripe.on('response', (event: Stripe.ResponseEvent) => {
+        if (event.status === 401) keyCheck.suspect();
+      });
+    }
+    return keyCheck;
   });
   const authenticate = tracing.authenticate(
     buildAuthenticator(config.auth, {
@@ -153,7 +168,6 @@ export async function buildApp(
     }),
   );
   const yoga = createGraphQLServer({
-    services,
     authenticate,
     introspection: config.graphqlIntrospection,
     logger,
@@ -165,10 +179,11 @@ export async function buildApp(
     // GET with Accept: text/html is the page, compressed and cached; other requests go on to yoga.
     graphql.get(yoga.graphqlEndpoint, graphiqlRoute(graphiqlOptions({ sandbox: config.sandbox, token: config.sandboxToken })));
   }
-  graphql.all(yoga.graphqlEndpoint, jsonBodiesOnly, ...graphqlBodyLimit(), (req: Request, res: Response) =>
+  graphql.all(yoga.graphqlEndpoint, selectGraphQLStore(stores), jsonBodiesOnly, ...graphqlBodyLimit(), (req: Request, res: Response) =>
     yoga(req, res, { req, res }),
   );
 
+  const webhooks = webhookEndpoints(config, served);
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxyHops);
@@ -178,28 +193,30 @@ export async function buildApp(
   if (config.corsOrigins.length > 0) app.use(corsPolicy(config.corsOrigins));
   // The two surfaces first: every router a request passes before its own costs CPU on each call,
   // and no other route shares their paths.
-  app.use(setupIntentsRouter(services, authenticate));
+  app.use(setupIntentsRouter(stores, authenticate));
   app.use(graphql);
-  app.use(healthRouter(store, { stripeKeyRefused: () => keyCheck.refused }));
+  // Ready while any store can serve: one store's refused key never takes the others out of a load balancer.
+  app.use(
+    healthRouter(store, {
+      stripeKeyRefused: () => keyChecks.every((check) => check.refused),
+      refusedKeyName: config.stores.length === 1 && services.storeId === DEFAULT_STORE_ID ? 'STRIPE_SECRET_KEY' : 'the Stripe key of every store',
+    }),
+  );
   const index = describeGateway({
     sandbox: config.sandbox,
-    secretKey,
+    secretKey: config.stores[0]!.stripe.secretKey!,
     apiBase,
-    publishableKey: config.stripe.publishableKey,
+    publishableKey: services.publishableKey,
     token: config.sandboxToken,
     graphqlPath: yoga.graphqlEndpoint,
     restPath: SETUP_INTENTS_PATH,
-    webhookPath: config.webhooks.secrets.length > 0 ? STRIPE_WEBHOOK_PATH : undefined,
+    webhookPath: webhooks.unnamed !== undefined ? STRIPE_WEBHOOK_PATH : undefined,
   });
   const docs = readDocsIndex();
   app.use(indexRouter({ index, graphiql: config.graphiql, metrics: config.metrics, docs }));
   app.use(docsRouter(docs));
   if (config.metrics) app.use(metricsRouter(metrics));
-  if (config.webhooks.secrets.length > 0) {
-    // One store, on the key's own account: no connected account yet, so events naming one are not ours.
-    const origin = { livemode: stripeMode(secretKey) === 'live', account: undefined };
-    app.use(webhooksRouter(services, { ...config.webhooks, origin }));
-  }
+  if (webhooks.byStore.size > 0) app.use(webhooksRouter(webhooks));
   app.use(openapiRouter());
   if (emulator) app.use(sandboxFaultsRouter(emulator));
   app.use((req, res) => {
@@ -209,14 +226,121 @@ export async function buildApp(
   return {
     handler: app,
     services,
-    stripeKeyChecked: keyCheck.firstChecked,
+    stores: new Map(served.map(({ id, services }) => [id, services])),
+    stripeKeyChecked: Promise.all(keyChecks.map((check) => check.firstChecked)).then(() => undefined),
     close: async () => {
       clearInterval(sweep);
-      keyCheck.stop();
-      callBudgets?.close();
+      for (const check of keyChecks) check.stop();
+      budgetStore.close();
       await store.close();
     },
   };
+}
+
+/** How a key check's log lines name the key: the variable without STORES_FILE, else by its stores. */
+function keyNameOf(config: GatewayConfig, ids: readonly string[]): string {
+  if (config.stores.length === 1 && ids[0] === DEFAULT_STORE_ID) return 'STRIPE_SECRET_KEY';
+  if (ids.length === 1) return `the Stripe key of store "${ids[0]}"`;
+  return `the Stripe key of stores ${ids.slice(0, 3).map((id) => `"${id}"`).join(', ')}${ids.length > 3 ? ` and ${ids.length - 3} more` : ''}`;
+}
+
+/** What every store shares: one database, one budget store, one metrics registry, one logger. */
+interface SharedServices {
+  store: CustomerStore;
+  installationId: string;
+  budgetStore: BudgetStore;
+  budgets: Budgets;
+  metrics: GatewayMetrics;
+  logger: Logger;
+  /** The keep-alive connections of a key's clients. */
+  connectionsFor(secretKey: string): ReturnType<typeof stripeConnections>;
+}
+
+/**
+ * One store's services: its own Stripe client (its key; for a Connect store its connected account
+ * on every request), its scope (customers, idempotency keys and user budgets per store), its own
+ * rate budgets, and a logger naming it.
+ */
+async function buildStoreServices(config: GatewayConfig, storeConfig: StoreConfig, shared: SharedServices): Promise<GatewayServices> {
+  const { id, stripe: settings } = storeConfig;
+  const secretKey = settings.secretKey!;
+  // The budgets key on the Stripe account, which the client looks up; the client's requests
+  // outside calls pass the budgets: each is built with a reference to the other.
+  let callBudgets: CallBudgets | undefined;
+  const stripe = createStripeClient({
+    secretKey,
+    timeoutMs: config.stripe.timeoutMs,
+    apiBase: config.stripe.apiBase,
+    traced: config.tracing.enabled,
+    stripeAccount: settings.account,
+    outsideCalls: { beforeRequest: () => callBudgets!.outsideCalls.beforeRequest() },
+    connections: shared.connectionsFor(secretKey),
+  });
+  shared.metrics.watchStripe(stripe, id);
+  // The account the requests go to (a Connect store's connected one): the Stripe budget's key,
+  // shared by every store on it. The store's scope adds its id (but for `default`).
+  const stripeAccount = accountScopeResolver(stripe, secretKey, settings.account);
+  // Made once (the account is looked up once): a call reads the same string, allocating nothing.
+  let scope: Promise<string> | undefined;
+  const accountScope = () =>
+    (scope ??= stripeAccount().then(
+      (account) => storeScope(account, id, DEFAULT_STORE_ID),
+      (error: unknown) => {
+        scope = undefined;
+        throw error;
+      },
+    ));
+  const logger = shared.logger.child({ store: id });
+  callBudgets = await createCallBudgets({
+    store: shared.budgetStore,
+    budgets: shared.budgets,
+    guestScope: id === DEFAULT_STORE_ID ? undefined : id,
+    guestPerMinute: config.limits.guestRateLimitPerMinute,
+    userPerMinute: config.limits.userRateLimitPerMinute,
+    userReadsPerMinute: config.limits.userReadRateLimitPerMinute,
+    stripeRequestsPerSecond: config.limits.stripeMaxRequestsPerSecond,
+    redisUrl: config.limits.redisUrl,
+    keyPrefix: config.limits.redisKeyPrefix,
+    requestDeadlineMs: config.limits.requestDeadlineMs,
+    accountScope,
+    stripeAccount,
+    logger,
+    metrics: shared.metrics,
+  });
+  return {
+    storeId: id,
+    stripe,
+    stripeAccount: settings.account,
+    store: shared.store,
+    accountScope,
+    installationId: shared.installationId,
+    publishableKey: settings.publishableKey,
+    ephemeralKeyVersion: settings.ephemeralKeyVersion,
+    allowGuests: config.auth.allowGuests,
+    callBudgets,
+    paymentMethodListings: new PaymentMethodListings(),
+    requestDeadlineMs: config.limits.requestDeadlineMs,
+    metrics: shared.metrics,
+    logger,
+  };
+}
+
+/**
+ * Each store with a signing secret at `/webhooks/stripe/{storeId}`; `/webhooks/stripe` is the store
+ * `default`'s (or the only store's), as before stores. Events are acted on only from the store's
+ * mode and connected account.
+ */
+function webhookEndpoints(config: GatewayConfig, served: readonly ServedStore[]): StoreWebhookEndpoints {
+  const byStore = new Map<string, StoreWebhooks>();
+  for (const { id, services } of served) {
+    const storeConfig = config.stores.find((candidate) => candidate.id === id)!;
+    const { webhookSecrets, secretKey, account } = storeConfig.stripe;
+    if (webhookSecrets.length === 0) continue;
+    const origin = { livemode: stripeMode(secretKey!) === 'live', account };
+    byStore.set(id, { services, config: { ...config.webhooks, secrets: webhookSecrets, origin } });
+  }
+  const unnamed = byStore.get(DEFAULT_STORE_ID) ?? (served.length === 1 ? byStore.get(served[0]!.id) : undefined);
+  return { byStore, unnamed };
 }
 
 /** A database outage: one line when calls start failing, one when it answers again; every failure counted. */

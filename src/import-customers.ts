@@ -8,16 +8,20 @@ import { formatSummary, isClean } from './import/summary.js';
 import { startSandboxEmulator } from './sandbox/sandbox-emulator.js';
 import { DEFAULT_EMULATOR_SECRET_KEY } from './emulator/index.js';
 import { openStore } from './store/open-store.js';
-import { accountScopeResolver } from './stripe/account-scope.js';
+import { accountScopeResolver, storeScope } from './stripe/account-scope.js';
+import { DEFAULT_STORE_ID, type StoreConfig } from './config/stores.js';
+import { emulatorAccountsOf, needsOwnAccounts, sandboxStoreAccounts } from './sandbox/store-accounts.js';
+import { importStore } from './import/store-choice.js';
 import { createStripeClient } from './stripe/client.js';
 
-/** `npm run import-customers -- FILE.csv [--verify] [--dry-run]` (README, "Migrating from Spree"). */
+/** `npm run import-customers -- FILE.csv [--store ID] [--verify] [--dry-run]` (README, "Migrating from Spree"). */
 async function main(argv: string[]): Promise<number> {
   const request = parseImportArguments(argv);
   const config = loadConfig();
-  const access = await stripeAccess(config, request.dryRun);
+  const target = importStore(config.stores, request.store);
+  const access = await stripeAccess(config, target, request.dryRun);
   try {
-    return await importInto(request, config, access);
+    return await importInto(request, config, target, access);
   } finally {
     await access.close();
   }
@@ -36,28 +40,41 @@ interface StripeAccess {
  * customers. The import only reads from Stripe, so that state is never written back; a dry run
  * does not even create it.
  */
-async function stripeAccess(config: GatewayConfig, dryRun: boolean): Promise<StripeAccess> {
-  const { secretKey, apiBase } = config.stripe;
+async function stripeAccess(config: GatewayConfig, target: StoreConfig, dryRun: boolean): Promise<StripeAccess> {
+  const { apiBase } = config.stripe;
+  const { secretKey } = target.stripe;
   if (secretKey) return { secretKey, apiBase, close: async () => {} };
   if (config.production) {
     throw new ConfigError('STRIPE_SECRET_KEY', 'required when NODE_ENV=production: mappings are stored under its Stripe account');
   }
+  const accounts = sandboxStoreAccounts(config.stores);
   const sandbox = await startSandboxEmulator({
     databaseUrl: config.databaseUrl,
     databaseTimeoutMs: config.databaseTimeoutMs,
     port: 0,
     readOnly: dryRun,
+    // As the sandbox gateway with this stores file has them: one account per store.
+    ...(needsOwnAccounts(accounts) && { accounts: emulatorAccountsOf(accounts) }),
   });
-  console.error(`sandbox mode (no STRIPE_SECRET_KEY): importing under the built-in emulator's account (state: ${sandbox.stateDescription})`);
-  return { secretKey: DEFAULT_EMULATOR_SECRET_KEY, apiBase: new URL(sandbox.emulator.url), close: sandbox.close };
+  console.error(
+    `sandbox mode (no STRIPE_SECRET_KEY): importing under the built-in emulator's account${needsOwnAccounts(accounts) ? ` of store "${target.id}"` : ''} (state: ${sandbox.stateDescription})`,
+  );
+  const own = accounts.find((account) => account.storeId === target.id)!;
+  return { secretKey: own.secretKey, apiBase: new URL(sandbox.emulator.url), close: sandbox.close };
 }
 
-async function importInto(request: ImportRequest, config: GatewayConfig, { secretKey, apiBase }: StripeAccess): Promise<number> {
+async function importInto(request: ImportRequest, config: GatewayConfig, target: StoreConfig, { secretKey, apiBase }: StripeAccess): Promise<number> {
   const { timeoutMs } = config.stripe;
-  const stripe = createStripeClient({ secretKey, timeoutMs, apiBase });
-  const accountScope = await accountScopeResolver(stripe, secretKey)().catch((error: unknown) => {
-    throw new ImportError(`Stripe could not name the account of STRIPE_SECRET_KEY: ${(error as Error).message}`);
+  const { account } = target.stripe;
+  const keyName = config.stores.length === 1 && request.store === undefined ? 'STRIPE_SECRET_KEY' : `the key of store "${target.id}"`;
+  // A Connect store's client acts for its connected account: its customers, its scope.
+  const stripe = createStripeClient({ secretKey, timeoutMs, apiBase, stripeAccount: account });
+  const accountOf = await accountScopeResolver(stripe, secretKey, account)().catch((error: unknown) => {
+    throw new ImportError(`Stripe could not name the account of ${keyName}${account ? ` (connected account ${account})` : ''}: ${(error as Error).message}`);
   });
+  // The scope the gateway keeps this store's mappings under (the store `default`: the account's alone).
+  const accountScope = storeScope(accountOf, target.id, DEFAULT_STORE_ID);
+  if (config.stores.length > 1 || request.store !== undefined) console.error(`store: ${target.id}`);
   // The account and mode the mappings go under, for the operator to check against the gateway's.
   console.error(`Stripe account scope: ${accountScope}`);
   const store = await openImportStore(config.databaseUrl, config.databaseTimeoutMs, request.dryRun);

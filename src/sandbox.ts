@@ -7,6 +7,7 @@ import { DEFAULT_EMULATOR_PUBLISHABLE_KEY, DEFAULT_EMULATOR_SECRET_KEY, type Str
 import { LOCAL_DEVELOPMENT_ORIGINS } from './http/cors.js';
 import { SANDBOX_FAULTS_PATH } from './http/sandbox-faults.js';
 import { startSandboxEmulator } from './sandbox/sandbox-emulator.js';
+import { emulatorAccountsOf, needsOwnAccounts, sandboxStoreAccounts } from './sandbox/store-accounts.js';
 import { STRIPE_WEBHOOK_PATH } from './webhooks/router.js';
 
 export interface Sandbox {
@@ -41,6 +42,9 @@ export async function enterSandboxMode(config: GatewayConfig, logger: Logger): P
     throw new ConfigError('STRIPE_SECRET_KEY', 'required when NODE_ENV=production (sandbox mode is refused)');
   }
   const testMode = config.sandboxStripe === 'stripe-test-mode';
+  // Each store its own emulator account (one store without a connected account: the default one).
+  const storeAccounts = sandboxStoreAccounts(config.stores);
+  const ownAccounts = needsOwnAccounts(storeAccounts);
   const started = testMode
     ? undefined
     : await startSandboxEmulator({
@@ -48,6 +52,7 @@ export async function enterSandboxMode(config: GatewayConfig, logger: Logger): P
         databaseTimeoutMs: config.databaseTimeoutMs,
         port: config.sandboxEmulatorPort,
         onStateSaveError: (error) => logger.warn({ err: error }, 'the sandbox emulator could not save its state; it tries again'),
+        ...(ownAccounts && { accounts: emulatorAccountsOf(storeAccounts) }),
       });
   const emulator = started?.emulator;
   const webhookSecrets =
@@ -84,6 +89,17 @@ export async function enterSandboxMode(config: GatewayConfig, logger: Logger): P
         }
       : config.stripe,
     webhooks: { ...config.webhooks, secrets: webhookSecrets },
+    stores: emulator
+      ? config.stores.map((store, index) => ({
+          ...store,
+          stripe: {
+            ...store.stripe,
+            secretKey: storeAccounts[index]!.secretKey,
+            publishableKey: storeAccounts[index]!.publishableKey,
+            webhookSecrets: store.stripe.webhookSecrets.length > 0 ? store.stripe.webhookSecrets : webhookSecrets,
+          },
+        }))
+      : config.stores,
     auth: { ...config.auth, jwtSecret },
   };
   return {
@@ -92,7 +108,21 @@ export async function enterSandboxMode(config: GatewayConfig, logger: Logger): P
     emulator,
     listening: (gatewayUrl) => {
       const webhookUrl = `${gatewayUrl}${STRIPE_WEBHOOK_PATH}`;
-      if (emulator) emulator.addWebhookEndpoint({ url: webhookUrl, secret: webhookSecrets[0]! });
+      if (emulator && !ownAccounts) emulator.addWebhookEndpoint({ url: webhookUrl, secret: webhookSecrets[0]! });
+      if (emulator && ownAccounts) {
+        // Each store's events to its own path, signed with its secret; a Connect store's are its connected account's.
+        for (const [index, store] of sandboxConfig.stores.entries()) {
+          const account = emulator.accountOf(storeAccounts[index]!.secretKey);
+          const secret = store.stripe.webhookSecrets[0];
+          if (secret === undefined || account === undefined) continue;
+          emulator.addWebhookEndpoint({
+            url: `${webhookUrl}/${store.id}`,
+            secret,
+            account,
+            ...(store.stripe.account !== undefined && { connect: true }),
+          });
+        }
+      }
       const { stripeApiBase, publishableKey } = clientSetup(sandboxConfig);
       logger.warn(
         {

@@ -124,7 +124,7 @@ describe('GET /openapi.json', () => {
 
   it('documents the statuses the contract lists, each with a JSON:API body in the spec’s Error shape', () => {
     const statuses = Object.keys(checker.operation.responses).sort();
-    expect(statuses).toEqual(['200', '400', '401', '403', '405', '413', '415', '422', '429', '500', '503']);
+    expect(statuses).toEqual(['200', '400', '401', '403', '404', '405', '413', '415', '422', '429', '500', '503']);
     for (const status of statuses) {
       const response = checker.operation.responses[status];
       expect(Object.keys(response.content), status).toEqual(['application/vnd.api+json']);
@@ -307,6 +307,11 @@ describe('every REST response matches /openapi.json, past the request deadline',
 
 describe('every REST response matches /openapi.json, with ALLOW_GUESTS=false', () => {
   const world = useWorld({ ALLOW_GUESTS: 'false' });
+
+  it('404: an X-Store-Id naming no store (contract 11)', async () => {
+    await documented(world().gateway.url, { token: await tokenFor({ sub: 'user_1' }), headers: { 'x-store-id': 'eu2' } }, 404);
+    expect(callsToStripe(world().emulator)).toHaveLength(0);
+  });
 
   it('403: no token', async () => {
     await documented(world().gateway.url, {}, 403);

@@ -70,10 +70,10 @@ describe('the Stripe key, checked at start-up and until it works', () => {
     const errors = lines.filter((line) => line.level === 50);
     expect(errors).toHaveLength(1);
     expect(errors[0]?.msg).toMatch(/^Stripe refuses STRIPE_SECRET_KEY \(HTTP 401\)/);
-    expect(await metricValue(url, 'gateway_stripe_key_refused')).toBe(1);
+    expect(await metricValue(url, 'gateway_stripe_key_refused{store="default"}')).toBe(1);
     // Checked again every interval, each refusal counted, logged once.
     const refusals = await eventually(
-      async () => (await metricValue(url, 'gateway_stripe_key_checks_total{outcome="refused"}')) ?? 0,
+      async () => (await metricValue(url, 'gateway_stripe_key_checks_total{outcome="refused",store="default"}')) ?? 0,
       (count) => count >= 3,
     );
     expect(refusals).toBeGreaterThanOrEqual(3);
@@ -83,13 +83,13 @@ describe('the Stripe key, checked at start-up and until it works', () => {
 
     emulator.acceptSecretKey(REFUSED_KEY);
     expect(await eventually(ready, (status) => status === 200)).toBe(200);
-    expect(await metricValue(url, 'gateway_stripe_key_refused')).toBe(0);
+    expect(await metricValue(url, 'gateway_stripe_key_refused{store="default"}')).toBe(0);
     expect(lines.some((line) => line.level === 30 && /^Stripe accepts STRIPE_SECRET_KEY/.test(String(line.msg)))).toBe(true);
     // Once it works the checks stop.
-    const checks = await metricValue(url, 'gateway_stripe_key_checks_total{outcome="ok"}');
+    const checks = await metricValue(url, 'gateway_stripe_key_checks_total{outcome="ok",store="default"}');
     expect(checks).toBe(1);
     await sleep(INTERVAL_MS * 5);
-    expect(await metricValue(url, 'gateway_stripe_key_checks_total{outcome="ok"}')).toBe(1);
+    expect(await metricValue(url, 'gateway_stripe_key_checks_total{outcome="ok",store="default"}')).toBe(1);
     // And calls work.
     expect((await callRest(url, { token: await tokenFor({ sub: 'u1' }) })).status).toBe(200);
 
@@ -101,14 +101,14 @@ describe('the Stripe key, checked at start-up and until it works', () => {
   it('a key Stripe accepts: /ready 200, checked once, nothing above info', async () => {
     const { url, lines, ready } = await gateway(DEFAULT_EMULATOR_SECRET_KEY);
     const ok = await eventually(
-      async () => (await metricValue(url, 'gateway_stripe_key_checks_total{outcome="ok"}')) ?? 0,
+      async () => (await metricValue(url, 'gateway_stripe_key_checks_total{outcome="ok",store="default"}')) ?? 0,
       (count) => count === 1,
     );
     expect(ok).toBe(1);
     expect(await ready()).toBe(200);
     await sleep(INTERVAL_MS * 3);
-    expect(await metricValue(url, 'gateway_stripe_key_checks_total{outcome="ok"}')).toBe(1);
-    expect(await metricValue(url, 'gateway_stripe_key_refused')).toBe(0);
+    expect(await metricValue(url, 'gateway_stripe_key_checks_total{outcome="ok",store="default"}')).toBe(1);
+    expect(await metricValue(url, 'gateway_stripe_key_refused{store="default"}')).toBe(0);
     expect(lines.filter((line) => (line.level as number) > 30)).toEqual([]);
   });
 
@@ -117,7 +117,7 @@ describe('the Stripe key, checked at start-up and until it works', () => {
     emulator.acceptSecretKey(key);
     const { url, lines, ready } = await gateway(key);
     expect(
-      await eventually(async () => (await metricValue(url, 'gateway_stripe_key_checks_total{outcome="ok"}')) ?? 0, (count) => count === 1),
+      await eventually(async () => (await metricValue(url, 'gateway_stripe_key_checks_total{outcome="ok",store="default"}')) ?? 0, (count) => count === 1),
     ).toBe(1);
     expect(await ready()).toBe(200);
 
@@ -145,10 +145,10 @@ describe('the Stripe key, checked at start-up and until it works', () => {
     );
     expect(warning?.msg).toMatch(/^Stripe could not be reached to check STRIPE_SECRET_KEY/);
     expect(await ready()).toBe(200);
-    expect(await metricValue(url, 'gateway_stripe_key_refused')).toBe(0);
+    expect(await metricValue(url, 'gateway_stripe_key_refused{store="default"}')).toBe(0);
     expect(lines.filter((line) => line.level === 50)).toEqual([]);
     const unreachable = await eventually(
-      async () => (await metricValue(url, 'gateway_stripe_key_checks_total{outcome="unreachable"}')) ?? 0,
+      async () => (await metricValue(url, 'gateway_stripe_key_checks_total{outcome="unreachable",store="default"}')) ?? 0,
       (count) => count >= 2,
     );
     expect(unreachable).toBeGreaterThanOrEqual(2);

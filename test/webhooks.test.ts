@@ -72,8 +72,8 @@ describe.each(BACKENDS)('POST /webhooks/stripe on $name', (backend) => {
     );
     expect(requests.some((r) => JSON.stringify(r.params).includes(first.body.customer_id))).toBe(false);
     const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
-    expect(metrics).toMatch(/gateway_webhook_events_total\{type="customer\.deleted",outcome="handled"\} 1\b/);
-    expect(metrics).toMatch(/gateway_webhook_events_total\{type="customer\.created",outcome="ignored"\} 2\b/);
+    expect(metrics).toMatch(/gateway_webhook_events_total\{type="customer\.deleted",outcome="handled",store="default"\} 1\b/);
+    expect(metrics).toMatch(/gateway_webhook_events_total\{type="customer\.created",outcome="ignored",store="default"\} 2\b/);
   });
 
   it('refuses a missing, wrongly signed, stale or tampered event with 400 and changes nothing', async () => {

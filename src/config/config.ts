@@ -145,7 +145,10 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
   const ephemeralKeyVersion = parseEphemeralKeyVersion('STRIPE_EPHEMERAL_KEY_VERSION', read('STRIPE_EPHEMERAL_KEY_VERSION') ?? Stripe.API_VERSION);
   const publishableKey = parsePublishableKey('STRIPE_PUBLISHABLE_KEY', read('STRIPE_PUBLISHABLE_KEY'), secretKey);
   const webhookSecrets = parseWebhookSecrets('STRIPE_WEBHOOK_SECRET', read('STRIPE_WEBHOOK_SECRET'));
-  const sandboxStripe = parseSandbox(parseBoolean('SANDBOX', read('SANDBOX'), false), { production, secretKey, publishableKey });
+  const stores = loadStores(read('STORES_FILE'), env, { secretKey, publishableKey, webhookSecrets, ephemeralKeyVersion });
+  // Sandbox mode is when no store has a key (contract 11): stores with keys of their own need no STRIPE_SECRET_KEY.
+  const anyKey = secretKey ?? stores.find((store) => store.stripe.secretKey !== undefined)?.stripe.secretKey;
+  const sandboxStripe = parseSandbox(parseBoolean('SANDBOX', read('SANDBOX'), false), { production, secretKey: anyKey, publishableKey });
   const databaseUrl = read('DATABASE_URL') ?? DEFAULT_DATABASE_URL;
   if (!/^(sqlite:.+|postgres(ql)?:\/\/.+)$/.test(databaseUrl)) {
     throw new ConfigError('DATABASE_URL', 'expected sqlite:PATH or postgres://…');
@@ -212,7 +215,8 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       stripeMaxRequestsPerSecond: parseInteger(
         'STRIPE_MAX_REQUESTS_PER_SECOND',
         read('STRIPE_MAX_REQUESTS_PER_SECOND'),
-        DEFAULT_STRIPE_MAX_REQUESTS_PER_SECOND[secretKey !== undefined && /^(sk|rk)_live_/.test(secretKey) ? 'live' : 'test'],
+        // With a stores file: live when a store has a live key (stores may have keys of their own).
+        DEFAULT_STRIPE_MAX_REQUESTS_PER_SECOND[stores.some(({ stripe }) => stripe.secretKey !== undefined && /^(sk|rk)_live_/.test(stripe.secretKey)) ? 'live' : 'test'],
         // A new user's call makes 3 requests at once (customer, then key and SetupIntent): fewer could never pass.
         MIN_STRIPE_REQUESTS_PER_SECOND,
         1_000_000_000,
@@ -239,7 +243,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       timeoutMs: parseInteger('STRIPE_TIMEOUT_MS', read('STRIPE_TIMEOUT_MS'), 10_000, 1, 600_000),
       publishableKey,
     },
-    stores: loadStores(read('STORES_FILE'), env, { secretKey, publishableKey, webhookSecrets, ephemeralKeyVersion }),
+    stores,
     webhooks: {
       secrets: webhookSecrets,
       deduplicatePaymentMethods: parseBoolean('DEDUPLICATE_PAYMENT_METHODS', read('DEDUPLICATE_PAYMENT_METHODS'), true),

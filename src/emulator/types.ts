@@ -85,7 +85,7 @@ export interface StripeEmulator {
   /** Closes the server, including keep-alive sockets and hung requests. Safe to call twice. */
   close(): Promise<void>;
   setLatency(ms: number): void;
-  /** Accepts one more secret key from now on, as a key created (or rolled) in the Dashboard is. */
+  /** Accepts one more secret key from now on, as a key created (or rolled) in the Dashboard is; a key no account has is the first account's. */
   acceptSecretKey(key: string): void;
   /** Refuses a secret key from now on (401), as one rolled or revoked in the Dashboard is. */
   refuseSecretKey(key: string): void;

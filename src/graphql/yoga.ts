@@ -5,7 +5,6 @@ import { createYoga, type Plugin } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { Authenticate } from '../auth/authenticator.js';
 import { AuthUnavailableError, RateLimitedError, UnauthenticatedError } from '../core/errors.js';
-import type { GatewayServices } from '../resolvers/services.js';
 import { clientAddressOf } from '../http/client-address.js';
 import { abuseLimits } from './abuse-limits.js';
 import { exposurePlugins } from './exposure.js';
@@ -15,7 +14,6 @@ import type { GraphQLContext } from '../schema/context.js';
 import { schema } from '../schema/index.js';
 
 export interface GraphQLServerOptions {
-  services: GatewayServices;
   authenticate: Authenticate;
   /** GRAPHQL_INTROSPECTION: introspection answered and field names suggested. */
   introspection: boolean;
@@ -33,7 +31,7 @@ const noStore: Plugin = {
   },
 };
 
-export function createGraphQLServer({ services, authenticate, introspection, logger, plugins = [] }: GraphQLServerOptions) {
+export function createGraphQLServer({ authenticate, introspection, logger, plugins = [] }: GraphQLServerOptions) {
   return createYoga<ServerContext, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -69,12 +67,13 @@ export function createGraphQLServer({ services, authenticate, introspection, log
       ),
       ...plugins,
     ],
-    context: async ({ request, req }) => {
+    context: async ({ request, req, res }) => {
       // Read before signing in: the call's deadline counts the identity provider's time too.
       const receivedAt = performance.now();
       const clientAddress = clientAddressOf(req);
       return {
-        services,
+        // The request's store, found before yoga runs (./select-store.ts).
+        services: res.locals.services!,
         caller: {
           receivedAt,
           viewer: await viewerOrUnauthenticated(authenticate, request, clientAddress),

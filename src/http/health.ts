@@ -2,8 +2,10 @@ import { Router } from 'express';
 import type { CustomerStore } from '../store/customer-store.js';
 
 export interface Readiness {
-  /** Stripe refuses the gateway's key: no call that needs Stripe can succeed. */
+  /** Stripe refuses the gateway's key (every store's, with several): no call that needs Stripe can succeed. */
   stripeKeyRefused(): boolean;
+  /** How the 503 names it: `STRIPE_SECRET_KEY`, or every store's key. */
+  refusedKeyName?: string;
 }
 
 /** `/health`: the process runs. `/ready`: it can serve, which needs the store and a key Stripe accepts. */
@@ -22,7 +24,7 @@ export function healthRouter(store: CustomerStore, readiness: Readiness): Router
     }
     // Logged once when it began (src/stripe/key-check.ts), not on every probe.
     if (readiness.stripeKeyRefused()) {
-      res.status(503).json({ status: 'unavailable', error: 'Stripe refuses STRIPE_SECRET_KEY.' });
+      res.status(503).json({ status: 'unavailable', error: `Stripe refuses ${readiness.refusedKeyName ?? 'STRIPE_SECRET_KEY'}.` });
       return;
     }
     res.json({ status: 'ready' });

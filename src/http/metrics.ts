@@ -10,42 +10,42 @@ export class GatewayMetrics {
   readonly registry = new Registry();
   private readonly httpDuration = new Histogram({
     name: 'gateway_http_request_duration_seconds',
-    help: 'HTTP requests by surface, method and status.',
-    labelNames: ['surface', 'method', 'status'],
+    help: 'HTTP requests by surface, method, status and store (none for /health, /ready, /metrics and requests no store was found for).',
+    labelNames: ['surface', 'method', 'status', 'store'],
     buckets: LATENCY_BUCKETS,
     registers: [this.registry],
   });
   private readonly setupIntents = new Histogram({
     name: 'gateway_setup_intent_duration_seconds',
-    help: 'createStripeSetupIntent calls by surface and outcome (success or the typed error).',
-    labelNames: ['surface', 'outcome'],
+    help: 'createStripeSetupIntent calls by store, surface and outcome (success or the typed error).',
+    labelNames: ['surface', 'outcome', 'store'],
     buckets: LATENCY_BUCKETS,
     registers: [this.registry],
   });
   private readonly customerSessions = new Histogram({
     name: 'gateway_customer_session_duration_seconds',
-    help: 'createStripeCustomerSession calls by component and outcome (success or the typed error).',
-    labelNames: ['component', 'outcome'],
+    help: 'createStripeCustomerSession calls by store, component and outcome (success or the typed error).',
+    labelNames: ['component', 'outcome', 'store'],
     buckets: LATENCY_BUCKETS,
     registers: [this.registry],
   });
   private readonly webhookEvents = new Counter({
     name: 'gateway_webhook_events_total',
-    help: 'Verified Stripe webhook events by type and outcome (handled, ignored, duplicate, failed).',
-    labelNames: ['type', 'outcome'],
+    help: 'Verified Stripe webhook events by store, type and outcome (handled, ignored, duplicate, failed).',
+    labelNames: ['type', 'outcome', 'store'],
     registers: [this.registry],
   });
   private readonly stripeDuration = new Histogram({
     name: 'gateway_stripe_request_duration_seconds',
-    help: 'Stripe API requests (each attempt) by operation and HTTP status.',
-    labelNames: ['operation', 'status'],
+    help: 'Stripe API requests (each attempt) by store, operation and HTTP status.',
+    labelNames: ['operation', 'status', 'store'],
     buckets: LATENCY_BUCKETS,
     registers: [this.registry],
   });
   private readonly stripeErrors = new Counter({
     name: 'gateway_stripe_errors_total',
-    help: 'Stripe API attempts answered with an error status, by operation and status.',
-    labelNames: ['operation', 'status'],
+    help: 'Stripe API attempts answered with an error status, by store, operation and status.',
+    labelNames: ['operation', 'status', 'store'],
     registers: [this.registry],
   });
 
@@ -108,13 +108,14 @@ export class GatewayMetrics {
   });
   private readonly stripeKeyRefused = new Gauge({
     name: 'gateway_stripe_key_refused',
-    help: '1 while Stripe refuses STRIPE_SECRET_KEY (its last check was answered 401; /ready answers 503), 0 otherwise.',
+    help: "1 while Stripe refuses the store's key (its last check was answered 401), 0 otherwise; /ready answers 503 while every store's is refused.",
+    labelNames: ['store'],
     registers: [this.registry],
   });
   private readonly stripeKeyChecks = new Counter({
     name: 'gateway_stripe_key_checks_total',
-    help: 'Checks of STRIPE_SECRET_KEY (at start-up, then every 60 s until it works) by outcome: ok, refused, unreachable.',
-    labelNames: ['outcome'],
+    help: "Checks of each store's Stripe key (at start-up, then every 60 s until it works) by outcome: ok, refused, unreachable.",
+    labelNames: ['outcome', 'store'],
     registers: [this.registry],
   });
 
@@ -152,21 +153,21 @@ export class GatewayMetrics {
   httpMiddleware(): RequestHandler {
     return (req, res, next) => {
       const end = this.httpDuration.startTimer({ surface: surfaceOf(req.path), method: req.method });
-      res.on('finish', () => end({ status: res.statusCode }));
+      res.on('finish', () => end(res.locals.storeId === undefined ? { status: res.statusCode } : { status: res.statusCode, store: res.locals.storeId }));
       next();
     };
   }
 
-  observeSetupIntent(surface: Surface, outcome: string, started: bigint): void {
-    this.setupIntents.observe({ surface, outcome }, Number(process.hrtime.bigint() - started) / 1e9);
+  observeSetupIntent(store: string, surface: Surface, outcome: string, started: bigint): void {
+    this.setupIntents.observe({ surface, outcome, store }, Number(process.hrtime.bigint() - started) / 1e9);
   }
 
-  observeCustomerSession(component: string, outcome: string, started: bigint): void {
-    this.customerSessions.observe({ component, outcome }, Number(process.hrtime.bigint() - started) / 1e9);
+  observeCustomerSession(store: string, component: string, outcome: string, started: bigint): void {
+    this.customerSessions.observe({ component, outcome, store }, Number(process.hrtime.bigint() - started) / 1e9);
   }
 
-  countWebhookEvent(type: string, outcome: 'handled' | 'ignored' | 'duplicate' | 'failed'): void {
-    this.webhookEvents.inc({ type, outcome });
+  countWebhookEvent(store: string, type: string, outcome: 'handled' | 'ignored' | 'duplicate' | 'failed'): void {
+    this.webhookEvents.inc({ type, outcome, store });
   }
 
   connectionRefused(): void {
@@ -182,9 +183,9 @@ export class GatewayMetrics {
     this.storeUp.set(1);
   }
 
-  stripeKeyChecked(outcome: 'ok' | 'refused' | 'unreachable', refused: boolean): void {
-    this.stripeKeyChecks.inc({ outcome });
-    this.stripeKeyRefused.set(refused ? 1 : 0);
+  stripeKeyChecked(store: string, outcome: 'ok' | 'refused' | 'unreachable', refused: boolean): void {
+    this.stripeKeyChecks.inc({ outcome, store });
+    this.stripeKeyRefused.set({ store }, refused ? 1 : 0);
   }
 
   rateLimitFellBack(): void {
@@ -205,10 +206,10 @@ export class GatewayMetrics {
     this.stripeBudgetRefused.inc({ account });
   }
 
-  /** Stripe's SDK reports each attempt it makes, retries included. */
-  watchStripe(stripe: Stripe): void {
+  /** Stripe's SDK reports each attempt it makes, retries included; a client per store. */
+  watchStripe(stripe: Stripe, store: string): void {
     stripe.on('response', (event: Stripe.ResponseEvent) => {
-      const labels = { operation: `${event.method} ${operationOf(event.path)}`, status: event.status };
+      const labels = { operation: `${event.method} ${operationOf(event.path)}`, status: event.status, store };
       this.stripeDuration.observe(labels, event.elapsed / 1000);
       if (event.status >= 400) this.stripeErrors.inc(labels);
     });

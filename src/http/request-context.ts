@@ -8,6 +8,8 @@ declare global {
     interface Locals {
       requestId: string;
       logger: Logger;
+      /** The store the request was found to belong to (./store-selection.ts); unset for /health and the like. */
+      storeId?: string;
     }
   }
 }
@@ -37,7 +39,7 @@ export function requestContext(logger: Logger): RequestHandler {
       const { method, path } = req;
       res.on('finish', () => {
         res.locals.logger.info(
-          { method, path, status: res.statusCode, durationMs: Number(process.hrtime.bigint() - started) / 1e6 },
+          { method, path, status: res.statusCode, durationMs: Number(process.hrtime.bigint() - started) / 1e6, store: res.locals.storeId },
           'request finished',
         );
       });
@@ -62,8 +64,12 @@ class RequestLocals {
     private readonly bindings: { requestId: string; traceId?: string },
   ) {}
 
+  /** The store the request was found to belong to (./store-selection.ts); unset for /health and the like. */
+  storeId?: string;
+
+  // Made on first use, usually after the store was found: then its lines name the store too.
   get logger(): Logger {
-    return (this.child ??= this.parent.child(this.bindings));
+    return (this.child ??= this.parent.child(this.storeId === undefined ? this.bindings : { ...this.bindings, store: this.storeId }));
   }
 
   set logger(replacement: Logger) {

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { ImportRequest } from './import-customers.js';
 
-export const USAGE = 'usage: npm run import-customers -- FILE.csv [--verify] [--dry-run] [--concurrency N]';
+export const USAGE = 'usage: npm run import-customers -- FILE.csv [--store ID] [--verify] [--dry-run] [--concurrency N]';
 
 /** Stripe retrievals in flight at once with --verify, unless --concurrency says otherwise. */
 export const DEFAULT_VERIFY_CONCURRENCY = 10;
@@ -22,6 +22,7 @@ export function parseImportArguments(argv: string[]): ImportRequest {
         verify: { type: 'boolean', default: false },
         'dry-run': { type: 'boolean', default: false },
         concurrency: { type: 'string' },
+        store: { type: 'string' },
       },
     });
   } catch (error) {
@@ -33,5 +34,6 @@ export function parseImportArguments(argv: string[]): ImportRequest {
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > MAX_VERIFY_CONCURRENCY) {
     throw new UsageError(`--concurrency: expected a whole number from 1 to ${MAX_VERIFY_CONCURRENCY}`);
   }
-  return { file: positionals[0] as string, verify: values.verify, dryRun: values['dry-run'], concurrency };
+  if (values.store !== undefined && values.store.trim() === '') throw new UsageError('--store: expected a store id');
+  return { file: positionals[0] as string, verify: values.verify, dryRun: values['dry-run'], concurrency, store: values.store?.trim() };
 }

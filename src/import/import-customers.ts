@@ -18,6 +18,8 @@ export interface ImportRequest {
   dryRun: boolean;
   /** Stripe retrievals in flight at once with `verify`. */
   concurrency: number;
+  /** `--store ID`: the store whose account the customers belong to (required with several stores). */
+  store?: string | undefined;
 }
 
 export interface ImportServices {

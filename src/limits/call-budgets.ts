@@ -6,7 +6,7 @@ import { callDeadline } from '../core/deadline.js';
 import { RateLimitedError } from '../core/errors.js';
 import { useStripeGate, type StripeRequestGate } from '../core/stripe-gate.js';
 import { guestBudgetKey } from './address-key.js';
-import { createBudgets, type CallerBudget, type SpendOutcome } from './budget.js';
+import { createBudgets, type Budgets, type CallerBudget, type SpendOutcome } from './budget.js';
 import { BudgetStore, type FallbackMetrics } from './budget-store.js';
 import { sendDeadline, StripeReservation } from './stripe-reservation.js';
 import { LATER_REQUEST_MARGIN_MS, MAX_WAIT_MS } from './stripe-window.js';
@@ -28,15 +28,27 @@ export interface CallBudgetOptions {
   redisUrl: string | undefined;
   keyPrefix: string;
   requestDeadlineMs: number;
-  /**
-   * The Stripe account a call's requests go to (today the key's account and mode; a Connect
-   * store's connected account later): its request budget, and the scope of a user's budget.
-   */
+  /** The scope of a user's budget: the store's (its Stripe account and mode, and its id; see storeScope). */
   accountScope: () => Promise<string>;
+  /**
+   * The Stripe account a call's requests go to (`acct_…:test`; a Connect store's connected
+   * account): its request budget, shared by every store on that account. Default: accountScope.
+   */
+  stripeAccount?: () => Promise<string>;
+  /**
+   * Set for every store but `default` (its id): guests' budgets are per store too. Unset, the keys
+   * are those from before stores, so budgets spent across an upgrade still count.
+   */
+  guestScope?: string | undefined;
   logger: Logger;
   metrics: FallbackMetrics & StripeBudgetMetrics;
   /** Where the budgets live, when the caller keeps other budgets there too; else opened here. */
   store?: BudgetStore;
+  /**
+   * The budgets' windows, shared by every store (so the stores on one Stripe account spend one
+   * budget in memory too, as they do in Redis); else made here.
+   */
+  budgets?: Budgets;
 }
 
 /**
@@ -60,9 +72,11 @@ export interface CallBudgets {
 }
 
 export async function createCallBudgets(options: CallBudgetOptions): Promise<CallBudgets> {
-  const { accountScope, metrics } = options;
+  const { accountScope, metrics, guestScope } = options;
+  const stripeAccount = options.stripeAccount ?? accountScope;
   const store = options.store ?? (await BudgetStore.open(options));
-  const budgets = createBudgets(store, { keyPrefix: options.keyPrefix, stripeRequestsPerSecond: options.stripeRequestsPerSecond });
+  const budgets =
+    options.budgets ?? createBudgets(store, { keyPrefix: options.keyPrefix, stripeRequestsPerSecond: options.stripeRequestsPerSecond });
   const guests: CallerBudget = { name: 'guest', perMinute: options.guestPerMinute };
   const users: CallerBudget = { name: 'user', perMinute: options.userPerMinute };
   const reads: CallerBudget = { name: 'read', perMinute: options.userReadsPerMinute };
@@ -100,25 +114,28 @@ export async function createCallBudgets(options: CallBudgetOptions): Promise<Cal
 
   return {
     spend: async (viewer, clientAddress, stripeRequests) => {
-      const account = await accountScope();
+      const account = await stripeAccount();
       const caller =
         viewer.kind === 'guest'
-          ? { budget: guests, key: guestBudgetKey(clientAddress) }
-          : { budget: users, key: userBudgetKey(account, viewer.userId) };
+          ? { budget: guests, key: guestScope === undefined ? guestBudgetKey(clientAddress) : `${guestScope}/${guestBudgetKey(clientAddress)}` }
+          : { budget: users, key: userBudgetKey(await accountScope(), viewer.userId) };
       await spendFor(caller, account, stripeRequests);
     },
     spendRead: async (user, stripeRequests) => {
-      const account = await accountScope();
-      await spendFor({ budget: reads, key: userBudgetKey(account, user.userId) }, account, stripeRequests);
+      const account = await stripeAccount();
+      await spendFor({ budget: reads, key: userBudgetKey(await accountScope(), user.userId) }, account, stripeRequests);
     },
     outsideCalls: {
       beforeRequest: async () => {
-        const account = await accountScope();
+        const account = await stripeAccount();
         await oneMore(account);
         metrics.stripeRequestSent(account);
       },
     },
-    close: () => store.close(),
+    // A store passed in is the caller's to close (one for every store's budgets).
+    close: () => {
+      if (options.store === undefined) store.close();
+    },
   };
 }
 

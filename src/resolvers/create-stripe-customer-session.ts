@@ -22,6 +22,8 @@ export interface StripeCustomerSessionResult {
   expiresAt: Date;
   setupIntentClientSecret: string | null;
   publishableKey: string | null;
+  /** The store's connected account (Stripe Connect), else null. */
+  stripeAccount: string | null;
 }
 
 /**
@@ -47,10 +49,10 @@ export async function createStripeCustomerSession(
       if (!setupIntent.client_secret) throw new Error('Stripe answered without a SetupIntent client secret');
       return answer(services, call, session, setupIntent.client_secret);
     });
-    services.metrics.observeCustomerSession(component, 'success', started);
+    services.metrics.observeCustomerSession(services.storeId, component, 'success', started);
     return result;
   } catch (error) {
-    services.metrics.observeCustomerSession(component, outcomeOf(error), started);
+    services.metrics.observeCustomerSession(services.storeId, component, outcomeOf(error), started);
     throw error;
   }
 }
@@ -68,5 +70,6 @@ function answer(
     expiresAt: new Date(session.expires_at * 1000),
     setupIntentClientSecret,
     publishableKey: services.publishableKey ?? null,
+    stripeAccount: services.stripeAccount ?? null,
   };
 }

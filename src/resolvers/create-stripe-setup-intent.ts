@@ -15,6 +15,8 @@ export interface StripeSetupIntentResult {
   ephemeralKeyExpiresAt: Date;
   /** STRIPE_PUBLISHABLE_KEY, when set. */
   publishableKey: string | null;
+  /** The store's connected account (Stripe Connect), else null. */
+  stripeAccount: string | null;
 }
 
 /** An ephemeral key and a SetupIntent. */
@@ -42,12 +44,13 @@ export async function createStripeSetupIntent(
         setupIntentClientSecret: setupIntent.client_secret,
         ephemeralKeyExpiresAt: new Date(key.expires * 1000),
         publishableKey: services.publishableKey ?? null,
+        stripeAccount: services.stripeAccount ?? null,
       };
     });
-    services.metrics.observeSetupIntent(caller.surface, 'success', started);
+    services.metrics.observeSetupIntent(services.storeId, caller.surface, 'success', started);
     return result;
   } catch (error) {
-    services.metrics.observeSetupIntent(caller.surface, outcomeOf(error), started);
+    services.metrics.observeSetupIntent(services.storeId, caller.surface, outcomeOf(error), started);
     throw error;
   }
 }

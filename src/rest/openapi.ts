@@ -86,6 +86,16 @@ export const OPENAPI_DOCUMENT: OpenAPIV3_1.Document = {
               '`errors.idempotency_key`). Guests’ keys are validated, then ignored.',
             schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7E]+$' },
           },
+          {
+            name: 'X-Store-Id',
+            in: 'header',
+            required: false,
+            description:
+              'The store the call is for, when the gateway serves several (`STORES_FILE`): its id. Without it the ' +
+              'store is the one whose hosts name the request’s host, else the only store. An id that names no ' +
+              'store is answered 404, even with one store.',
+            schema: { type: 'string', minLength: 1, maxLength: 40 },
+          },
         ],
         requestBody: {
           required: false,
@@ -100,6 +110,7 @@ export const OPENAPI_DOCUMENT: OpenAPIV3_1.Document = {
           '400': ref('responses', '400BadRequest'),
           '401': ref('responses', '401Unauthorized'),
           '403': ref('responses', '403Forbidden'),
+          '404': ref('responses', '404NotFound'),
           '405': ref('responses', '405MethodNotAllowed'),
           '413': ref('responses', '413ContentTooLarge'),
           '415': ref('responses', '415UnsupportedMediaType'),
@@ -191,6 +202,14 @@ export const OPENAPI_DOCUMENT: OpenAPIV3_1.Document = {
         '403 Forbidden - no bearer token while this gateway does not serve guests (`ALLOW_GUESTS=false`).',
         'ErrorMessage',
         { 'Guests not served': { error: 'Sign in to save a payment method: this gateway does not serve guests.' } },
+      ),
+      '404NotFound': errorResponse(
+        '404 Not Found - no store for this request: `X-Store-Id` names none, or (several stores) the host is none of theirs. Nothing is created.',
+        'ErrorMessage',
+        {
+          'Unknown X-Store-Id': { error: 'No store has the id given in X-Store-Id ("eu2").' },
+          'Unknown host': { error: 'No store serves the host "elsewhere.example".' },
+        },
       ),
       '405MethodNotAllowed': errorResponse(
         '405 Method Not Allowed - only POST is served on this path.',

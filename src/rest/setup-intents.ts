@@ -1,9 +1,9 @@
-import express, { Router, type Request } from 'express';
+import express, { Router, type Request, type RequestHandler } from 'express';
 import type { Authenticate } from '../auth/authenticator.js';
 import { clientAddressOf } from '../http/client-address.js';
 import { createStripeSetupIntent } from '../resolvers/create-stripe-setup-intent.js';
 import type { CreateStripeSetupIntentInput } from '../resolvers/input.js';
-import type { GatewayServices } from '../resolvers/services.js';
+import { servicesForRequest, type ServedStores } from '../resolvers/served-store.js';
 import { RestRequestError, restErrorHandler } from './errors.js';
 import { JSON_API, sendJsonApi } from './json-api.js';
 
@@ -11,11 +11,17 @@ export const SETUP_INTENTS_PATH = '/api/v2/storefront/stripe/setup_intents';
 const BODY_TYPES = ['application/json', JSON_API];
 export const MAX_BODY_BYTES = 16 * 1024;
 
-/** Spree's Storefront API path, translated onto the one resolver; no business logic here. */
-export function setupIntentsRouter(services: GatewayServices, authenticate: Authenticate): Router {
+/** Spree's Storefront API path, translated onto the one resolver of the request's store; no business logic here. */
+export function setupIntentsRouter(stores: ServedStores, authenticate: Authenticate): Router {
   const router = Router();
-  router.post(SETUP_INTENTS_PATH, express.json({ type: BODY_TYPES, limit: MAX_BODY_BYTES }), async (req, res) => {
+  // The store first: a request for no store is 404 before its body is read or its token checked.
+  const selectStore: RequestHandler = (req, res, next) => {
+    if (servicesForRequest(stores, req, res) === undefined) throw new RestRequestError(404, stores.refusal(req));
+    next();
+  };
+  router.post(SETUP_INTENTS_PATH, selectStore, express.json({ type: BODY_TYPES, limit: MAX_BODY_BYTES }), async (req, res) => {
     const receivedAt = performance.now();
+    const services = res.locals.services!;
     const clientAddress = clientAddressOf(req);
     const viewer = await authenticate(req.get('authorization'), clientAddress);
     const caller = { viewer, clientAddress, surface: 'rest' as const, receivedAt };

@@ -2,6 +2,7 @@ import {
   DEFAULT_EMULATOR_PUBLISHABLE_KEY,
   DEFAULT_EMULATOR_SECRET_KEY,
   startStripeEmulator,
+  type EmulatorAccountOptions,
   type StripeEmulator,
 } from '../emulator/index.js';
 import { ConfigError } from '../config/config.js';
@@ -23,6 +24,8 @@ export interface SandboxEmulatorOptions {
   onStateSaveError?: (error: unknown) => void;
   /** Reads the state, never creates nor writes it (an import's dry run). */
   readOnly?: boolean;
+  /** The accounts (one per store with a stores file); default: one account with the default keys. */
+  accounts?: EmulatorAccountOptions[];
 }
 
 /**
@@ -37,8 +40,9 @@ export async function startSandboxEmulator(options: SandboxEmulatorOptions): Pro
   let emulator: StripeEmulator;
   try {
     emulator = await startStripeEmulator({
-      secretKeys: [DEFAULT_EMULATOR_SECRET_KEY],
-      publishableKeys: [DEFAULT_EMULATOR_PUBLISHABLE_KEY],
+      ...(options.accounts
+        ? { accounts: options.accounts }
+        : { secretKeys: [DEFAULT_EMULATOR_SECRET_KEY], publishableKeys: [DEFAULT_EMULATOR_PUBLISHABLE_KEY] }),
       host: '127.0.0.1',
       port: options.port,
       ...(location && { stateStore: location.store }),

@@ -33,6 +33,11 @@ const StripeCustomerSession = builder.objectRef<StripeCustomerSessionResult>('St
       nullable: true,
       description: 'The Stripe publishable key to initialise the client SDK with (STRIPE_PUBLISHABLE_KEY), when set.',
     }),
+    stripeAccount: t.exposeString('stripeAccount', {
+      nullable: true,
+      description:
+        'The store’s connected account (Stripe Connect): initialise the client SDK with it (`Stripe(pk, {stripeAccount})`); null otherwise.',
+    }),
   }),
 });
 

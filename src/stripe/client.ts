@@ -13,8 +13,15 @@ export interface StripeClientOptions {
   apiBase: URL | undefined;
   /** OpenTelemetry on: a span per Stripe request (./traced-http-client.ts). */
   traced?: boolean;
+  /** A connected account (Stripe Connect): every request of this client carries `Stripe-Account`. */
+  stripeAccount?: string | undefined;
   /** What requests outside a call (webhook handlers) pass; a call's own pass its reservation. */
   outsideCalls?: StripeRequestGate;
+  /**
+   * Keep-alive connections shared with other clients of the same Stripe account (stores on one
+   * key; see stripeConnections); unset: a pool of this client's own.
+   */
+  connections?: HttpAgent | HttpsAgent;
 }
 
 /** Each POST carries an idempotency key, so a retried create never doubles an object. */
@@ -27,10 +34,23 @@ export const STRIPE_MAX_NETWORK_RETRIES = 2;
  */
 const MAX_SOCKETS = 256;
 
-export function createStripeClient({ secretKey, timeoutMs, apiBase, traced = false, outsideCalls }: StripeClientOptions): Stripe {
-  const protocol = apiBase?.protocol === 'http:' ? 'http' : 'https';
+/** A pool of keep-alive connections to `apiBase` (Stripe's own API when unset). */
+export function stripeConnections(apiBase: URL | undefined): HttpAgent | HttpsAgent {
   const agentOptions = { keepAlive: true, maxSockets: MAX_SOCKETS };
-  const nodeClient = Stripe.createNodeHttpClient(protocol === 'http' ? new HttpAgent(agentOptions) : new HttpsAgent(agentOptions));
+  return apiBase?.protocol === 'http:' ? new HttpAgent(agentOptions) : new HttpsAgent(agentOptions);
+}
+
+export function createStripeClient({
+  secretKey,
+  timeoutMs,
+  apiBase,
+  traced = false,
+  stripeAccount,
+  outsideCalls,
+  connections = stripeConnections(apiBase),
+}: StripeClientOptions): Stripe {
+  const protocol = apiBase?.protocol === 'http:' ? 'http' : 'https';
+  const nodeClient = Stripe.createNodeHttpClient(connections);
   // The budget first: a request it holds back waits before the deadline measures what is left.
   const httpClient = new BudgetedHttpClient(new DeadlineHttpClient(traced ? new TracedStripeHttpClient(nodeClient) : nodeClient));
   httpClient.outsideCalls = outsideCalls;
@@ -42,6 +62,8 @@ export function createStripeClient({ secretKey, timeoutMs, apiBase, traced = fal
     // Tracing on: a span per attempt that really starts (beneath the budget's and the deadline's checks).
     httpClient,
     appInfo: { name: 'stripe-setup-gateway' },
+    // The SDK's default for every request (a request's own option would override it; none sets one).
+    ...(stripeAccount && { stripeAccount }),
     ...(apiBase && {
       host: apiBase.hostname,
       port: apiBase.port || (protocol === 'http' ? 80 : 443),
@@ -89,10 +111,24 @@ function skipCallSiteStacks(stripe: Stripe): void {
     stripe.customerSessions,
     stripe.paymentMethods,
   ]) {
-    const target = resource as unknown as { _makeRequest?: (...args: unknown[]) => unknown };
+    const target = resource as unknown as { _makeRequest?: MakeRequest };
     const makeRequest = target._makeRequest;
     if (typeof makeRequest !== 'function') continue;
-    target._makeRequest = function (this: unknown, ...args: unknown[]) {
+    target._makeRequest = withoutCallSiteStack(makeRequest);
+  }
+}
+
+type MakeRequest = (...args: unknown[]) => unknown;
+const stacklessVersions = new WeakMap<MakeRequest, MakeRequest>();
+
+/**
+ * One wrapper per SDK function, shared by every client (a store each): the SDK's call sites then
+ * see one function, not one per client, and stay monomorphic with many stores.
+ */
+function withoutCallSiteStack(makeRequest: MakeRequest): MakeRequest {
+  let wrapped = stacklessVersions.get(makeRequest);
+  if (wrapped === undefined) {
+    wrapped = function (this: unknown, ...args: unknown[]) {
       const limit = Error.stackTraceLimit;
       Error.stackTraceLimit = 0;
       try {
@@ -101,7 +137,9 @@ function skipCallSiteStacks(stripe: Stripe): void {
         Error.stackTraceLimit = limit;
       }
     };
+    stacklessVersions.set(makeRequest, wrapped);
   }
+  return wrapped;
 }
 
 export function stripeMode(secretKey: string): 'live' | 'test' {

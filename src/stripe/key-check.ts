@@ -27,6 +27,8 @@ export interface StripeKeyCheckOptions {
   /** The most one check may take; longer counts as unreachable. */
   deadlineMs: number;
   logger: Logger;
+  /** How the log lines name the key: `STRIPE_SECRET_KEY`, or a store's key (contract 11). Default the variable. */
+  keyName?: string;
   /** Each check's outcome, and whether the key is refused now (for /metrics). */
   onChecked: (outcome: KeyCheckOutcome, refused: boolean) => void;
 }
@@ -50,7 +52,14 @@ export interface StripeKeyCheck {
  * until a check succeeds; Stripe unreachable (no answer, 5xx, 429, the deadline) is a warning
  * and changes nothing about the key's standing. Never logs Stripe's message: it names the key.
  */
-export function startStripeKeyCheck({ probe, intervalMs, deadlineMs, logger, onChecked }: StripeKeyCheckOptions): StripeKeyCheck {
+export function startStripeKeyCheck({
+  probe,
+  intervalMs,
+  deadlineMs,
+  logger,
+  keyName = 'STRIPE_SECRET_KEY',
+  onChecked,
+}: StripeKeyCheckOptions): StripeKeyCheck {
   let refused = false;
   let stopped = false;
   /** A check is in flight or scheduled: from the first check until one succeeds. */
@@ -64,8 +73,8 @@ export function startStripeKeyCheck({ probe, intervalMs, deadlineMs, logger, onC
     );
     if (stopped) return;
     if (outcome.kind === 'ok') {
-      if (refused) logger.info('Stripe accepts STRIPE_SECRET_KEY again: /ready answers 200');
-      else logger.debug('Stripe accepts STRIPE_SECRET_KEY');
+      if (refused) logger.info(`Stripe accepts ${keyName} again: /ready answers 200`);
+      else logger.debug(`Stripe accepts ${keyName}`);
       refused = false;
       checking = false;
       onChecked('ok', false);
@@ -76,15 +85,17 @@ export function startStripeKeyCheck({ probe, intervalMs, deadlineMs, logger, onC
       if (!refused) {
         logger.error(
           { stripe: details, nextCheckSeconds: intervalMs / 1000 },
-          `Stripe refuses STRIPE_SECRET_KEY (HTTP ${details.status}): every call that needs Stripe fails; ` +
-            '/ready answers 503 until a check finds the key accepted',
+          `Stripe refuses ${keyName} (HTTP ${details.status}): every call that needs Stripe fails; ` +
+            (keyName === 'STRIPE_SECRET_KEY'
+              ? '/ready answers 503 until a check finds the key accepted'
+              : 'this store’s calls fail until a check finds the key accepted (/ready answers 503 only while every store’s key is refused)'),
         );
       }
       refused = true;
     } else {
       logger.warn(
         { stripe: details, nextCheckSeconds: intervalMs / 1000 },
-        'Stripe could not be reached to check STRIPE_SECRET_KEY; checking again',
+        `Stripe could not be reached to check ${keyName}; checking again`,
       );
     }
     onChecked(outcome.kind, refused);

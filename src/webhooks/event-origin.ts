@@ -14,9 +14,12 @@ export interface EventOrigin {
  */
 export function foreignOrigin(event: Stripe.Event, origin: EventOrigin): string | undefined {
   if (event.livemode !== origin.livemode) return `a ${event.livemode ? 'live' : 'test'}-mode event for a ${origin.livemode ? 'live' : 'test'}-mode key`;
-  const account = (event as { account?: unknown }).account;
-  if (account !== undefined && account !== null && account !== origin.account) {
-    return origin.account === undefined ? 'an event of a connected account; the store uses none' : 'an event of another connected account';
+  const raw = (event as { account?: unknown }).account;
+  const account = raw === null ? undefined : raw;
+  if (account !== origin.account) {
+    if (origin.account === undefined) return 'an event of a connected account; the store uses none';
+    // A Connect store's events name its connected account; the platform's own events name none.
+    return account === undefined ? 'an event of the platform’s own account; the store is its connected account' : 'an event of another connected account';
   }
   return undefined;
 }

@@ -1,4 +1,4 @@
-import express, { Router, type ErrorRequestHandler, type Response } from 'express';
+import express, { Router, type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 import { withinDeadline } from '../core/deadline.js';
 import type { GatewayServices } from '../resolvers/services.js';
 import { foreignOrigin, type EventOrigin } from './event-origin.js';
@@ -16,6 +16,27 @@ export interface WebhookConfig extends WebhookOptions {
   origin: EventOrigin;
 }
 
+/** One store's endpoint: its services (its Stripe client and account) and its secrets. */
+export interface StoreWebhooks {
+  services: GatewayServices;
+  config: WebhookConfig;
+}
+
+export interface StoreWebhookEndpoints {
+  /** `POST /webhooks/stripe/{storeId}`: every store with a signing secret. */
+  byStore: ReadonlyMap<string, StoreWebhooks>;
+  /** `POST /webhooks/stripe`: the store `default`, else the only store; undefined: 404. */
+  unnamed: StoreWebhooks | undefined;
+}
+
+declare global {
+  namespace Express {
+    interface Locals {
+      webhooks?: StoreWebhooks;
+    }
+  }
+}
+
 function send(res: Response, status: number, body: object): void {
   res.status(status).json(body);
 }
@@ -25,9 +46,30 @@ function send(res: Response, status: number, body: object): void {
  * read by this route's own parser. Each event id is acted on once: claimed in the store before
  * its handler runs, released again if the handler fails, so that Stripe's retry acts on it.
  */
-export function webhooksRouter(services: GatewayServices, config: WebhookConfig): Router {
+export function webhooksRouter(stores: StoreWebhookEndpoints): Router {
   const router = Router();
-  router.post(STRIPE_WEBHOOK_PATH, express.raw({ type: () => true, limit: MAX_WEBHOOK_BODY_BYTES }), async (req, res) => {
+  const raw = express.raw({ type: () => true, limit: MAX_WEBHOOK_BODY_BYTES });
+  // The store first: its secrets verify the event; a path naming no store is 404 before the body is read.
+  const endpointOf = (storeId: string | undefined): StoreWebhooks | undefined =>
+    storeId === undefined ? stores.unnamed : stores.byStore.get(storeId);
+  const selectStore = (storeId: (req: Request) => string | undefined): RequestHandler => (req, res, next) => {
+    const endpoint = endpointOf(storeId(req));
+    if (endpoint === undefined) {
+      const named = storeId(req);
+      send(res, 404, {
+        error:
+          named === undefined
+            ? `Several stores: each store's events go to ${STRIPE_WEBHOOK_PATH}/{storeId}.`
+            : `No store ${JSON.stringify(named)} with a webhook signing secret.`,
+      });
+      return;
+    }
+    res.locals.storeId = endpoint.services.storeId;
+    res.locals.webhooks = endpoint;
+    next();
+  };
+  const receive: RequestHandler = async (req, res) => {
+    const { services, config } = res.locals.webhooks!;
     const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const event = verifiedEvent(services.stripe, rawBody, req.get('stripe-signature'), config.secrets);
     const logger = res.locals.logger;
@@ -40,14 +82,14 @@ export function webhooksRouter(services: GatewayServices, config: WebhookConfig)
     if (foreign !== undefined) {
       // Signed with this endpoint's secret yet not the store's: a secret shared across modes or accounts.
       logger.warn({ eventId: event.id, type: event.type, reason: foreign }, 'ignored a webhook event from another mode or account');
-      services.metrics.countWebhookEvent(event.type, 'ignored');
+      services.metrics.countWebhookEvent(services.storeId, event.type, 'ignored');
       send(res, 200, { received: true });
       return;
     }
     const handle = handlerFor(event);
     if (handle === undefined) {
       logger.debug({ eventId: event.id, type: event.type }, 'ignored a webhook event of a type the gateway does not act on');
-      services.metrics.countWebhookEvent(event.type, 'ignored');
+      services.metrics.countWebhookEvent(services.storeId, event.type, 'ignored');
       send(res, 200, { received: true });
       return;
     }
@@ -61,25 +103,27 @@ export function webhooksRouter(services: GatewayServices, config: WebhookConfig)
     }
     if (!first) {
       logger.info({ eventId: event.id, type: event.type }, 'acknowledged a webhook event already acted on');
-      services.metrics.countWebhookEvent(event.type, 'duplicate');
+      services.metrics.countWebhookEvent(services.storeId, event.type, 'duplicate');
       send(res, 200, { received: true });
       return;
     }
     try {
       const outcome = await withinDeadline(() => handle(services, config), services.requestDeadlineMs);
       logger.info({ eventId: event.id, type: event.type, outcome }, 'webhook event handled');
-      services.metrics.countWebhookEvent(event.type, outcome);
+      services.metrics.countWebhookEvent(services.storeId, event.type, outcome);
       send(res, 200, { received: true });
     } catch (error) {
       await services.store
         .releaseWebhookEvent(event.id)
         .catch((releaseError: unknown) => logger.error({ err: releaseError, eventId: event.id }, 'could not release a failed webhook event'));
       logger.error({ err: error, eventId: event.id, type: event.type }, 'a webhook event failed; Stripe will deliver it again');
-      services.metrics.countWebhookEvent(event.type, 'failed');
+      services.metrics.countWebhookEvent(services.storeId, event.type, 'failed');
       send(res, 503, { error: 'The event cannot be handled now; deliver it again later.' });
     }
-  });
-  router.all(STRIPE_WEBHOOK_PATH, (req, res) => {
+  };
+  router.post(STRIPE_WEBHOOK_PATH, selectStore(() => undefined), raw, receive);
+  router.post(`${STRIPE_WEBHOOK_PATH}/:storeId`, selectStore((req) => req.params.storeId as string), raw, receive);
+  router.all([STRIPE_WEBHOOK_PATH, `${STRIPE_WEBHOOK_PATH}/:storeId`], (req, res) => {
     res.setHeader('Allow', 'POST');
     send(res, 405, { error: `${req.method} is not allowed here; Stripe POSTs events.` });
   });
