@@ -70,10 +70,10 @@ export async function buildApp(
   const { apiBase } = config.stripe;
   const keyless = config.stores.find((store) => store.stripe.secretKey === undefined);
   if (keyless) {
-    throw new ConfigError(
-      keyless.id === DEFAULT_STORE_ID && config.stores.length === 1 ? 'STRIPE_SECRET_KEY' : 'STORES_FILE',
-      keyless.id === DEFAULT_STORE_ID && config.stores.length === 1 ? 'required outside sandbox mode' : `store "${keyless.id}": stripe.secretKey: required outside sandbox mode`,
-    );
+    const withoutStoresFile = keyless.id === DEFAULT_STORE_ID && config.stores.length === 1;
+    throw withoutStoresFile
+      ? new ConfigError('STRIPE_SECRET_KEY', 'required outside sandbox mode')
+      : new ConfigError('STORES_FILE', `store "${keyless.id}": stripe.secretKey: required outside sandbox mode`);
   }
   // Fault injection must never sit in front of a real Stripe account.
   if (emulator && !config.sandbox) throw new Error('the sandbox emulator is only for sandbox mode');
@@ -118,19 +118,29 @@ export async function buildApp(
     keyPrefix: config.limits.redisKeyPrefix,
     stripeRequestsPerSecond: config.limits.stripeMaxRequestsPerSecond,
   });
-  const shared = { store: tracedStore, installationId, budgetStore, budgets, metrics, logger, connectionsFor };
-  const served: ServedStore[] = [];
-  for (const storeConfig of config.stores) {
-    served.push({ id: storeConfig.id, hosts: storeConfig.hosts, services: await buildStoreServices(config, storeConfig, shared) });
-  }
+  // One lookup of the account per key and connected account, however many stores act on it.
+  const accountsByKey = new Map<string, () => Promise<string>>();
+  const accountFor = (stripe: Stripe, secretKey: string, connectedAccount: string | undefined) => {
+    const id = `${secretKey}\n${connectedAccount ?? ''}`;
+    let resolve = accountsByKey.get(id);
+    if (resolve === undefined) accountsByKey.set(id, (resolve = accountScopeResolver(stripe, secretKey, connectedAccount)));
+    return resolve;
+  };
+  const shared = { store: tracedStore, installationId, budgets, metrics, logger, connectionsFor, accountFor };
+  const served = config.stores.map((storeConfig) => ({
+    id: storeConfig.id,
+    hosts: storeConfig.hosts,
+    config: storeConfig,
+    services: buildStoreServices(config, storeConfig, shared),
+  }));
   const services = served[0]!.services;
   const stores = storeSelector(served, { trustProxy: config.trustProxyHops > 0 });
   const sweep = sweepExpiredRecords(store, logger);
   // In the background: start-up never waits for Stripe; /ready says whether a key works. One check
   // per key, however many stores share it (100 stores on one account probe Stripe once).
   const byKey = new Map<string, ServedStore[]>();
-  for (const [index, entry] of served.entries()) {
-    const key = config.stores[index]!.stripe.secretKey!;
+  for (const entry of served) {
+    const key = entry.config.stripe.secretKey!;
     byKey.set(key, [...(byKey.get(key) ?? []), entry]);
   }
   const keyChecks = [...byKey.values()].map((group) => {
@@ -248,12 +258,13 @@ function keyNameOf(config: GatewayConfig, ids: readonly string[]): string {
 interface SharedServices {
   store: CustomerStore;
   installationId: string;
-  budgetStore: BudgetStore;
   budgets: Budgets;
   metrics: GatewayMetrics;
   logger: Logger;
   /** The keep-alive connections of a key's clients. */
   connectionsFor(secretKey: string): ReturnType<typeof stripeConnections>;
+  /** The account a key's requests act on (with `Stripe-Account`, the connected one), looked up once. */
+  accountFor(stripe: Stripe, secretKey: string, connectedAccount: string | undefined): () => Promise<string>;
 }
 
 /**
@@ -261,7 +272,7 @@ interface SharedServices {
  * on every request), its scope (customers, idempotency keys and user budgets per store), its own
  * rate budgets, and a logger naming it.
  */
-async function buildStoreServices(config: GatewayConfig, storeConfig: StoreConfig, shared: SharedServices): Promise<GatewayServices> {
+function buildStoreServices(config: GatewayConfig, storeConfig: StoreConfig, shared: SharedServices): GatewayServices {
   const { id, stripe: settings } = storeConfig;
   const secretKey = settings.secretKey!;
   // The budgets key on the Stripe account, which the client looks up; the client's requests
@@ -279,7 +290,7 @@ async function buildStoreServices(config: GatewayConfig, storeConfig: StoreConfi
   shared.metrics.watchStripe(stripe, id);
   // The account the requests go to (a Connect store's connected one): the Stripe budget's key,
   // shared by every store on it. The store's scope adds its id (but for `default`).
-  const stripeAccount = accountScopeResolver(stripe, secretKey, settings.account);
+  const stripeAccount = shared.accountFor(stripe, secretKey, settings.account);
   // Made once (the account is looked up once): a call reads the same string, allocating nothing.
   let scope: Promise<string> | undefined;
   const accountScope = () =>
@@ -291,20 +302,14 @@ async function buildStoreServices(config: GatewayConfig, storeConfig: StoreConfi
       },
     ));
   const logger = shared.logger.child({ store: id });
-  callBudgets = await createCallBudgets({
-    store: shared.budgetStore,
+  callBudgets = createCallBudgets({
     budgets: shared.budgets,
     guestScope: id === DEFAULT_STORE_ID ? undefined : id,
     guestPerMinute: config.limits.guestRateLimitPerMinute,
     userPerMinute: config.limits.userRateLimitPerMinute,
     userReadsPerMinute: config.limits.userReadRateLimitPerMinute,
-    stripeRequestsPerSecond: config.limits.stripeMaxRequestsPerSecond,
-    redisUrl: config.limits.redisUrl,
-    keyPrefix: config.limits.redisKeyPrefix,
-    requestDeadlineMs: config.limits.requestDeadlineMs,
     accountScope,
     stripeAccount,
-    logger,
     metrics: shared.metrics,
   });
   return {
@@ -330,10 +335,9 @@ async function buildStoreServices(config: GatewayConfig, storeConfig: StoreConfi
  * `default`'s (or the only store's), as before stores. Events are acted on only from the store's
  * mode and connected account.
  */
-function webhookEndpoints(config: GatewayConfig, served: readonly ServedStore[]): StoreWebhookEndpoints {
+function webhookEndpoints(config: GatewayConfig, served: ReadonlyArray<ServedStore & { config: StoreConfig }>): StoreWebhookEndpoints {
   const byStore = new Map<string, StoreWebhooks>();
-  for (const { id, services } of served) {
-    const storeConfig = config.stores.find((candidate) => candidate.id === id)!;
+  for (const { id, services, config: storeConfig } of served) {
     const { webhookSecrets, secretKey, account } = storeConfig.stripe;
     if (webhookSecrets.length === 0) continue;
     const origin = { livemode: stripeMode(secretKey!) === 'live', account };

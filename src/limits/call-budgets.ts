@@ -1,13 +1,11 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Logger } from 'pino';
 import type { SignedIn, Viewer } from '../auth/viewer.js';
 import { callDeadline } from '../core/deadline.js';
 import { RateLimitedError } from '../core/errors.js';
 import { useStripeGate, type StripeRequestGate } from '../core/stripe-gate.js';
 import { guestBudgetKey } from './address-key.js';
-import { createBudgets, type Budgets, type CallerBudget, type SpendOutcome } from './budget.js';
-import { BudgetStore, type FallbackMetrics } from './budget-store.js';
+import type { Budgets, CallerBudget, SpendOutcome } from './budget.js';
 import { sendDeadline, StripeReservation } from './stripe-reservation.js';
 import { LATER_REQUEST_MARGIN_MS, MAX_WAIT_MS } from './stripe-window.js';
 
@@ -22,12 +20,6 @@ export interface CallBudgetOptions {
   userPerMinute: number;
   /** `Viewer.paymentMethods` reads per signed-in user per minute. */
   userReadsPerMinute: number;
-  /** STRIPE_MAX_REQUESTS_PER_SECOND: the ceiling per Stripe account, every instance together. */
-  stripeRequestsPerSecond: number;
-  /** Shared budgets across instances when set. */
-  redisUrl: string | undefined;
-  keyPrefix: string;
-  requestDeadlineMs: number;
   /** The scope of a user's budget: the store's (its Stripe account and mode, and its id; see storeScope). */
   accountScope: () => Promise<string>;
   /**
@@ -40,15 +32,12 @@ export interface CallBudgetOptions {
    * are those from before stores, so budgets spent across an upgrade still count.
    */
   guestScope?: string | undefined;
-  logger: Logger;
-  metrics: FallbackMetrics & StripeBudgetMetrics;
-  /** Where the budgets live, when the caller keeps other budgets there too; else opened here. */
-  store?: BudgetStore;
+  metrics: StripeBudgetMetrics;
   /**
-   * The budgets' windows, shared by every store (so the stores on one Stripe account spend one
-   * budget in memory too, as they do in Redis); else made here.
+   * The budgets' windows (Redis, or memory), shared by every store: the stores on one Stripe
+   * account spend one budget in memory too, as they do in Redis. Their owner closes them.
    */
-  budgets?: Budgets;
+  budgets: Budgets;
 }
 
 /**
@@ -67,16 +56,11 @@ export interface CallBudgets {
   spendRead(user: SignedIn, stripeRequests: number): Promise<void>;
   /** What Stripe requests made outside a call pass: one of the account's requests each. */
   readonly outsideCalls: StripeRequestGate;
-  /** Never waits on Redis. */
-  close(): void;
 }
 
-export async function createCallBudgets(options: CallBudgetOptions): Promise<CallBudgets> {
-  const { accountScope, metrics, guestScope } = options;
+export function createCallBudgets(options: CallBudgetOptions): CallBudgets {
+  const { accountScope, metrics, guestScope, budgets } = options;
   const stripeAccount = options.stripeAccount ?? accountScope;
-  const store = options.store ?? (await BudgetStore.open(options));
-  const budgets =
-    options.budgets ?? createBudgets(store, { keyPrefix: options.keyPrefix, stripeRequestsPerSecond: options.stripeRequestsPerSecond });
   const guests: CallerBudget = { name: 'guest', perMinute: options.guestPerMinute };
   const users: CallerBudget = { name: 'user', perMinute: options.userPerMinute };
   const reads: CallerBudget = { name: 'read', perMinute: options.userReadsPerMinute };
@@ -131,10 +115,6 @@ export async function createCallBudgets(options: CallBudgetOptions): Promise<Cal
         await oneMore(account);
         metrics.stripeRequestSent(account);
       },
-    },
-    // A store passed in is the caller's to close (one for every store's budgets).
-    close: () => {
-      if (options.store === undefined) store.close();
     },
   };
 }

@@ -6,7 +6,6 @@ import { derivedIdempotencyKey } from '../stripe/idempotency-keys.js';
 import { CLIENT_IDEMPOTENCY_WINDOW_MS } from '../core/idempotency-window.js';
 import type { GatewayServices } from './services.js';
 
-
 /**
  * The customer to save the card to.
  * Signed-in user:
